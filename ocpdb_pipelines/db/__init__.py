@@ -1,0 +1,1 @@
+"""PostgreSQL access: connections and the migration runner."""

@@ -1,0 +1,58 @@
+"""Forward-only SQL migrations from sql/migrations, recorded in schema_migrations.
+
+Each file runs in its own transaction under an advisory lock, so two processes starting at once
+do not race, and a second `ocpdb db upgrade` is a no-op.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from ocpdb_pipelines.config import PROJECT_ROOT
+from ocpdb_pipelines.db.connection import connect, normalize_url
+
+MIGRATIONS_DIR = PROJECT_ROOT / 'sql' / 'migrations'
+_LOCK_KEY = 7_401_120_001
+
+
+def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
+    return sorted(p for p in directory.glob('*.sql') if p.name[:4].isdigit())
+
+
+def ensure_database(url: str) -> None:
+    """Create the target database when it does not exist (needs a role allowed to CREATE DATABASE)."""
+    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url))
+    name = info.get('dbname')
+    if not name:
+        return
+    admin = psycopg.conninfo.make_conninfo(normalize_url(url), dbname='postgres')
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute('SELECT 1 FROM pg_database WHERE datname = %s', (name,)).fetchone()
+        if not exists:
+            conn.execute(psycopg.sql.SQL('CREATE DATABASE {}').format(psycopg.sql.Identifier(name)))
+
+
+def upgrade(url: str) -> list[str]:
+    """Apply pending migrations; return the versions applied."""
+    applied: list[str] = []
+    with connect(url, autocommit=True) as conn:
+        conn.execute('SELECT pg_advisory_lock(%s)', (_LOCK_KEY,))
+        try:
+            conn.execute(
+                'CREATE TABLE IF NOT EXISTS schema_migrations ('
+                'version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())'
+            )
+            done = {row['version'] for row in conn.execute('SELECT version FROM schema_migrations')}
+            for path in migration_files():
+                version = path.stem
+                if version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(path.read_text())
+                    conn.execute('INSERT INTO schema_migrations (version) VALUES (%s)', (version,))
+                applied.append(version)
+        finally:
+            conn.execute('SELECT pg_advisory_unlock(%s)', (_LOCK_KEY,))
+    return applied

@@ -1,0 +1,1 @@
+"""The common model every source parser produces and the store consumes."""

@@ -1,0 +1,1 @@
+"""Sources: the registry of every source, and one parser (+ fetch) per protocol family."""

@@ -1,0 +1,84 @@
+"""Shared test fixtures: a real PostGIS database per worker, cleaned between tests, and real Redis."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis as redis_lib
+
+from ocpdb_pipelines.config import Settings, load_settings
+from ocpdb_pipelines.db.migrations import ensure_database, upgrade
+
+ADMIN_URL = os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
+KEEP_TABLES = {'schema_migrations', 'spatial_ref_sys', 'data_version'}
+
+
+def _database_name() -> str:
+    base = os.environ.get('OCPDB_TEST_DB', 'ocpdb_test')
+    worker = os.environ.get('PYTEST_XDIST_WORKER', '')
+    return f'{base}_{worker}' if worker else base
+
+
+@pytest.fixture(scope='session')
+def database_url() -> str:
+    name = _database_name()
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=name)
+    ensure_database(url)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def db_url(database_url: str) -> str:
+    """A migrated database with every data table empty."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+            if row[0] not in KEEP_TABLES
+        ]
+        if tables:
+            conn.execute('TRUNCATE ' + ', '.join(f'"{t}"' for t in tables) + ' RESTART IDENTITY CASCADE')
+        conn.execute('UPDATE data_version SET version = 0')
+    return database_url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection with dict rows for assertions."""
+    with psycopg.connect(db_url, autocommit=True, row_factory=psycopg.rows.dict_row) as conn:
+        yield conn
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    index = int(os.environ.get('OCPDB_TEST_REDIS_DB', '15'))
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    index = (index - int(worker[2:] or 0)) % 16 if worker.startswith('gw') else index
+    url = f'redis://127.0.0.1:6379/{index}'
+    client = redis_lib.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def settings(db_url: str, redis_url: str, tmp_path) -> Settings:
+    """Settings on the test database and Redis, with every data directory under tmp_path."""
+    env = {
+        'DATABASE_URL': db_url,
+        'REDIS_URL': redis_url,
+        'OCPDB_DATA_DIR': str(tmp_path / 'data'),
+        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
+        'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
+        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
+        'OCPDB_DYNAMIC_IMAGE_DIR': str(tmp_path / 'images'),
+        'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
+    }
+    return load_settings(config_file=os.devnull, environ=env)
