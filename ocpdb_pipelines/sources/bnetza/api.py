@@ -1,0 +1,231 @@
+"""BNetzA JSON API (`chargingStations[]`) -> locations (spec/sources.md §3.3).
+
+Installations at exactly the same coordinates form one location; each installation is a
+charging station with one EVSE per register charge point. Every EVSE status is STATIC (the
+register has no live data) or INOPERATIVE when the installation is in maintenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from ocpdb_pipelines.model.enums import ChargingRateUnit, EvseStatus
+from ocpdb_pipelines.model.updates import (
+    BusinessUpdate,
+    ChargingStationUpdate,
+    ConnectorUpdate,
+    EvseUpdate,
+    LocationUpdate,
+    MaxPower,
+    RegularHours,
+    SkippedRecord,
+)
+from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
+from ocpdb_pipelines.sources.bnetza import vocabulary
+
+OPERATIONAL = {'In Betrieb': EvseStatus.STATIC, 'In Wartung': EvseStatus.INOPERATIVE}
+OPENING_SPECS = {'247', 'Eingeschränkt', 'Keine Angabe'}
+INSTALLATION_TYPES = {'Normalladeeinrichtung', 'Schnellladeeinrichtung'}
+REQUIRED_STRINGS = ('district_independent_city', 'postal_code', 'city', 'state')
+
+
+class RecordError(ValueError):
+    """One installation cannot be mapped; it is skipped and counted."""
+
+
+def load(body: bytes) -> list[dict[str, Any]]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PayloadError(f'BNetzA API payload is not JSON: {exc}') from exc
+    if not isinstance(document, dict) or not isinstance(document.get('chargingStations'), list):
+        raise PayloadError('BNetzA API payload has no "chargingStations" list')
+    return document['chargingStations']
+
+
+def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> StaticBatch:
+    ignored = set(ignore_operators)
+    skipped: list[SkippedRecord] = []
+    groups: dict[tuple[Any, Any], list[tuple[dict[str, Any], ChargingStationUpdate]]] = {}
+    for body in bodies:
+        for record in load(body):
+            reference = record.get('id') if isinstance(record, dict) else None
+            try:
+                checked = _check(record)
+                if checked['operator']['companyName'] in ignored:
+                    continue
+                station = _station(checked, skipped)
+            except (RecordError, ValidationError, KeyError, TypeError, ValueError) as exc:
+                skipped.append(skip(f'installation {reference}', _reason(exc)))
+                continue
+            key = (checked['coordinates']['latitude'], checked['coordinates']['longitude'])
+            groups.setdefault(key, []).append((checked, station))
+    locations = []
+    for members in groups.values():
+        try:
+            locations.append(_location(members))
+        except ValidationError as exc:
+            skipped.append(skip(f'installation {members[0][0]["id"]}', _reason(exc)))
+    return StaticBatch(locations=locations, skipped=skipped)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
+    return str(exc) or type(exc).__name__
+
+
+def _require(record: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = record.get(key)
+    if value is None or not isinstance(value, kind):
+        raise RecordError(f'{key} missing or not {getattr(kind, "__name__", kind)}')
+    return value
+
+
+def _check(record: Any) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise RecordError('installation is not an object')
+    if not isinstance(record.get('id'), int) or isinstance(record.get('id'), bool):
+        raise RecordError('id missing or not an integer')
+    for key in REQUIRED_STRINGS:
+        _require(record, key, str)
+    coordinates = _require(record, 'coordinates', dict)
+    for axis, bound in (('latitude', 90), ('longitude', 180)):
+        value = coordinates.get(axis)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not -bound <= value <= bound:
+            raise RecordError(f'coordinates.{axis} missing or out of range')
+    _require(record, 'evses', list)
+    _require(record, 'opening_days', list)
+    _require(record, 'payment_systems', list)
+    if record.get('opening_hours_specification') not in OPENING_SPECS:
+        raise RecordError(f'unknown opening_hours_specification {record.get("opening_hours_specification")!r}')
+    operator = _require(record, 'operator', dict)
+    if not isinstance(operator.get('companyName'), str) or not operator['companyName'].strip():
+        raise RecordError('operator.companyName missing')
+    status = _require(record, 'status', dict)
+    if status.get('operational') not in OPERATIONAL:
+        raise RecordError(f'unknown status.operational {status.get("operational")!r}')
+    if record.get('type') not in INSTALLATION_TYPES:
+        raise RecordError(f'unknown type {record.get("type")!r}')
+    _go_live(record)
+    return record
+
+
+def _go_live(record: dict[str, Any]) -> date:
+    raw = record.get('go_live_date')
+    try:
+        return datetime.strptime(str(raw), '%d.%m.%Y').date()
+    except ValueError:
+        raise RecordError(f'go_live_date {raw!r} is not dd.mm.yyyy') from None
+
+
+def _station(record: dict[str, Any], skipped: list[SkippedRecord]) -> ChargingStationUpdate:
+    installation_id = record['id']
+    capabilities, unknown_payments = vocabulary.capabilities(record['payment_systems'])
+    for name in unknown_payments:
+        skipped.append(skip(f'installation {installation_id}', f'unknown payment system {name!r} ignored'))
+    evses = []
+    for k, evse in enumerate(record['evses'], start=1):
+        built = _evse(installation_id, k, evse, OPERATIONAL[record['status']['operational']], skipped)
+        if built is not None:
+            evses.append(built)
+    station_power = record.get('max_electric_power_station')
+    return ChargingStationUpdate(
+        uid=str(installation_id),
+        evses=evses,
+        capabilities=capabilities,
+        go_live_date=_go_live(record),
+        max_power=MaxPower(value=float(station_power), unit=ChargingRateUnit.KW)
+        if isinstance(station_power, int | float)
+        else None,
+    )
+
+
+def _evse(
+    installation_id: int, k: int, evse: Any, status: EvseStatus, skipped: list[SkippedRecord]
+) -> EvseUpdate | None:
+    uid = f'BNETZA*{installation_id}*{k}'
+    if not isinstance(evse, dict) or not isinstance(evse.get('connectors', []), list):
+        skipped.append(skip(uid, 'EVSE is not an object with a connector list'))
+        return None
+    connectors = []
+    for j, connector in enumerate(evse.get('connectors') or []):
+        built = _connector(uid, j, connector, skipped)
+        if built is not None:
+            connectors.append(built)
+    if not connectors:
+        skipped.append(skip(uid, 'EVSE has no connector we can map'))
+        return None
+    evse_id = evse.get('evse_id')
+    return EvseUpdate(
+        uid=uid,
+        evse_id=evse_id if isinstance(evse_id, str) and 0 < len(evse_id) <= 48 else uid,
+        status=status,
+        connectors=connectors,
+    )
+
+
+def _connector(evse_uid: str, j: int, connector: Any, skipped: list[SkippedRecord]) -> ConnectorUpdate | None:
+    if not isinstance(connector, dict):
+        skipped.append(skip(f'{evse_uid} connector {j + 1}', 'connector is not an object'))
+        return None
+    name = connector.get('connector_type')
+    if not name:
+        return None
+    try:
+        mapped = vocabulary.plug(str(name))
+    except KeyError:
+        skipped.append(skip(f'{evse_uid} connector {j + 1}', f'unknown connector type {name!r}'))
+        return None
+    if mapped is None:
+        return None
+    standard, connector_format = mapped
+    kilowatt = connector.get('max_electric_power_connector')
+    kilowatt = float(kilowatt) if isinstance(kilowatt, int | float) and not isinstance(kilowatt, bool) else None
+    return ConnectorUpdate(
+        uid=str(j + 1),
+        standard=standard,
+        format=connector_format,
+        power_type=vocabulary.power_type_for(standard, kilowatt),
+        max_electric_power=vocabulary.watt(standard, kilowatt),
+    )
+
+
+def _location(members: list[tuple[dict[str, Any], ChargingStationUpdate]]) -> LocationUpdate:
+    first = members[0][0]
+    twentyfourseven: bool | None = None
+    regular_hours: list[RegularHours] | None = None
+    if first['opening_hours_specification'] == '247':
+        twentyfourseven = True
+    elif first['opening_days']:
+        twentyfourseven = False
+        regular_hours = [
+            RegularHours(
+                weekday=vocabulary.WEEKDAYS[day['weekday']],
+                period_begin=day['open_from'],
+                period_end=day['open_to'],
+            )
+            for day in first['opening_days']
+            if isinstance(day, dict) and day.get('weekday') in vocabulary.WEEKDAYS
+        ]
+    return LocationUpdate(
+        uid=str(first['id']),
+        lat=first['coordinates']['latitude'],
+        lon=first['coordinates']['longitude'],
+        address=vocabulary.join_address(first.get('street'), first.get('house_no')),
+        postal_code=first['postal_code'],
+        city=first['city'],
+        state=first['state'],
+        country='DEU',
+        time_zone='Europe/Berlin',
+        operator=BusinessUpdate(name=first['operator']['companyName'].strip()),
+        twentyfourseven=twentyfourseven,
+        regular_hours=regular_hours,
+        charging_pool=[station for _, station in members],
+    )

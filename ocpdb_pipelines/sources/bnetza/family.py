@@ -1,0 +1,24 @@
+"""Fetch and parse for both BNetzA sources (the uid picks the format)."""
+
+from __future__ import annotations
+
+from ocpdb_pipelines.sources.base import Family, Page, SourceContext, StaticBatch
+from ocpdb_pipelines.sources.bnetza import api, excel
+
+
+def fetch_static(ctx: SourceContext) -> list[Page]:
+    assert ctx.http is not None
+    url = ctx.config.url or ctx.spec.static_url
+    assert url is not None
+    headers = {'Accept': 'application/json'} if ctx.spec.uid == 'bnetza_api' else {}
+    return [ctx.http.get(url, headers=headers, kind='static')]
+
+
+def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
+    bodies = [page.body for page in pages]
+    if ctx.spec.uid == 'bnetza_excel':
+        return excel.parse(bodies)
+    return api.parse(bodies, ignore_operators=ctx.config.ignore_operators)
+
+
+FAMILY = Family(name='bnetza', fetch_static=fetch_static, parse_static=parse_static)

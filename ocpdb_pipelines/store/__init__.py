@@ -1,0 +1,1 @@
+"""Persisting the common model in PostGIS: set-based, one transaction per source run."""

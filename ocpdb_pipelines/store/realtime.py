@@ -1,0 +1,105 @@
+"""Apply realtime EVSE status updates (predecessor §7.3), set-based.
+
+Only EVSEs whose status differs are written; unknown uids are ignored (realtime never creates
+objects); several updates for one uid in a batch: the last wins. Each change is stamped with
+`status_observed_at = now()` (what diff exports key on) and appended to the status history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psycopg
+
+from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
+from ocpdb_pipelines.sources.registry import SourceSpec
+from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
+
+
+@dataclass
+class RealtimeResult:
+    received: int = 0
+    changed: int = 0
+    unknown: int = 0
+
+    def as_metadata(self) -> dict[str, int]:
+        return {
+            'statuses_received': self.received,
+            'statuses_changed': self.changed,
+            'unknown_evses': self.unknown,
+        }
+
+
+def apply_realtime(
+    conn: psycopg.Connection, spec: SourceSpec, updates: Iterable[EvseRealtimeUpdate]
+) -> RealtimeResult:
+    latest: dict[str, EvseRealtimeUpdate] = {}
+    for update in updates:
+        latest[update.uid] = update
+    result = RealtimeResult(received=len(latest))
+    ensure_source(conn, spec)
+    if not latest:
+        return result
+    conn.execute(
+        'CREATE TEMPORARY TABLE stg_realtime (uid text, evse_id text, status text, last_updated timestamptz, '
+        'status_last_updated timestamptz) ON COMMIT DROP'
+    )
+    with conn.cursor() as cursor, cursor.copy('COPY stg_realtime FROM STDIN') as copy:
+        for u in latest.values():
+            copy.write_row((u.uid, u.evse_id, u.status.value, u.last_updated, u.status_last_updated))
+    conn.execute('CREATE INDEX ON stg_realtime (uid)')
+    conn.execute('ANALYZE stg_realtime')
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE rt_target ON COMMIT DROP AS
+        SELECT e.id, e.charging_station_id, cs.location_id, s.*
+        FROM stg_realtime s
+        JOIN evse e ON e.uid = s.uid
+        JOIN charging_station cs ON cs.id = e.charging_station_id
+        JOIN location l ON l.id = cs.location_id AND l.source = %s
+        """,
+        (spec.uid,),
+    )
+    known = conn.execute('SELECT count(DISTINCT uid) AS n FROM rt_target').fetchone()['n']
+    result.unknown = result.received - known
+    result.changed = conn.execute(
+        """
+        UPDATE evse e SET
+            status = t.status::"EvseStatus",
+            evse_id = COALESCE(t.evse_id, e.evse_id),
+            last_updated = COALESCE(t.last_updated, now()),
+            status_last_updated = COALESCE(t.status_last_updated, t.last_updated, now()),
+            status_observed_at = now(),
+            modified = now()
+        FROM rt_target t
+        WHERE e.id = t.id AND e.status <> t.status::"EvseStatus"
+        """
+    ).rowcount
+    if result.changed:
+        conn.execute(
+            """
+            INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
+            SELECT e.id, e.status, e.status_last_updated, now()
+            FROM evse e JOIN rt_target t ON t.id = e.id WHERE e.status_observed_at = now()
+            """
+        )
+        conn.execute(
+            """
+            UPDATE charging_station cs SET last_updated = m.newest
+            FROM (SELECT e.charging_station_id, max(e.last_updated) AS newest FROM evse e
+                  JOIN rt_target t ON t.id = e.id WHERE e.status_observed_at = now()
+                  GROUP BY e.charging_station_id) m
+            WHERE cs.id = m.charging_station_id AND m.newest > cs.last_updated
+            """
+        )
+        conn.execute(
+            """
+            UPDATE location l SET last_updated = m.newest
+            FROM (SELECT cs.location_id, max(cs.last_updated) AS newest FROM charging_station cs
+                  WHERE cs.id IN (SELECT charging_station_id FROM rt_target) GROUP BY cs.location_id) m
+            WHERE l.id = m.location_id AND m.newest > l.last_updated
+            """
+        )
+        bump_data_version(conn)
+    return result

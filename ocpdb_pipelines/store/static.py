@@ -1,0 +1,603 @@
+"""Apply a full static snapshot of one source (predecessor §7.2 semantics), set-based.
+
+Everything runs inside the caller's transaction: rows are COPYed into staging tables, then each
+level (businesses, images, locations, stations, EVSEs, connectors, tariffs) is updated where its
+content differs, inserted where new and deleted where it vanished, in a handful of statements.
+Unchanged rows are not written, so re-importing an unchanged payload touches almost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import psycopg
+
+from ocpdb_pipelines.model.updates import LocationUpdate
+from ocpdb_pipelines.sources.registry import SourceSpec
+from ocpdb_pipelines.store.errors import ShrinkGuardError
+from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
+from ocpdb_pipelines.store.staging import Flattener, stage
+
+
+@dataclass
+class LevelCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+@dataclass
+class StaticResult:
+    locations: LevelCounts = field(default_factory=LevelCounts)
+    stations: LevelCounts = field(default_factory=LevelCounts)
+    evses: LevelCounts = field(default_factory=LevelCounts)
+    connectors: LevelCounts = field(default_factory=LevelCounts)
+    tariffs: LevelCounts = field(default_factory=LevelCounts)
+    statuses_changed: int = 0
+    incoming_locations: int = 0
+    region_codes_assigned: int = 0
+
+    @property
+    def changed(self) -> bool:
+        levels = (self.locations, self.stations, self.evses, self.connectors, self.tariffs)
+        return any(c.inserted or c.updated or c.deleted for c in levels) or self.statuses_changed > 0
+
+    def as_metadata(self) -> dict[str, int]:
+        flat: dict[str, int] = {}
+        for name in ('locations', 'stations', 'evses', 'connectors', 'tariffs'):
+            for key, value in asdict(getattr(self, name)).items():
+                flat[f'{name}_{key}'] = value
+        flat['statuses_changed'] = self.statuses_changed
+        flat['incoming_locations'] = self.incoming_locations
+        flat['region_codes_assigned'] = self.region_codes_assigned
+        return flat
+
+
+# Columns replaced from the update (None overwrites), as (column, expression over staging alias s).
+_LOCATION_REPLACED = {
+    'name': 's.name',
+    'address': 's.address',
+    'postal_code': 's.postal_code',
+    'city': 's.city',
+    'state': 's.state',
+    'country': 's.country',
+    'lat': 's.lat',
+    'lon': 's.lon',
+    'directions': 's.directions',
+    'parking_type': 's.parking_type::parkingtype',
+    'time_zone': 's.time_zone',
+    'terms_and_conditions': 's.terms_and_conditions',
+    'twentyfourseven': 's.twentyfourseven',
+    'charging_when_closed': 's.charging_when_closed',
+    'help_phone': 's.help_phone',
+    'energy_mix': 's.energy_mix',
+    'related_locations': 's.related_locations',
+    'regular_hours': 's.regular_hours',
+    'exceptional_openings': 's.exceptional_openings',
+    'exceptional_closings': 's.exceptional_closings',
+}
+# Columns where None in the update keeps the stored value: (update expression, insert expression).
+_LOCATION_KEPT = {
+    'operator_id': ('COALESCE(s.operator_id, t.operator_id)', 's.operator_id'),
+    'suboperator_id': ('COALESCE(s.suboperator_id, t.suboperator_id)', 's.suboperator_id'),
+    'owner_id': ('COALESCE(s.owner_id, t.owner_id)', 's.owner_id'),
+    'max_power_unit': (
+        'CASE WHEN s.max_power_value IS NULL THEN t.max_power_unit ELSE s.max_power_unit::chargingrateunit END',
+        's.max_power_unit::chargingrateunit',
+    ),
+    'max_power_value': ('COALESCE(s.max_power_value, t.max_power_value)', 's.max_power_value'),
+    'parking_spaces': ('COALESCE(s.parking_spaces, t.parking_spaces)', "COALESCE(s.parking_spaces, '[]')"),
+    'has_in_person_support': (
+        'COALESCE(s.has_in_person_support, t.has_in_person_support)',
+        'COALESCE(s.has_in_person_support, false)',
+    ),
+    'facilities': (
+        'CASE WHEN s.facilities IS NULL THEN t.facilities '
+        'ELSE ARRAY(SELECT jsonb_array_elements_text(s.facilities)) END',
+        "CASE WHEN s.facilities IS NULL THEN '{}'::text[] "
+        'ELSE ARRAY(SELECT jsonb_array_elements_text(s.facilities)) END',
+    ),
+    'facility_description': (
+        'COALESCE(s.facility_description, t.facility_description)',
+        "COALESCE(s.facility_description, '')",
+    ),
+}
+_STATION_REPLACED = {
+    'capabilities': 's.capabilities',
+    'floor_level': 's.floor_level',
+    'physical_reference': 's.physical_reference',
+    'go_live_date': 's.go_live_date',
+    'lat': 's.lat',
+    'lon': 's.lon',
+    'directions': 's.directions',
+    'service_type': 's.service_type::servicetype',
+    'user_interface_languages': (
+        'CASE WHEN s.user_interface_languages IS NULL THEN NULL '
+        'ELSE ARRAY(SELECT jsonb_array_elements_text(s.user_interface_languages)) END'
+    ),
+}
+_STATION_KEPT = {
+    'max_power_unit': _LOCATION_KEPT['max_power_unit'],
+    'max_power_value': _LOCATION_KEPT['max_power_value'],
+    'parking_spaces': _LOCATION_KEPT['parking_spaces'],
+}
+_EVSE_REPLACED = {
+    'evse_id': 's.evse_id',
+    'physical_reference': 's.physical_reference',
+    'max_reservation': 's.max_reservation',
+    'parking_restrictions': 's.parking_restrictions',
+    'terms_and_conditions': 's.terms_and_conditions',
+    'calibration_info_url': 's.calibration_info_url',
+    'related_resources': 's.related_resources',
+}
+# status changes only when the update carries one that differs (live status survives static re-imports)
+_STATUS_CHANGES = 's.status IS NOT NULL AND s.status::"EvseStatus" IS DISTINCT FROM t.status'
+_EVSE_KEPT = {
+    'presence': (
+        'COALESCE(s.presence::"PresenceStatus", t.presence)',
+        'COALESCE(s.presence, \'PRESENT\')::"PresenceStatus"',
+    ),
+    'status': (
+        f'CASE WHEN {_STATUS_CHANGES} THEN s.status::"EvseStatus" ELSE t.status END',
+        'COALESCE(s.status, \'UNKNOWN\')::"EvseStatus"',
+    ),
+    'status_last_updated': (
+        f'CASE WHEN {_STATUS_CHANGES} THEN COALESCE(s.status_last_updated, now()) ELSE t.status_last_updated END',
+        'CASE WHEN s.status IS NULL THEN s.status_last_updated ELSE COALESCE(s.status_last_updated, now()) END',
+    ),
+    'status_observed_at': (
+        f'CASE WHEN {_STATUS_CHANGES} THEN now() ELSE t.status_observed_at END',
+        'now()',
+    ),
+}
+_CONNECTOR_REPLACED = {
+    'standard': 's.standard::connectortype',
+    'format': 's.format::connectorformat',
+    'power_type': 's.power_type::powertype',
+    'max_voltage': 's.max_voltage',
+    'max_amperage': 's.max_amperage',
+    'max_electric_power': 's.max_electric_power',
+    'terms_and_conditions': 's.terms_and_conditions',
+}
+
+
+def _upsert(
+    conn: psycopg.Connection,
+    *,
+    table: str,
+    staging: str,
+    match: str,
+    replaced: dict[str, str],
+    kept: dict[str, tuple[str, str]],
+    fixed: dict[str, str],
+    params: dict,
+) -> tuple[int, int]:
+    """UPDATE rows whose content differs, then INSERT the new ones; returns (updated, inserted).
+
+    `match` joins target `t` to staging `s`; `fixed` are insert-only columns (keys, parents).
+    `last_updated` is the update's value, or now() when the content changed and the source gave none.
+    """
+    new_values = {**replaced, **{col: exprs[0] for col, exprs in kept.items()}}
+    targets = ', '.join(f't.{col}' for col in new_values)
+    sources = ', '.join(new_values.values())
+    set_clause = ',\n'.join(f'{col} = {expr}' for col, expr in new_values.items())
+    update_sql = f"""
+        UPDATE {table} t SET
+            {set_clause},
+            last_updated = COALESCE(s.last_updated, now()),
+            modified = now()
+        FROM {staging} s
+        WHERE {match}
+          AND (({targets}) IS DISTINCT FROM ({sources})
+               OR (s.last_updated IS NOT NULL AND s.last_updated > t.last_updated))
+    """
+    updated = conn.execute(update_sql, params).rowcount
+    insert_values = {**fixed, **replaced, **{col: exprs[1] for col, exprs in kept.items()}}
+    columns = ', '.join(insert_values)
+    expressions = ', '.join(insert_values.values())
+    insert_sql = f"""
+        INSERT INTO {table} ({columns}, last_updated)
+        SELECT {expressions}, COALESCE(s.last_updated, now())
+        FROM {staging} s
+        WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
+    """
+    inserted = conn.execute(insert_sql, params).rowcount
+    return updated, inserted
+
+
+def apply_static(
+    conn: psycopg.Connection,
+    spec: SourceSpec,
+    locations: Iterable[LocationUpdate],
+    *,
+    shrink_guard_ratio: float = 0.5,
+    shrink_guard_min_existing: int = 20,
+    force: bool = False,
+) -> StaticResult:
+    """Make the database hold exactly this snapshot of the source. Runs in the caller's transaction."""
+    result = StaticResult()
+    params = {'src': spec.uid}
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('ocpdb-source:' || %s))", (spec.uid,))
+    ensure_source(conn, spec)
+
+    staged = Flattener().add_all(locations)
+    result.incoming_locations = staged.count('stg_location')
+    existing = conn.execute('SELECT count(*) AS n FROM location WHERE source = %s', (spec.uid,)).fetchone()[
+        'n'
+    ]
+    if (
+        not force
+        and existing >= shrink_guard_min_existing
+        and result.incoming_locations < existing * shrink_guard_ratio
+    ):
+        raise ShrinkGuardError(
+            f'source {spec.uid}: the payload holds {result.incoming_locations} locations but '
+            f'{existing} are stored; applying it would delete '
+            f'{existing - result.incoming_locations} of them. Refusing (shrink guard, ratio '
+            f'{shrink_guard_ratio}); re-run with force to apply anyway.'
+        )
+    stage(conn, staged)
+
+    _apply_images_and_businesses(conn)
+    _apply_locations(conn, result, params)
+    _apply_stations(conn, result, params)
+    _apply_evses(conn, result, params)
+    _apply_connectors(conn, result)
+    _apply_image_links(conn)
+    _apply_tariffs(conn, result, params)
+    _chain_last_updated(conn)
+    result.region_codes_assigned = _assign_region_codes(conn, params)
+    if result.changed:
+        bump_data_version(conn)
+    return result
+
+
+def _apply_images_and_businesses(conn: psycopg.Connection) -> None:
+    conn.execute(
+        """
+        INSERT INTO image (external_url, category, type, width, height)
+        SELECT external_url, category::imagecategory, type, width, height FROM stg_image
+        ON CONFLICT (external_url) DO UPDATE SET
+            category = EXCLUDED.category, type = EXCLUDED.type, width = EXCLUDED.width,
+            height = EXCLUDED.height, modified = now()
+        WHERE (image.category, image.type, image.width, image.height)
+            IS DISTINCT FROM (EXCLUDED.category, EXCLUDED.type, EXCLUDED.width, EXCLUDED.height)
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO business (name, website, emobility_uid, logo_id)
+        SELECT s.name, s.website, s.emobility_uid, i.id
+        FROM stg_business s LEFT JOIN image i ON i.external_url = s.logo_url
+        ON CONFLICT (name) DO UPDATE SET
+            website = EXCLUDED.website, emobility_uid = EXCLUDED.emobility_uid,
+            logo_id = COALESCE(EXCLUDED.logo_id, business.logo_id), modified = now()
+        WHERE (business.website, business.emobility_uid, business.logo_id)
+            IS DISTINCT FROM (EXCLUDED.website, EXCLUDED.emobility_uid, COALESCE(EXCLUDED.logo_id, business.logo_id))
+        """
+    )
+
+
+def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE stg_location_resolved ON COMMIT DROP AS
+        SELECT s.*, op.id AS operator_id, sub.id AS suboperator_id, ow.id AS owner_id
+        FROM stg_location s
+        LEFT JOIN business op ON op.name = s.operator_name
+        LEFT JOIN business sub ON sub.name = s.suboperator_name
+        LEFT JOIN business ow ON ow.name = s.owner_name
+        """
+    )
+    conn.execute('CREATE INDEX ON stg_location_resolved (uid)')
+    result.locations.deleted = conn.execute(
+        """
+        DELETE FROM location t WHERE t.source = %(src)s::text
+          AND NOT EXISTS (SELECT 1 FROM stg_location s WHERE s.uid = t.uid)
+        """,
+        params,
+    ).rowcount
+    result.locations.updated, result.locations.inserted = _upsert(
+        conn,
+        table='location',
+        staging='stg_location_resolved',
+        match='t.source = %(src)s::text AND t.uid = s.uid',
+        replaced=_LOCATION_REPLACED,
+        kept=_LOCATION_KEPT,
+        fixed={'source': '%(src)s::text', 'uid': 's.uid'},
+        params=params,
+    )
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE map_location ON COMMIT DROP AS
+        SELECT t.id, t.uid FROM location t JOIN stg_location s ON s.uid = t.uid WHERE t.source = %(src)s::text
+        """,
+        params,
+    )
+    conn.execute('CREATE UNIQUE INDEX ON map_location (uid)')
+    conn.execute('ANALYZE map_location')
+
+
+def _apply_stations(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE stg_station_resolved ON COMMIT DROP AS
+        SELECT m.id AS location_id, s.* FROM stg_station s JOIN map_location m ON m.uid = s.location_uid
+        """
+    )
+    conn.execute('CREATE INDEX ON stg_station_resolved (location_id, uid)')
+    result.stations.deleted = conn.execute(
+        """
+        DELETE FROM charging_station t USING map_location m
+        WHERE t.location_id = m.id
+          AND NOT EXISTS (SELECT 1 FROM stg_station_resolved s WHERE s.location_id = t.location_id AND s.uid = t.uid)
+        """
+    ).rowcount
+    result.stations.updated, result.stations.inserted = _upsert(
+        conn,
+        table='charging_station',
+        staging='stg_station_resolved',
+        match='t.location_id = s.location_id AND t.uid = s.uid',
+        replaced=_STATION_REPLACED,
+        kept=_STATION_KEPT,
+        fixed={'location_id': 's.location_id', 'uid': 's.uid'},
+        params=params,
+    )
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE map_station ON COMMIT DROP AS
+        SELECT t.id, m.uid AS location_uid, t.uid
+        FROM charging_station t JOIN map_location m ON m.id = t.location_id
+        """
+    )
+    conn.execute('CREATE UNIQUE INDEX ON map_station (location_uid, uid)')
+    conn.execute('ANALYZE map_station')
+
+
+def _apply_evses(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE stg_evse_resolved ON COMMIT DROP AS
+        SELECT ms.id AS charging_station_id, s.*
+        FROM stg_evse s JOIN map_station ms ON ms.location_uid = s.location_uid AND ms.uid = s.station_uid
+        """
+    )
+    conn.execute('CREATE INDEX ON stg_evse_resolved (charging_station_id, uid)')
+    result.evses.deleted = conn.execute(
+        """
+        DELETE FROM evse t USING map_station ms
+        WHERE t.charging_station_id = ms.id
+          AND NOT EXISTS (SELECT 1 FROM stg_evse_resolved s
+                          WHERE s.charging_station_id = t.charging_station_id AND s.uid = t.uid)
+        """
+    ).rowcount
+    result.evses.updated, result.evses.inserted = _upsert(
+        conn,
+        table='evse',
+        staging='stg_evse_resolved',
+        match='t.charging_station_id = s.charging_station_id AND t.uid = s.uid',
+        replaced=_EVSE_REPLACED,
+        kept=_EVSE_KEPT,
+        fixed={'charging_station_id': 's.charging_station_id', 'uid': 's.uid'},
+        params=params,
+    )
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE map_evse ON COMMIT DROP AS
+        SELECT t.id, ms.location_uid, ms.uid AS station_uid, t.uid, t.status, t.status_observed_at
+        FROM evse t JOIN map_station ms ON ms.id = t.charging_station_id
+        """
+    )
+    conn.execute('CREATE UNIQUE INDEX ON map_evse (location_uid, station_uid, uid)')
+    conn.execute('ANALYZE map_evse')
+    # history of live status changes seen in this transaction (STATIC is not a live status)
+    result.statuses_changed = conn.execute(
+        """
+        INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
+        SELECT e.id, e.status, e.status_last_updated, now()
+        FROM evse e JOIN map_evse m ON m.id = e.id
+        WHERE e.status_observed_at = now() AND e.status <> 'STATIC'
+        """
+    ).rowcount
+
+
+def _apply_connectors(conn: psycopg.Connection, result: StaticResult) -> None:
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE stg_connector_resolved ON COMMIT DROP AS
+        SELECT me.id AS evse_id, s.*
+        FROM stg_connector s
+        JOIN map_evse me ON me.location_uid = s.location_uid AND me.station_uid = s.station_uid
+                        AND me.uid = s.evse_uid
+        """
+    )
+    conn.execute('CREATE INDEX ON stg_connector_resolved (evse_id, uid)')
+    result.connectors.deleted = conn.execute(
+        """
+        DELETE FROM connector t USING map_evse me
+        WHERE t.evse_id = me.id
+          AND NOT EXISTS (SELECT 1 FROM stg_connector_resolved s WHERE s.evse_id = t.evse_id AND s.uid = t.uid)
+        """
+    ).rowcount
+    result.connectors.updated, result.connectors.inserted = _upsert(
+        conn,
+        table='connector',
+        staging='stg_connector_resolved',
+        match='t.evse_id = s.evse_id AND t.uid = s.uid',
+        replaced=_CONNECTOR_REPLACED,
+        kept={},
+        fixed={'evse_id': 's.evse_id', 'uid': 's.uid'},
+        params={},
+    )
+
+
+def _apply_image_links(conn: psycopg.Connection) -> None:
+    """Image lists given in the update replace the stored links; a None list keeps them."""
+    conn.execute(
+        """
+        DELETE FROM location_image li USING map_location m, stg_location s
+        WHERE li.location_id = m.id AND s.uid = m.uid AND s.images_given
+          AND NOT EXISTS (SELECT 1 FROM stg_location_image x JOIN image i ON i.external_url = x.external_url
+                          WHERE x.location_uid = m.uid AND i.id = li.image_id)
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO location_image (location_id, image_id)
+        SELECT m.id, i.id FROM stg_location_image x
+        JOIN map_location m ON m.uid = x.location_uid JOIN image i ON i.external_url = x.external_url
+        ON CONFLICT DO NOTHING
+        """
+    )
+    conn.execute(
+        """
+        DELETE FROM evse_image ei USING map_evse m, stg_evse s
+        WHERE ei.evse_id = m.id AND s.location_uid = m.location_uid AND s.station_uid = m.station_uid
+          AND s.uid = m.uid AND s.images_given
+          AND NOT EXISTS (SELECT 1 FROM stg_evse_image x JOIN image i ON i.external_url = x.external_url
+                          WHERE x.location_uid = m.location_uid AND x.station_uid = m.station_uid
+                            AND x.evse_uid = m.uid AND i.id = ei.image_id)
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO evse_image (evse_id, image_id)
+        SELECT m.id, i.id FROM stg_evse_image x
+        JOIN map_evse m ON m.location_uid = x.location_uid AND m.station_uid = x.station_uid AND m.uid = x.evse_uid
+        JOIN image i ON i.external_url = x.external_url
+        ON CONFLICT DO NOTHING
+        """
+    )
+
+
+def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
+    """Tariffs and associations are scoped to the source and upserted by uid."""
+    result.tariffs.updated = conn.execute(
+        """
+        UPDATE tariff t SET
+            currency = s.currency, elements = COALESCE(s.elements, '[]'), tariff_alt_url = s.tariff_alt_url,
+            tariff_alt_text = COALESCE(s.tariff_alt_text, t.tariff_alt_text),
+            min_price = COALESCE(s.min_price, t.min_price), max_price = COALESCE(s.max_price, t.max_price),
+            energy_mix = COALESCE(s.energy_mix, t.energy_mix),
+            last_updated = COALESCE(s.last_updated, now()), modified = now()
+        FROM stg_tariff s
+        WHERE t.source = %(src)s::text AND t.uid = s.uid
+          AND ((t.currency, t.elements, t.tariff_alt_url, t.tariff_alt_text, t.min_price, t.max_price, t.energy_mix)
+               IS DISTINCT FROM
+               (s.currency, COALESCE(s.elements, '[]'), s.tariff_alt_url,
+                COALESCE(s.tariff_alt_text, t.tariff_alt_text),
+                COALESCE(s.min_price, t.min_price), COALESCE(s.max_price, t.max_price),
+                COALESCE(s.energy_mix, t.energy_mix))
+               OR (s.last_updated IS NOT NULL AND s.last_updated > t.last_updated))
+        """,
+        params,
+    ).rowcount
+    result.tariffs.inserted = conn.execute(
+        """
+        INSERT INTO tariff (uid, source, currency, elements, tariff_alt_url, tariff_alt_text, min_price, max_price,
+                            energy_mix, last_updated)
+        SELECT s.uid, %(src)s::text, s.currency, COALESCE(s.elements, '[]'), s.tariff_alt_url, s.tariff_alt_text,
+               s.min_price, s.max_price, s.energy_mix, COALESCE(s.last_updated, now())
+        FROM stg_tariff s
+        WHERE NOT EXISTS (SELECT 1 FROM tariff t WHERE t.source = %(src)s::text AND t.uid = s.uid)
+        """,
+        params,
+    ).rowcount
+    conn.execute(
+        """
+        UPDATE tariff_association t SET
+            tariff_id = tr.id, audience = s.audience::tariffaudience,
+            start_date_time = COALESCE(s.start_date_time, t.start_date_time),
+            last_updated = COALESCE(s.last_updated, now()), modified = now()
+        FROM stg_association s JOIN tariff tr ON tr.source = %(src)s::text AND tr.uid = s.tariff_uid
+        WHERE t.source = %(src)s::text AND t.uid = s.uid
+          AND ((t.tariff_id, t.audience, t.start_date_time)
+               IS DISTINCT FROM (tr.id, s.audience::tariffaudience, COALESCE(s.start_date_time, t.start_date_time))
+               OR (s.last_updated IS NOT NULL AND s.last_updated > t.last_updated))
+        """,
+        params,
+    )
+    conn.execute(
+        """
+        INSERT INTO tariff_association (tariff_id, uid, source, audience, start_date_time, last_updated)
+        SELECT tr.id, s.uid, %(src)s::text, s.audience::tariffaudience, COALESCE(s.start_date_time, now()),
+               COALESCE(s.last_updated, now())
+        FROM stg_association s JOIN tariff tr ON tr.source = %(src)s::text AND tr.uid = s.tariff_uid
+        WHERE NOT EXISTS (SELECT 1 FROM tariff_association t WHERE t.source = %(src)s::text AND t.uid = s.uid)
+        """,
+        params,
+    )
+    # an EVSE's association list is replaced by the update's list
+    conn.execute(
+        """
+        CREATE TEMPORARY TABLE stg_evse_tariff_resolved ON COMMIT DROP AS
+        SELECT me.id AS evse_id, ta.id AS tariff_association_id
+        FROM stg_evse_tariff x
+        JOIN map_evse me ON me.location_uid = x.location_uid AND me.station_uid = x.station_uid
+                        AND me.uid = x.evse_uid
+        JOIN tariff_association ta ON ta.source = %(src)s::text AND ta.uid = x.association_uid
+        """,
+        params,
+    )
+    conn.execute(
+        """
+        DELETE FROM evse_tariff_association eta USING map_evse me
+        WHERE eta.evse_id = me.id
+          AND NOT EXISTS (SELECT 1 FROM stg_evse_tariff_resolved r
+                          WHERE r.evse_id = eta.evse_id AND r.tariff_association_id = eta.tariff_association_id)
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO evse_tariff_association (evse_id, tariff_association_id)
+        SELECT evse_id, tariff_association_id FROM stg_evse_tariff_resolved ON CONFLICT DO NOTHING
+        """
+    )
+    conn.execute(
+        """
+        DELETE FROM tariff_association t WHERE t.source = %(src)s::text
+          AND NOT EXISTS (SELECT 1 FROM stg_association s WHERE s.uid = t.uid)
+        """,
+        params,
+    )
+    result.tariffs.deleted = conn.execute(
+        """
+        DELETE FROM tariff t WHERE t.source = %(src)s::text
+          AND NOT EXISTS (SELECT 1 FROM stg_tariff s WHERE s.uid = t.uid)
+        """,
+        params,
+    ).rowcount
+
+
+def _chain_last_updated(conn: psycopg.Connection) -> None:
+    """A station is as fresh as its freshest EVSE, a location as its freshest station."""
+    conn.execute(
+        """
+        UPDATE charging_station cs SET last_updated = m.newest
+        FROM (SELECT e.charging_station_id, max(e.last_updated) AS newest
+              FROM evse e JOIN map_evse me ON me.id = e.id GROUP BY e.charging_station_id) m
+        WHERE cs.id = m.charging_station_id AND m.newest > cs.last_updated
+        """
+    )
+    conn.execute(
+        """
+        UPDATE location l SET last_updated = m.newest
+        FROM (SELECT cs.location_id, max(cs.last_updated) AS newest
+              FROM charging_station cs JOIN map_station ms ON ms.id = cs.id GROUP BY cs.location_id) m
+        WHERE l.id = m.location_id AND m.newest > l.last_updated
+        """
+    )
+
+
+def _assign_region_codes(conn: psycopg.Connection, params: dict) -> int:
+    """New German locations get their municipality's regional code; existing codes are kept."""
+    return conn.execute(
+        """
+        UPDATE location l SET official_region_code = r.regional_code
+        FROM regionalschluessel r
+        WHERE l.source = %(src)s::text AND l.official_region_code IS NULL AND l.country = 'DEU'
+          AND ST_Intersects(r.geom, l.geometry)
+        """,
+        params,
+    ).rowcount
