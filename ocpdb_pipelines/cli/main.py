@@ -1,0 +1,194 @@
+"""`ocpdb` commands (the predecessor's `flask ...` commands, same names)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any
+
+import click
+
+from ocpdb_pipelines.config import ConfigError, Settings, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main() -> None:
+    """Open ChargePoint DataBase: imports, database, API."""
+    from ocpdb_pipelines.logs import configure_logging
+
+    with contextlib.suppress(ConfigError):  # the command itself reports a config error
+        configure_logging(load_settings().LOGGING)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command('upgrade')
+def db_upgrade() -> None:
+    """Create the database if needed and apply pending migrations (a no-op when up to date)."""
+    from ocpdb_pipelines.db.migrations import ensure_database, upgrade
+
+    settings = _settings()
+    ensure_database(settings.DATABASE_URL)
+    applied = upgrade(settings.DATABASE_URL)
+    click.echo(f'applied: {", ".join(applied)}' if applied else 'database is up to date')
+
+
+def _materialize(selection_keys: list[Any], run_config: dict[str, Any] | None = None, tags: dict | None = None) -> bool:
+    """Materialize assets of the code location in-process, recorded in the Dagster instance."""
+    import dagster as dg
+
+    from ocpdb_pipelines.definitions import build_definitions
+    from ocpdb_pipelines.defs.instance import get_instance
+    from ocpdb_pipelines.defs.resources import build_resources
+
+    settings = _settings()
+    by_key = {}
+    for asset in build_definitions(settings).assets or []:
+        assert isinstance(asset, dg.AssetsDefinition)
+        for key in asset.keys:
+            by_key[key] = asset
+    result = dg.materialize(
+        [by_key[key] for key in selection_keys],
+        instance=get_instance(),
+        resources=build_resources(settings),
+        run_config={**(run_config or {}), 'loggers': {'console': {'config': {'log_level': 'INFO'}}}},
+        raise_on_error=False,
+        tags={'ocpdb/trigger': 'cli', **(tags or {})},
+    )
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        values = {k: getattr(v, 'value', v) for k, v in materialization.metadata.items() if k != 'skipped_sample'}
+        click.echo(f'{materialization.asset_key.to_user_string()}: {values}')
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data is not None:
+                error = event.step_failure_data.error
+                click.echo(f'FAILED: {error.message.strip() if error else event.message}', err=True)
+    return result.success
+
+
+@main.group('import')
+def import_group() -> None:
+    """Import sources (each import is a Dagster run)."""
+
+
+@import_group.command('static')
+@click.argument('uid')
+@click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
+@click.option('--force', is_flag=True, help='Apply even if the shrink guard refuses.')
+def import_static(uid: str, from_file: str | None, force: bool) -> None:
+    """Full static import of one source."""
+    from ocpdb_pipelines.defs.sources.keys import static_key
+    from ocpdb_pipelines.sources.registry import get_spec
+
+    spec = _spec(uid, get_spec)
+    key = static_key(spec)
+    config = {'replay_file': str(from_file) if from_file else None, 'force': force}
+    run_config = {'ops': {key.to_python_identifier(): {'config': config}}}
+    if not _materialize([key], run_config):
+        sys.exit(1)
+
+
+@import_group.command('realtime')
+@click.argument('uid')
+@click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
+def import_realtime(uid: str, from_file: str | None) -> None:
+    """Apply live statuses of one source."""
+    from ocpdb_pipelines.defs.sources.keys import realtime_key
+    from ocpdb_pipelines.sources.registry import get_spec
+
+    spec = _spec(uid, get_spec)
+    if not spec.has_realtime:
+        raise click.ClickException(f'source {uid} has no realtime data')
+    key = realtime_key(spec)
+    run_config = {'ops': {key.to_python_identifier(): {'config': {'replay_file': from_file}}}}
+    if not _materialize([key], run_config):
+        sys.exit(1)
+
+
+@import_group.command('all')
+def import_all() -> None:
+    """Static then realtime import of every enabled source with fetch_at_init; one failure does not stop the rest."""
+    from ocpdb_pipelines.defs.sources.automation import is_enabled
+    from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+    from ocpdb_pipelines.sources.registry import REGISTRY
+
+    settings = _settings()
+    failed = []
+    for spec in REGISTRY.values():
+        config = settings.source(spec.uid)
+        if not is_enabled(settings, spec) or not (config and config.fetch_at_init):
+            continue
+        keys = [static_key(spec)]
+        if spec.has_realtime and not spec.realtime_from_static:
+            keys.append(realtime_key(spec))
+        if not _materialize(keys, tags={'ocpdb/source': spec.uid}):
+            failed.append(spec.uid)
+    if failed:
+        click.echo(f'failed sources: {", ".join(failed)}', err=True)
+        sys.exit(1)
+
+
+def _spec(uid: str, get_spec: Any) -> Any:
+    try:
+        return get_spec(uid)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+
+
+@main.group()
+def source() -> None:
+    """Sources."""
+
+
+@source.command('list')
+@click.option('--verbose', '-v', is_flag=True, help='Show family, state and status.')
+def source_list(verbose: bool) -> None:
+    """Print every registered source uid."""
+    from ocpdb_pipelines.defs.sources.automation import is_enabled
+    from ocpdb_pipelines.sources.registry import REGISTRY
+
+    settings = _settings()
+    for spec in REGISTRY.values():
+        if verbose:
+            state = 'enabled' if is_enabled(settings, spec) else 'off'
+            click.echo(f'{spec.uid:28} {spec.family:16} {state}')
+        else:
+            click.echo(spec.uid)
+
+
+@source.command('delete')
+@click.argument('uid')
+def source_delete(uid: str) -> None:
+    """Delete a source with its locations and tariffs."""
+    from ocpdb_pipelines.db.connection import connect
+    from ocpdb_pipelines.store.sources import delete_source
+
+    settings = _settings()
+    with connect(settings.DATABASE_URL) as conn, conn.transaction():
+        counts = delete_source(conn, uid)
+    click.echo(f'deleted {counts["locations"]} locations and {counts["tariffs"]} tariffs of {uid}')
+
+
+@main.command('api')
+@click.option('--host', default='127.0.0.1', show_default=True)
+@click.option('--port', default=8000, show_default=True, type=int)
+def api(host: str, port: int) -> None:
+    """Serve the read API, tiles and map page with uvicorn."""
+    from ocpdb_api.server import serve
+
+    serve(_settings(), host=host, port=port)
+
+
+if __name__ == '__main__':
+    main()

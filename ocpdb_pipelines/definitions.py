@@ -1,0 +1,19 @@
+"""The Dagster code location: `dagster dev -m ocpdb_pipelines.definitions` (see workspace.yaml)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ocpdb_pipelines.config import Settings, get_settings
+from ocpdb_pipelines.defs.resources import build_resources
+from ocpdb_pipelines.defs.sources.definitions import build_source_definitions
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions.merge(
+        build_source_definitions(settings),
+        dg.Definitions(resources=build_resources(settings)),
+    )
+
+
+defs = build_definitions(get_settings())

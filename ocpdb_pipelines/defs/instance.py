@@ -1,0 +1,29 @@
+"""The Dagster instance CLI runs are recorded in, so they show in the UI next to scheduled runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from ocpdb_pipelines.config import PROJECT_ROOT
+
+DEFAULT_HOME = PROJECT_ROOT / '.dagster_home'
+
+
+def ensure_dagster_home() -> Path:
+    """Use $DAGSTER_HOME, or `.dagster_home/` with the project's dagster.yaml linked in."""
+    home = Path(os.environ.get('DAGSTER_HOME') or DEFAULT_HOME)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / 'dagster.yaml'
+    template = PROJECT_ROOT / ('dagster.postgres.yaml' if os.environ.get('DAGSTER_PG_URL') else 'dagster.yaml')
+    if not config.exists() and template.exists():
+        config.symlink_to(template)
+    os.environ['DAGSTER_HOME'] = str(home)
+    return home
+
+
+def get_instance() -> dg.DagsterInstance:
+    ensure_dagster_home()
+    return dg.DagsterInstance.get()

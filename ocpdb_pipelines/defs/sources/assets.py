@@ -1,0 +1,129 @@
+"""Source assets: `source/<uid>` (static snapshot) and `source/<uid>/realtime` (live statuses)."""
+
+import dagster as dg
+
+from ocpdb_pipelines.db.connection import connect
+from ocpdb_pipelines.defs.resources import OcpdbConfig
+from ocpdb_pipelines.defs.sources.checks import (
+    realtime_check_specs,
+    realtime_fresh_evaluation,
+    static_check_results,
+    static_check_specs,
+)
+from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+from ocpdb_pipelines.imports import (
+    ImportReport,
+    SourceNotConfigured,
+    replay_pages_from_file,
+    run_realtime,
+    run_static,
+)
+from ocpdb_pipelines.landing import LandingArea
+from ocpdb_pipelines.sources.base import SourceNotImplemented
+from ocpdb_pipelines.sources.registry import SourceSpec
+
+
+class StaticImportConfig(dg.Config):
+    replay_file: str | None = None
+    """Import this recorded payload (e.g. from data/raw/<uid>/) instead of fetching."""
+    landed_file: str | None = None
+    """A pushed payload from the landing area; removed after it was applied."""
+    force: bool = False
+    """Apply even when the shrink guard would refuse (the feed really got smaller)."""
+
+
+class RealtimeImportConfig(dg.Config):
+    replay_file: str | None = None
+
+
+def report_metadata(report: ImportReport) -> dict[str, object]:
+    metadata: dict[str, object] = {}
+    for key, value in report.metadata().items():
+        metadata[key] = dg.MetadataValue.json(value) if isinstance(value, dict) else value
+    if report.skipped:
+        sample = [f'{s.reference}: {s.reason}' for s in report.skipped[:20]]
+        metadata['skipped_sample'] = dg.MetadataValue.md('\n'.join(f'- {line}' for line in sample))
+    if report.message:
+        metadata['message'] = report.message
+    return metadata
+
+
+def _describe(spec: SourceSpec) -> str:
+    lines = [f'{spec.name} ({spec.family}).']
+    if spec.static_url:
+        lines.append(f'Static data: {spec.static_url}')
+    if spec.attribution_license:
+        lines.append(f'Licence: {spec.attribution_license} {spec.attribution_contributor or ""}'.rstrip())
+    if spec.required_config:
+        lines.append(f'Needs config SOURCES.{spec.uid}: {", ".join(spec.required_config)}')
+    return '\n\n'.join(lines)
+
+
+def _run(fn, *args, **kwargs) -> ImportReport:  # type: ignore[no-untyped-def]
+    """Configuration and not-implemented problems become a clear Failure, not a stack trace."""
+    try:
+        return fn(*args, **kwargs)
+    except (SourceNotConfigured, SourceNotImplemented, FileNotFoundError) as exc:
+        raise dg.Failure(description=str(exc)) from None
+
+
+def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=static_key(spec),
+        group_name=spec.group,
+        description=_describe(spec),
+        check_specs=static_check_specs(spec),
+        kinds={'python', 'postgres'},
+        metadata={'uid': spec.uid, 'family': spec.family, 'country': spec.country},
+        tags={'family': spec.family},
+        pool='postgis_writes',
+    )
+    def _static(context: dg.AssetExecutionContext, config: StaticImportConfig, ocpdb: OcpdbConfig):
+        settings = ocpdb.settings()
+        payload = config.replay_file or config.landed_file
+        replay = replay_pages_from_file(payload) if payload else None
+        report = _run(run_static, settings, spec.uid, replay_pages=replay, force=config.force)
+        if config.landed_file:
+            landing = LandingArea(settings.path(settings.LANDING_DIR))
+            for landed in landing.pending(spec.uid, 'static'):
+                if str(landed.path) == config.landed_file:
+                    landing.done(landed)
+        context.log.info(f'{spec.uid}: {report.metadata()}')
+        with connect(settings.DATABASE_URL) as conn:
+            checks = static_check_results(
+                conn,
+                spec,
+                skipped=len(report.skipped),
+                incoming=report.counts.get('incoming_locations', 0),
+            )
+        return dg.MaterializeResult(metadata=report_metadata(report), check_results=checks)
+
+    return _static
+
+
+def build_realtime_asset(spec: SourceSpec, interval_seconds: int) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=realtime_key(spec),
+        deps=[static_key(spec)],
+        group_name=spec.group,
+        description=f'Live EVSE statuses of {spec.name}. Usually reported by the source sensor without a run.',
+        check_specs=realtime_check_specs(spec),
+        kinds={'python', 'postgres'},
+        metadata={'uid': spec.uid, 'interval_seconds': interval_seconds},
+        tags={'family': spec.family},
+    )
+    def _realtime(context: dg.AssetExecutionContext, config: RealtimeImportConfig, ocpdb: OcpdbConfig):
+        settings = ocpdb.settings()
+        replay = replay_pages_from_file(config.replay_file) if config.replay_file else None
+        report = _run(run_realtime, settings, spec.uid, replay_pages=replay)
+        with connect(settings.DATABASE_URL) as conn:
+            evaluation = realtime_fresh_evaluation(conn, spec, interval_seconds)
+        check = dg.AssetCheckResult(
+            check_name=evaluation.check_name,
+            passed=evaluation.passed,
+            severity=evaluation.severity,
+            metadata=evaluation.metadata,
+        )
+        return dg.MaterializeResult(metadata=report_metadata(report), check_results=[check])
+
+    return _realtime
