@@ -104,6 +104,8 @@ def http_client(
         retries=settings.HTTP_RETRIES,
         transport=transport,
         cert=cert,
+        # the Mobilithek pull and our push talk to the same server: one CA setting for both
+        verify=settings.MOBILITHEK_CA_FILE or True,
         auth=auth,
     )
 

@@ -1,0 +1,1 @@
+"""chargecloud feeds: the public OCPI-like feed and the AFIR cursor API."""

@@ -1,0 +1,81 @@
+"""chargecloud AFIR API (Ludwigsburg): OCPI 2.2.1 Locations in cursor pages `{next, items}`.
+
+Every request sends `X-Api-Key` and `limit=100`, from the second page on also `cursor=<next>`
+(opaque, passed through). Reading stops when `next` is empty or a page has no items. A page without
+`items` is unreadable (PayloadError). EVSE tariffs are stored (see ocpi.tariffs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
+from ocpdb_pipelines.sources.common.pull import MAX_PAGES, finish, http_of, require, static_url
+from ocpdb_pipelines.sources.common.values import load_json
+from ocpdb_pipelines.sources.ocpi.parse import realtime_batch, static_batch
+
+PAGE_LIMIT = 100
+
+
+def read_page(body: bytes, what: str) -> tuple[list[Any], str | None]:
+    payload = load_json(body, what)
+    if not isinstance(payload, dict) or not isinstance(payload.get('items'), list):
+        raise PayloadError(f'{what}: expected an object with an `items` list')
+    cursor = payload.get('next')
+    if cursor is not None and not isinstance(cursor, str):
+        raise PayloadError(f'{what}: `next` must be a string or null')
+    return payload['items'], cursor or None
+
+
+def fetch(ctx: SourceContext, kind: str) -> list[Page]:
+    (api_key,) = require(ctx, 'api_key')
+    url, http = static_url(ctx), http_of(ctx)
+    headers = {'X-Api-Key': api_key, 'Accept': 'application/json'}
+    pages: list[Page] = []
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        params: dict[str, Any] = {'limit': PAGE_LIMIT}
+        if cursor:
+            params['cursor'] = cursor
+        page = http.get(url, params=params, headers=headers, kind=kind)
+        pages.append(page)
+        items, cursor = read_page(page.body, f'{ctx.spec.uid} page {len(pages)}')
+        if not items or not cursor or cursor in seen:
+            break
+        if len(pages) >= MAX_PAGES:
+            raise PayloadError(f'{ctx.spec.uid}: more than {MAX_PAGES} pages, giving up')
+        seen.add(cursor)
+    return finish(ctx, pages, kind=kind)
+
+
+def _items(ctx: SourceContext, pages: list[Page]) -> list[Any]:
+    items: list[Any] = []
+    for number, page in enumerate(pages, start=1):
+        items += read_page(page.body, f'{ctx.spec.uid} page {number}')[0]
+    return items
+
+
+def fetch_static(ctx: SourceContext) -> list[Page]:
+    return fetch(ctx, 'static')
+
+
+def fetch_realtime(ctx: SourceContext) -> list[Page]:
+    return fetch(ctx, 'realtime')
+
+
+def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
+    return static_batch(_items(ctx, pages), default_time_zone=ctx.spec.timezone)
+
+
+def parse_realtime(ctx: SourceContext, pages: list[Page]) -> RealtimeBatch:
+    return realtime_batch(_items(ctx, pages))
+
+
+FAMILY = Family(
+    name='chargecloud_afir',
+    fetch_static=fetch_static,
+    parse_static=parse_static,
+    fetch_realtime=fetch_realtime,
+    parse_realtime=parse_realtime,
+)

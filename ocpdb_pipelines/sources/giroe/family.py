@@ -1,0 +1,132 @@
+"""giroe pull: `<url>/api/server/v1/charge-locations` and `…/charge-connectors` (Basic auth), every page
+via `next_path` (appended to the configured base URL) until it is absent.
+
+Realtime works (the predecessor's pull crashed): it reads the connector list and applies each
+connector's status to the EVSE of the same uid. It asks only for what changed since the newest
+`modified` it saw last time (`modified_since`, kept in the fetch state as last_modified); an empty
+answer to such a question is NotModified.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from ocpdb_pipelines.sources.base import (
+    Family,
+    NotModified,
+    Page,
+    PayloadError,
+    RealtimeBatch,
+    SourceContext,
+    StaticBatch,
+    skip,
+)
+from ocpdb_pipelines.sources.common.pull import MAX_PAGES, basic_auth, content_hash, http_of, require
+from ocpdb_pipelines.sources.common.values import RecordError, load_json, parse_datetime
+from ocpdb_pipelines.sources.giroe.mapper import connector_realtime, map_location, reason
+
+LOCATIONS_PATH = '/api/server/v1/charge-locations'
+CONNECTORS_PATH = '/api/server/v1/charge-connectors'
+BASE_PARAMS = {'technical_backend': 'tcc', 'public': 'True'}
+
+
+def read_page(body: bytes, what: str) -> tuple[list[Any], str | None]:
+    payload = load_json(body, what)
+    if not isinstance(payload, dict) or not isinstance(payload.get('items'), list):
+        raise PayloadError(f'{what}: expected an object with an `items` list')
+    next_path = payload.get('next_path')
+    if next_path is not None and not isinstance(next_path, str):
+        raise PayloadError(f'{what}: `next_path` must be a string')
+    return payload['items'], next_path or None
+
+
+def _pull(ctx: SourceContext, path: str, *, kind: str, params: dict[str, str]) -> list[Page]:
+    (base,) = require(ctx, 'url')
+    base = base.rstrip('/')
+    auth, http = basic_auth(ctx), http_of(ctx)
+    headers = {'Accept': 'application/json'}
+    pages = [http.get(f'{base}{path}', params=params, auth=auth, headers=headers, kind=kind)]
+    seen: set[str] = set()
+    while True:
+        _, next_path = read_page(pages[-1].body, f'giroe page {len(pages)}')
+        if not next_path or next_path in seen:
+            return pages
+        if len(pages) >= MAX_PAGES:
+            raise PayloadError(f'giroe: more than {MAX_PAGES} pages, giving up')
+        seen.add(next_path)
+        url = next_path if next_path.startswith(('http://', 'https://')) else f'{base}/{next_path.lstrip("/")}'
+        pages.append(http.get(url, auth=auth, headers=headers, kind=kind))
+
+
+def fetch_static(ctx: SourceContext) -> list[Page]:
+    pages = _pull(ctx, LOCATIONS_PATH, kind='static', params=dict(BASE_PARAMS))
+    ctx.new_state.update({'etag': None, 'last_modified': None, 'content_hash': content_hash(pages)})
+    return pages
+
+
+def fetch_realtime(ctx: SourceContext) -> list[Page]:
+    params = dict(BASE_PARAMS)
+    since = ctx.previous_state.get('last_modified')
+    if since:
+        params['modified_since'] = since
+    pages = _pull(ctx, CONNECTORS_PATH, kind='realtime', params=params)
+    newest = _newest_modified(pages)
+    ctx.new_state.update(
+        {'etag': None, 'last_modified': newest.isoformat() if newest else since, 'content_hash': content_hash(pages)}
+    )
+    if since and newest is None:
+        raise NotModified(f'giroe: no connector changed since {since}')
+    return pages
+
+
+def _newest_modified(pages: list[Page]) -> datetime | None:
+    newest = None
+    for page in pages:
+        for item in read_page(page.body, 'giroe connectors')[0]:
+            try:
+                modified = parse_datetime(item.get('modified'), 'modified') if isinstance(item, dict) else None
+            except RecordError:
+                modified = None
+            if modified and (newest is None or modified > newest):
+                newest = modified
+    return newest
+
+
+def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
+    now = datetime.now(UTC)
+    secret = ctx.settings.OBJECT_ID_SECRET
+    batch = StaticBatch(locations=[])
+    for number, page in enumerate(pages, start=1):
+        for raw in read_page(page.body, f'giroe page {number}')[0]:
+            if isinstance(raw, dict) and raw.get('public') is False:
+                continue
+            try:
+                batch.locations.append(map_location(raw, secret, now=now))
+            except (RecordError, ValidationError) as exc:
+                batch.skipped.append(skip(f'location {raw.get("id") if isinstance(raw, dict) else raw!r}', reason(exc)))
+    return batch
+
+
+def parse_realtime(ctx: SourceContext, pages: list[Page]) -> RealtimeBatch:
+    batch = RealtimeBatch(updates=[])
+    for number, page in enumerate(pages, start=1):
+        for raw in read_page(page.body, f'giroe connectors page {number}')[0]:
+            try:
+                batch.updates.append(connector_realtime(raw))
+            except (RecordError, ValidationError) as exc:
+                batch.skipped.append(
+                    skip(f'connector {raw.get("uid") if isinstance(raw, dict) else raw!r}', reason(exc))
+                )
+    return batch
+
+
+FAMILY = Family(
+    name='giroe',
+    fetch_static=fetch_static,
+    parse_static=parse_static,
+    fetch_realtime=fetch_realtime,
+    parse_realtime=parse_realtime,
+)

@@ -1,0 +1,1 @@
+"""Goldbeck IPCM charging-stations API (heilbronn_neckarbogen)."""

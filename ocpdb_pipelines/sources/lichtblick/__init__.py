@@ -1,0 +1,1 @@
+"""Lichtblick (chargeIT-style `operator.operatorPlaces` JSON)."""
