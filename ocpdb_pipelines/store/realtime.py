@@ -31,9 +31,7 @@ class RealtimeResult:
         }
 
 
-def apply_realtime(
-    conn: psycopg.Connection, spec: SourceSpec, updates: Iterable[EvseRealtimeUpdate]
-) -> RealtimeResult:
+def apply_realtime(conn: psycopg.Connection, spec: SourceSpec, updates: Iterable[EvseRealtimeUpdate]) -> RealtimeResult:
     latest: dict[str, EvseRealtimeUpdate] = {}
     for update in updates:
         latest[update.uid] = update

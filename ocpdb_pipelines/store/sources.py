@@ -41,9 +41,7 @@ def ensure_source(conn: psycopg.Connection, spec: SourceSpec) -> None:
     )
 
 
-def mark_static_success(
-    conn: psycopg.Connection, uid: str, error_count: int, updated_at: datetime | None
-) -> None:
+def mark_static_success(conn: psycopg.Connection, uid: str, error_count: int, updated_at: datetime | None) -> None:
     conn.execute(
         """
         UPDATE source SET static_status = 'ACTIVE', static_error_count = %s,
@@ -54,9 +52,7 @@ def mark_static_success(
     )
 
 
-def mark_realtime_success(
-    conn: psycopg.Connection, uid: str, error_count: int, updated_at: datetime | None
-) -> None:
+def mark_realtime_success(conn: psycopg.Connection, uid: str, error_count: int, updated_at: datetime | None) -> None:
     """Realtime becomes ACTIVE only while static is ACTIVE."""
     conn.execute(
         """

@@ -33,9 +33,7 @@ def _json(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode='json', exclude_none=True)
     elif isinstance(value, list):
-        value = [
-            v.model_dump(mode='json', exclude_none=True) if isinstance(v, BaseModel) else v for v in value
-        ]
+        value = [v.model_dump(mode='json', exclude_none=True) if isinstance(v, BaseModel) else v for v in value]
     return orjson.dumps(value).decode()
 
 
@@ -393,9 +391,7 @@ def create_staging_tables(conn: psycopg.Connection) -> None:
         conn.execute(f'CREATE TEMPORARY TABLE {table} ({cols}) ON COMMIT DROP')
 
 
-def copy_rows(
-    conn: psycopg.Connection, table: str, columns: list[tuple[str, str]], rows: Iterable[tuple]
-) -> None:
+def copy_rows(conn: psycopg.Connection, table: str, columns: list[tuple[str, str]], rows: Iterable[tuple]) -> None:
     names = ', '.join(name for name, _ in columns)
     with conn.cursor() as cursor, cursor.copy(f'COPY {table} ({names}) FROM STDIN') as copy:
         for row in rows:

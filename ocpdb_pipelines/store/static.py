@@ -214,8 +214,13 @@ def apply_static(
     shrink_guard_ratio: float = 0.5,
     shrink_guard_min_existing: int = 20,
     force: bool = False,
+    snapshot: bool = True,
 ) -> StaticResult:
-    """Make the database hold exactly this snapshot of the source. Runs in the caller's transaction."""
+    """Make the database hold exactly this snapshot of the source. Runs in the caller's transaction.
+
+    With `snapshot=False` (pushed single locations, e.g. giro-e PUT) the given locations are upserted
+    and nothing else of the source is deleted: no vanished locations, no unreferenced tariffs.
+    """
     result = StaticResult()
     params = {'src': spec.uid}
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('ocpdb-source:' || %s))", (spec.uid,))
@@ -223,11 +228,10 @@ def apply_static(
 
     staged = Flattener().add_all(locations)
     result.incoming_locations = staged.count('stg_location')
-    existing = conn.execute('SELECT count(*) AS n FROM location WHERE source = %s', (spec.uid,)).fetchone()[
-        'n'
-    ]
+    existing = conn.execute('SELECT count(*) AS n FROM location WHERE source = %s', (spec.uid,)).fetchone()['n']
     if (
-        not force
+        snapshot
+        and not force
         and existing >= shrink_guard_min_existing
         and result.incoming_locations < existing * shrink_guard_ratio
     ):
@@ -240,12 +244,12 @@ def apply_static(
     stage(conn, staged)
 
     _apply_images_and_businesses(conn)
-    _apply_locations(conn, result, params)
+    _apply_locations(conn, result, params, snapshot=snapshot)
     _apply_stations(conn, result, params)
     _apply_evses(conn, result, params)
     _apply_connectors(conn, result)
     _apply_image_links(conn)
-    _apply_tariffs(conn, result, params)
+    _apply_tariffs(conn, result, params, snapshot=snapshot)
     _chain_last_updated(conn)
     result.region_codes_assigned = _assign_region_codes(conn, params)
     if result.changed:
@@ -279,7 +283,7 @@ def _apply_images_and_businesses(conn: psycopg.Connection) -> None:
     )
 
 
-def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
+def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dict, *, snapshot: bool) -> None:
     conn.execute(
         """
         CREATE TEMPORARY TABLE stg_location_resolved ON COMMIT DROP AS
@@ -291,13 +295,8 @@ def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dic
         """
     )
     conn.execute('CREATE INDEX ON stg_location_resolved (uid)')
-    result.locations.deleted = conn.execute(
-        """
-        DELETE FROM location t WHERE t.source = %(src)s::text
-          AND NOT EXISTS (SELECT 1 FROM stg_location s WHERE s.uid = t.uid)
-        """,
-        params,
-    ).rowcount
+    if snapshot:
+        result.locations.deleted = _delete_vanished_locations(conn, params)
     result.locations.updated, result.locations.inserted = _upsert(
         conn,
         table='location',
@@ -317,6 +316,16 @@ def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dic
     )
     conn.execute('CREATE UNIQUE INDEX ON map_location (uid)')
     conn.execute('ANALYZE map_location')
+
+
+def _delete_vanished_locations(conn: psycopg.Connection, params: dict) -> int:
+    return conn.execute(
+        """
+        DELETE FROM location t WHERE t.source = %(src)s::text
+          AND NOT EXISTS (SELECT 1 FROM stg_location s WHERE s.uid = t.uid)
+        """,
+        params,
+    ).rowcount
 
 
 def _apply_stations(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
@@ -471,7 +480,7 @@ def _apply_image_links(conn: psycopg.Connection) -> None:
     )
 
 
-def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
+def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict, *, snapshot: bool) -> None:
     """Tariffs and associations are scoped to the source and upserted by uid."""
     result.tariffs.updated = conn.execute(
         """
@@ -554,6 +563,8 @@ def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict)
         SELECT evse_id, tariff_association_id FROM stg_evse_tariff_resolved ON CONFLICT DO NOTHING
         """
     )
+    if not snapshot:
+        return
     conn.execute(
         """
         DELETE FROM tariff_association t WHERE t.source = %(src)s::text
@@ -568,6 +579,14 @@ def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict)
         """,
         params,
     ).rowcount
+
+
+def delete_locations(conn: psycopg.Connection, spec: SourceSpec, uids: list[str]) -> int:
+    """Delete named locations of a source (pushed deletions); returns how many existed."""
+    deleted = conn.execute('DELETE FROM location WHERE source = %s AND uid = ANY(%s)', (spec.uid, uids)).rowcount
+    if deleted:
+        bump_data_version(conn)
+    return deleted
 
 
 def _chain_last_updated(conn: psycopg.Connection) -> None:

@@ -243,3 +243,16 @@ def test_geometry_and_mercator_columns(db):
     ).fetchone()
     assert row['x'] == pytest.approx(expected['x'], abs=0.01)
     assert row['y'] == pytest.approx(expected['y'], abs=0.01)
+
+
+def test_partial_apply_upserts_without_deleting_others(db):
+    association = TariffAssociationUpdate(uid='TA-1', tariff=tariff('T-1'))
+    apply(db, SPEC, [location(str(i), tariffs=[association]) for i in range(30)])
+    result = apply(db, SPEC, [location('new')], snapshot=False)
+    assert (result.locations.inserted, result.locations.deleted, result.tariffs.deleted) == (1, 0, 0)
+    assert db.execute('SELECT count(*) AS n FROM location').fetchone()['n'] == 31
+    from ocpdb_pipelines.store.static import delete_locations
+
+    with db.transaction():
+        assert delete_locations(db, SPEC, ['new', 'unknown']) == 1
+    assert db.execute('SELECT count(*) AS n FROM location').fetchone()['n'] == 30
