@@ -115,6 +115,8 @@ class Settings(BaseModel):
     MOBILITHEK_REALTIME_FULL_PUSH_FREQUENCY: int = Field(default=21600, ge=60)
     MOBILITHEK_REALTIME_DIFF_PUSH_FREQUENCY: int = Field(default=60, ge=30)
 
+    DATEX2_SCHEMA_DIR: str | None = None
+
     VG25_GEOPACKAGE_URL: str = 'https://mobidata-bw.de/daten/ipl/verwaltungsgrenzen/251231_DE_VG25.gpkg'
     VG25_GEOPACKAGE_PATH: str = 'data/regionalschluessel/vg25.gpkg'
     VG25_USER_AGENT: str = 'OCPDB'
@@ -130,7 +132,10 @@ class Settings(BaseModel):
         return self.SOURCES.get(uid)
 
 
-def _env_value(raw: str) -> Any:
+def _env_value(raw: str, annotation: Any = None) -> Any:
+    """JSON-parse structured values; keep text for text keys (a publication id of digits stays a string)."""
+    if annotation in (str, str | None):
+        return raw
     try:
         return json.loads(raw)
     except ValueError:
@@ -165,7 +170,7 @@ def load_settings(config_file: str | Path | None = None, environ: dict[str, str]
             values[key] = environ[key]
     for name, raw in environ.items():
         if name.startswith('OCPDB_') and name[6:] in fields:
-            values[name[6:]] = _env_value(raw)
+            values[name[6:]] = _env_value(raw, fields[name[6:]].annotation)
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(f'unknown config key(s): {", ".join(unknown)}')

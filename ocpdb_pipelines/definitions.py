@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from ocpdb_pipelines.config import Settings, get_settings
+from ocpdb_pipelines.defs.downstream.definitions import build_downstream_definitions
 from ocpdb_pipelines.defs.resources import build_resources
 from ocpdb_pipelines.defs.sources.definitions import build_source_definitions
 
@@ -12,6 +13,7 @@ from ocpdb_pipelines.defs.sources.definitions import build_source_definitions
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions.merge(
         build_source_definitions(settings),
+        build_downstream_definitions(settings),
         dg.Definitions(resources=build_resources(settings)),
     )
 

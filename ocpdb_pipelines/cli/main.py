@@ -190,5 +190,12 @@ def api(host: str, port: int) -> None:
     serve(_settings(), host=host, port=port)
 
 
-if __name__ == '__main__':
-    main()
+def _register_subcommands() -> None:
+    from ocpdb_pipelines.cli.demo import demo
+    from ocpdb_pipelines.cli.downstream import export_group, location, match
+
+    for command in (demo, match, location, export_group):
+        main.add_command(command)
+
+
+_register_subcommands()

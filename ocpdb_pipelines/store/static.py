@@ -611,12 +611,6 @@ def _chain_last_updated(conn: psycopg.Connection) -> None:
 
 def _assign_region_codes(conn: psycopg.Connection, params: dict) -> int:
     """New German locations get their municipality's regional code; existing codes are kept."""
-    return conn.execute(
-        """
-        UPDATE location l SET official_region_code = r.regional_code
-        FROM regionalschluessel r
-        WHERE l.source = %(src)s::text AND l.official_region_code IS NULL AND l.country = 'DEU'
-          AND ST_Intersects(r.geom, l.geometry)
-        """,
-        params,
-    ).rowcount
+    from ocpdb_pipelines.regions.assign import assign_region_codes
+
+    return assign_region_codes(conn, source_uid=params['src']).updated

@@ -1,0 +1,3 @@
+from ocpdb_pipelines.cli.main import main
+
+main()

@@ -1,0 +1,21 @@
+"""Downstream definitions, depending on every source asset for lineage."""
+
+import dagster as dg
+
+from ocpdb_pipelines.config import Settings
+from ocpdb_pipelines.defs.downstream.exports import build_export_assets, build_export_automation
+from ocpdb_pipelines.defs.downstream.matching import MATCHING_KEY, build_matching_asset
+from ocpdb_pipelines.defs.downstream.regions import CODES_KEY, official_region_codes, vg25
+from ocpdb_pipelines.defs.sources.keys import static_key
+from ocpdb_pipelines.sources.registry import REGISTRY
+
+
+def build_downstream_definitions(settings: Settings) -> dg.Definitions:
+    source_keys = [static_key(spec) for spec in REGISTRY.values()]
+    exports = build_export_assets([*source_keys, MATCHING_KEY, CODES_KEY])
+    schedules, sensors = build_export_automation(settings, exports)
+    return dg.Definitions(
+        assets=[vg25, official_region_codes, build_matching_asset(source_keys), *exports],
+        schedules=schedules,
+        sensors=sensors,
+    )

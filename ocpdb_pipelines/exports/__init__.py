@@ -1,0 +1,1 @@
+"""Exports of OCPDB data to other formats (DATEX II) and the Mobilithek push."""
