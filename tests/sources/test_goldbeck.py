@@ -114,29 +114,29 @@ def test_realtime_statuses(body):
 def test_fetch_sends_basic_auth_and_max_results(body):
     recorder = Recorder(raw_response(body))
     ctx = context(UID, recorder.transport, user='hn', password='pw')
-    pages = family.fetch_static(ctx)
+    pages = family.FAMILY.fetch_static(ctx)
     (request,) = recorder.requests
     assert str(request.url) == (
         'https://control.goldbeck-parking.de/ipaw/services/charging/v1x0/charging-stations?maxResults=1000'
     )
     assert request.headers['Authorization'] == 'Basic ' + base64.b64encode(b'hn:pw').decode()
-    assert len(family.parse_static(ctx, pages).locations) == 3
+    assert len(family.FAMILY.parse_static(ctx, pages).locations) == 3
     with pytest.raises(ConfigError):
-        family.fetch_static(context(UID, recorder.transport))
+        family.FAMILY.fetch_static(context(UID, recorder.transport))
 
 
 def test_fetch_errors():
     with pytest.raises(HttpStatusError) as info:
-        family.fetch_static(
+        family.FAMILY.fetch_static(
             context(UID, Recorder(raw_response(b'', status_code=401)).transport, user='u', password='p')
         )
     assert info.value.status_code == 401
     recorder = Recorder(raw_response(b'', status_code=500))
     with pytest.raises(HttpStatusError):
-        family.fetch_static(context(UID, recorder.transport, user='u', password='p', retries=2))
+        family.FAMILY.fetch_static(context(UID, recorder.transport, user='u', password='p', retries=2))
     assert len(recorder.requests) == 3
     with pytest.raises(httpx.TimeoutException):
-        family.fetch_static(context(UID, Recorder(timeout).transport, user='u', password='p', retries=0))
+        family.FAMILY.fetch_static(context(UID, Recorder(timeout).transport, user='u', password='p', retries=0))
 
 
 def test_end_to_end(settings, db, body):
@@ -183,4 +183,4 @@ def test_end_to_end(settings, db, body):
 
 def test_parse_via_family_needs_one_page(body):
     with pytest.raises(PayloadError):
-        family.parse_static(context(UID), [Page(body=body), Page(body=body)])
+        family.FAMILY.parse_static(context(UID), [Page(body=body), Page(body=body)])

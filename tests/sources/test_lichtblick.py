@@ -167,7 +167,7 @@ def test_realtime():
 
 def test_credentials_are_sent():
     recorder = Recorder(json_response(sample()))
-    family.fetch_static(context(UID, recorder.transport, url=URL, user='lb', password='secret'))
+    family.FAMILY.fetch_static(context(UID, recorder.transport, url=URL, user='lb', password='secret'))
     (request,) = recorder.requests
     assert str(request.url) == URL
     assert request.headers['Authorization'] == 'Basic ' + base64.b64encode(b'lb:secret').decode()
@@ -177,15 +177,15 @@ def test_fetch_errors():
     import httpx
 
     with pytest.raises(HttpStatusError):
-        family.fetch_static(
+        family.FAMILY.fetch_static(
             context(UID, Recorder(raw_response(b'', status_code=401)).transport, user='u', password='p')
         )
     recorder = Recorder(raw_response(b'', status_code=500))
     with pytest.raises(HttpStatusError):
-        family.fetch_static(context(UID, recorder.transport, user='u', password='p', retries=1))
+        family.FAMILY.fetch_static(context(UID, recorder.transport, user='u', password='p', retries=1))
     assert len(recorder.requests) == 2
     with pytest.raises(httpx.TimeoutException):
-        family.fetch_static(context(UID, Recorder(timeout).transport, user='u', password='p', retries=0))
+        family.FAMILY.fetch_static(context(UID, Recorder(timeout).transport, user='u', password='p', retries=0))
 
 
 def test_end_to_end(settings, db):
