@@ -49,6 +49,7 @@ def demo(serve: bool, dagster_port: int, api_port: int) -> None:
         click.echo(f'-> {payload.uid} {payload.kind} from {Path(payload.path).name}')
         if not _materialize([key], run_config, tags={'ocpdb/trigger': 'demo'}):
             failed.append(f'{payload.uid}/{payload.kind}')
+    _use_demo_regions(settings, directory)
     for step in _downstream_steps():
         click.echo(f'-> {step}')
         if not _materialize_downstream(step):
@@ -59,6 +60,18 @@ def demo(serve: bool, dagster_port: int, api_port: int) -> None:
         _serve(dagster_port, api_port)
     elif failed:
         sys.exit(1)
+
+
+def _use_demo_regions(settings, directory: Path) -> None:  # type: ignore[no-untyped-def]
+    """Offline, the VG25 download is impossible: unless a real GeoPackage is in place, use a generated one."""
+    from ocpdb_pipelines.samples.vg25 import write_vg25_geopackage
+
+    if settings.path(settings.VG25_GEOPACKAGE_PATH).exists():
+        return
+    path = directory / 'vg25_demo.gpkg'
+    count = write_vg25_geopackage(path)
+    os.environ['OCPDB_VG25_GEOPACKAGE_PATH'] = str(path)
+    click.echo(f'generated a demo VG25 GeoPackage with {count} municipalities (the real one is not downloaded)')
 
 
 def _downstream_steps() -> list[str]:

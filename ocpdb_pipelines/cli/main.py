@@ -185,7 +185,7 @@ def source_delete(uid: str) -> None:
 @click.option('--port', default=8000, show_default=True, type=int)
 def api(host: str, port: int) -> None:
     """Serve the read API, tiles and map page with uvicorn."""
-    from ocpdb_api.server import serve
+    from ocpdb_api.__main__ import serve
 
     serve(_settings(), host=host, port=port)
 
