@@ -15,9 +15,9 @@ from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.assets import report_metadata
 from ocpdb_pipelines.defs.sources.checks import realtime_fresh_evaluation
 from ocpdb_pipelines.defs.sources.keys import realtime_key, schedule_name, sensor_name, static_key
+from ocpdb_pipelines.defs.sources.push import landed_push_events
 from ocpdb_pipelines.imports import run_realtime
 from ocpdb_pipelines.landing import LandingArea
-from ocpdb_pipelines.sources.base import Page
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 
@@ -64,7 +64,10 @@ def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDe
     realtime = spec.has_realtime
     interval = realtime_interval(settings, spec) if realtime else 300
     op_name = static_key(spec).to_python_identifier()
-    running = auto_fetch(settings, spec) if realtime else is_enabled(settings, spec)
+    # a pull source runs its sensor when auto_fetch is on; one that receives pushes whenever it is enabled,
+    # since accepted pushes must be applied
+    pushes = bool(spec.push_inputs)
+    running = auto_fetch(settings, spec) if realtime and not pushes else is_enabled(settings, spec)
 
     @dg.sensor(
         name=sensor_name(spec),
@@ -89,10 +92,12 @@ def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDe
         ]
         events: list[dg.AssetMaterialization | dg.AssetCheckEvaluation] = []
         messages: list[str] = []
-        if realtime and is_enabled(current, spec):
+        if realtime or pushes:
+            # what was accepted is applied even if the source is switched off meanwhile: nothing pushed is lost
             events += _apply_landed_realtime(current, spec, landing, messages)
+        if realtime and is_enabled(current, spec):
             config = current.source(spec.uid)
-            if config is not None and not config.use_realtime_push:
+            if config is not None and auto_fetch(current, spec) and not config.use_realtime_push:
                 report = run_realtime(current, spec.uid)
                 messages.append(f'pull: {report.outcome} {report.message}'.strip())
                 if report.outcome == 'applied':
@@ -111,15 +116,5 @@ def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDe
 def _apply_landed_realtime(
     settings: Settings, spec: SourceSpec, landing: LandingArea, messages: list[str]
 ) -> list[dg.AssetMaterialization]:
-    """Apply pushed realtime payloads in arrival order; a failure leaves the rest for the next tick."""
-    events = []
-    for landed in landing.pending(spec.uid, 'realtime'):
-        report = run_realtime(settings, spec.uid, replay_pages=[Page(body=landed.body, url=str(landed.path))])
-        if report.outcome != 'applied':
-            messages.append(f'push: {report.message}')
-            break
-        landing.done(landed)
-        metadata = report_metadata(report)
-        metadata['trigger'] = 'push'
-        events.append(dg.AssetMaterialization(asset_key=realtime_key(spec), metadata=metadata))
-    return events
+    """Apply pushed payloads (realtime bodies, giro-e requests) in arrival order; see defs/sources/push.py."""
+    return landed_push_events(settings, spec, messages)
