@@ -26,7 +26,7 @@ class Selection(StrEnum):
     ALL = 'all'
 
 
-_DETAIL = """
+DETAIL_COLUMNS = """
     || jsonb_build_object(
         'connectors', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY c.id) FROM connector c
                                 WHERE c.evse_id = e.id), '[]'::jsonb),
@@ -41,7 +41,7 @@ _DETAIL = """
             WHERE eta.evse_id = e.id), '[]'::jsonb))
 """
 
-_LOCATIONS = """
+LOCATIONS_QUERY = """
 SELECT jsonb_build_object(
     'location', to_jsonb(l) - 'geometry' - 'geometry_3857',
     'operator', (SELECT jsonb_build_object('id', b.id, 'name', b.name, 'emobility_uid', b.emobility_uid)
@@ -80,7 +80,7 @@ def iter_locations(
 
     Runs inside its own transaction on `conn` (timestamps rendered in UTC).
     """
-    query = sql.SQL(_LOCATIONS.format(detail=_DETAIL if detail else '', where=_WHERE[selection]))
+    query = sql.SQL(LOCATIONS_QUERY.format(detail=DETAIL_COLUMNS if detail else '', where=_WHERE[selection]))
     set_json_loads(orjson.loads, conn)
     with conn.transaction():
         conn.execute("SET LOCAL TimeZone = 'UTC'")

@@ -1,0 +1,290 @@
+"""API benchmark: latency percentiles and throughput of the read API on a generated dataset.
+
+    .venv/bin/python bench/bench_api.py --generate 100000          # create + fill ocpdb_bench_api, then run
+    .venv/bin/python bench/bench_api.py --requests 3000 -c 64      # rerun on the existing dataset
+
+Starts the API twice with uvicorn on loopback (with Redis for the cached-tile runs, without Redis for uncached
+tiles), drives it with an asyncio/httpx load generator at the given concurrency, and times the bare tile SQL
+(`SELECT ocpdb_tile(z, x, y)`, the same ST_AsMVT query) directly in PostgreSQL for comparison.
+Results go to stdout as a Markdown table and to bench/out/api.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ocpdb_pipelines.db.migrations import ensure_database, upgrade  # noqa: E402
+
+DEFAULT_DB = 'postgresql://postgres@127.0.0.1:5432/ocpdb_bench_api'
+
+
+def tile_of(lat: float, lon: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float('nan')
+    k = (len(ordered) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def generate(url: str, n: int) -> None:
+    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname='postgres'), autocommit=True) as conn:
+        name = psycopg.conninfo.conninfo_to_dict(url)['dbname']
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    ensure_database(url)
+    upgrade(url)
+    started = time.perf_counter()
+    script = str(ROOT / 'bench' / 'api_dataset.sql')
+    subprocess.run(['psql', url, '-q', '-v', 'ON_ERROR_STOP=1', '-v', f'n={n}', '-f', script], check=True)
+    print(f'generated {n} locations in {time.perf_counter() - started:.1f} s', flush=True)
+
+
+@contextmanager
+def api_server(url: str, redis_url: str, port: int, workers: int):
+    env = {**os.environ, 'DATABASE_URL': url, 'REDIS_URL': redis_url, 'OCPDB_CONFIG': os.devnull,
+           'OCPDB_PROJECT_URL': f'http://127.0.0.1:{port}'}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'ocpdb_api', '--port', str(port), '--workers', str(workers)], cwd=ROOT, env=env
+    )
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f'http://127.0.0.1:{port}/health', timeout=1).status_code in (200, 503):
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError('API did not start')
+        yield f'http://127.0.0.1:{port}'
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+async def _load(base: str, paths: list[str], concurrency: int) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    non_ok = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for p in paths:
+        queue.put_nowait(p)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            nonlocal errors, non_ok
+            while True:
+                try:
+                    path = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(path)
+                    await r.aread()
+                    if r.status_code >= 500:
+                        errors += 1
+                    elif r.status_code >= 400:
+                        non_ok += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        'requests': len(paths),
+        'p50_ms': round(percentile(latencies, 0.5), 2),
+        'p99_ms': round(percentile(latencies, 0.99), 2),
+        'rps': round(len(paths) / elapsed, 1),
+        'errors': errors,
+        'non_2xx': non_ok,
+    }
+
+
+def run(base: str, paths: list[str], concurrency: int) -> dict:
+    if concurrency > 1 and WRK['duration']:
+        return wrk_run(base, paths, concurrency, WRK['duration'])
+    return asyncio.run(_load(base, paths, concurrency))
+
+
+WRK: dict[str, int] = {'duration': 0}
+_UNITS = {'us': 0.001, 'ms': 1.0, 's': 1000.0}
+
+
+def _ms(text: str) -> float:
+    for unit in ('us', 'ms', 's'):
+        if text.endswith(unit):
+            return round(float(text[: -len(unit)]) * _UNITS[unit], 2)
+    return float(text)
+
+
+def wrk_run(base: str, paths: list[str], concurrency: int, duration: int) -> dict:
+    """wrk (C load generator, 2 threads) cycling through `paths` for `duration` seconds."""
+    with tempfile.NamedTemporaryFile('w', suffix='.lua', delete=False) as script:
+        script.write('local paths = {' + ','.join(json.dumps(p) for p in paths) + '}\n')
+        script.write('local i = 0\nrequest = function()\n  i = i + 1\n')
+        script.write('  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n')
+    out = subprocess.run(
+        ['wrk', '-t2', f'-c{concurrency}', f'-d{duration}s', '--timeout', '60s', '--latency', '-s', script.name, base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    lat = dict(re.findall(r'^\s+(50|99)%\s+(\S+)\s*$', out, re.M))
+    total = int(re.search(r'(\d+) requests in', out).group(1))
+    non_ok = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    socket = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)', out)
+    return {
+        'requests': total,
+        'p50_ms': _ms(lat['50']),
+        'p99_ms': _ms(lat['99']),
+        'rps': float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1)),
+        'errors': sum(int(v) for v in socket.groups()) if socket else 0,
+        'non_2xx': int(non_ok.group(1)) if non_ok else 0,
+        'tool': f'wrk -t2 -c{concurrency} -d{duration}s',
+    }
+
+
+def sample_points(url: str, k: int) -> list[tuple[float, float]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT lat::float8, lon::float8 FROM location WHERE source = 'bench_api' ORDER BY random() LIMIT %s", (k,)
+        ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def tile_paths(points: list[tuple[float, float]], z: int, n: int, rng: random.Random) -> list[str]:
+    tiles = [tile_of(lat, lon, z) for lat, lon in points]
+    return [f'/tiles/{z}/{x}/{y}.mvt' for x, y in (rng.choice(tiles) for _ in range(n))]
+
+
+def bare_tiles(url: str, paths: list[str]) -> dict:
+    """The same tile SQL run directly in PostgreSQL, one query at a time."""
+    times = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for path in paths:
+            z, x, y = (int(v) for v in path.removeprefix('/tiles/').removesuffix('.mvt').split('/'))
+            t0 = time.perf_counter()
+            conn.execute('SELECT ocpdb_tile(%s, %s, %s, NULL, true)', (z, x, y)).fetchone()
+            times.append((time.perf_counter() - t0) * 1000)
+    return {'requests': len(paths), 'p50_ms': round(percentile(times, 0.5), 2),
+            'p99_ms': round(percentile(times, 0.99), 2)}  # fmt: skip
+
+
+def scenarios(points: list[tuple[float, float]], n: int, total: int, rng: random.Random) -> dict[str, list[str]]:
+    def many(make: Callable[[], str]) -> list[str]:
+        return [make() for _ in range(n)]
+
+    def bbox() -> str:
+        lat, lon = rng.choice(points)
+        return f'/api/public/v1/locations?lat_min={lat - 0.02:.4f}&lat_max={lat + 0.02:.4f}&lon_min={lon - 0.03:.4f}&lon_max={lon + 0.03:.4f}'  # noqa: E501
+
+    def radius() -> str:
+        lat, lon = rng.choice(points)
+        return f'/api/public/v1/locations?lat={lat:.5f}&lon={lon:.5f}&radius=2000&limit=100'
+
+    pages = max(total // 100 - 1, 1)
+    return {
+        'list page (v1, limit 100, EVSEs+connectors)': many(
+            lambda: f'/api/public/v1/locations?limit=100&offset={rng.randrange(pages) * 100}'
+        ),
+        'list page (3.0, limit 100)': many(
+            lambda: f'/api/public/ocpi/3.0/locations?limit=100&offset={rng.randrange(pages) * 100}'
+        ),
+        'bbox search (~4x4 km, limit 1000)': many(bbox),
+        'radius search (2 km, limit 100)': many(radius),
+        'OCPI 2.2.1 page (limit 100)': many(
+            lambda: f'/ocpi/2.2.1/locations?limit=100&offset={rng.randrange(pages) * 100}'
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--database-url', default=os.environ.get('OCPDB_BENCH_DATABASE_URL', DEFAULT_DB))
+    parser.add_argument('--redis-url', default='redis://127.0.0.1:6379/13')
+    parser.add_argument('--generate', type=int, metavar='N', help='(re)create the database with N locations first')
+    parser.add_argument('--requests', type=int, default=2000, help='requests per scenario')
+    parser.add_argument('-c', '--concurrency', type=int, default=64)
+    parser.add_argument('--workers', type=int, default=1, help='uvicorn worker processes')
+    parser.add_argument('--port', type=int, default=8765)
+    parser.add_argument('--wrk', type=int, default=0, metavar='SECONDS', help='use wrk for the concurrent runs')
+    parser.add_argument('--out', default=str(ROOT / 'bench' / 'out' / 'api.json'))
+    args = parser.parse_args()
+    if args.generate:
+        generate(args.database_url, args.generate)
+    WRK['duration'] = args.wrk
+    rng = random.Random(7)
+    with psycopg.connect(args.database_url) as conn:
+        total = conn.execute('SELECT count(*) FROM location').fetchone()[0]
+        evses = conn.execute('SELECT count(*) FROM evse').fetchone()[0]
+    points = sample_points(args.database_url, 5000)
+    results: dict[str, dict] = {}
+    with api_server(args.database_url, args.redis_url, args.port, args.workers) as base:
+        for name, paths in scenarios(points, args.requests, total, rng).items():
+            asyncio.run(_load(base, paths[:50], 4))  # warm-up
+            results[name] = run(base, paths, args.concurrency)
+            results[f'{name}, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
+            print(name, results[name], results[f'{name}, 1 connection'], flush=True)
+        for z in (5, 8, 10, 12, 14):
+            paths = tile_paths(points, z, args.requests, rng)
+            redis.Redis.from_url(args.redis_url).flushdb()
+            asyncio.run(_load(base, sorted(set(paths)), 8))  # fill the cache
+            results[f'tile z{z} cached'] = run(base, paths, args.concurrency)
+            results[f'tile z{z} cached, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
+            print(f'tile z{z} cached', results[f'tile z{z} cached'], flush=True)
+    with api_server(args.database_url, '', args.port + 1, args.workers) as base:
+        for z in (5, 8, 10, 12, 14):
+            paths = tile_paths(points, z, args.requests, rng)
+            asyncio.run(_load(base, paths[:50], 4))
+            results[f'tile z{z} uncached'] = run(base, paths, args.concurrency)
+            results[f'tile z{z} uncached, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
+            results[f'tile z{z} bare SQL'] = bare_tiles(args.database_url, paths[: max(args.requests // 4, 50)])
+            for key in ('uncached', 'uncached, 1 connection', 'bare SQL'):
+                print(f'tile z{z} {key}', results[f'tile z{z} {key}'], flush=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {'locations': total, 'evses': evses, 'concurrency': args.concurrency, 'workers': args.workers,
+            'requests_per_scenario': args.requests, 'cpus': os.cpu_count()}  # fmt: skip
+    out.write_text(json.dumps({'meta': meta, 'results': results}, indent=2))
+    print(f'\n{total} locations, {evses} EVSEs, concurrency {args.concurrency}, {args.workers} worker(s)\n')
+    print('| scenario | requests | p50 ms | p99 ms | req/s | errors |')
+    print('|---|---|---|---|---|---|')
+    for name, r in results.items():
+        print(
+            f'| {name} | {r["requests"]} | {r["p50_ms"]} | {r["p99_ms"]} | {r.get("rps", "")} | {r.get("errors", "")} |'
+        )
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,105 @@
+"""Connection pool and Redis client, owned by the application lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as redis_async
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+
+from ocpdb_api.settings import ApiSettings
+
+log = logging.getLogger(__name__)
+
+
+class Resources:
+    """What handlers share: the read-only pool and an optional Redis client."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self.pool = AsyncConnectionPool(
+            settings.database_url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            kwargs={'row_factory': dict_row, 'autocommit': True},
+            open=False,
+        )
+        self.redis: redis_async.Redis | None = (
+            redis_async.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+            if settings.redis_url
+            else None
+        )
+        self.version_cache: tuple[float, int] | None = None
+        self.count_cache: dict[tuple[str, str, int], int] = {}
+
+    async def open(self) -> None:
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self.pool.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    async def fetch(self, query: Any, params: Any = None) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query, params)
+            return await cur.fetchall()
+
+    async def fetchone(self, query: Any, params: Any = None) -> dict[str, Any] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query, params)
+            return await cur.fetchone()
+
+    async def data_version(self, conn: Any = None) -> int:
+        """The counter every import transaction bumps; re-read at most every `version_ttl_seconds`.
+
+        Pass the connection a handler already holds: taking a second one from the pool while holding
+        one can starve the pool under load.
+        """
+        now = time.monotonic()
+        cached = self.version_cache
+        if cached is not None and now - cached[0] < self.settings.version_ttl_seconds:
+            return cached[1]
+        query = 'SELECT version FROM data_version WHERE id = 1'
+        if conn is None:
+            row = await self.fetchone(query)
+        else:
+            row = await (await conn.execute(query)).fetchone()
+        version = int(row['version']) if row else 0
+        self.version_cache = (now, version)
+        return version
+
+    async def count(self, conn: Any, query: str, params: list[Any]) -> int:
+        """A total count, memoised per data_version (imports bump it, so a cached total is never stale)."""
+        key = (query, repr(params), await self.data_version(conn))
+        total = self.count_cache.get(key)
+        if total is None:
+            cur = await conn.execute(query, params)
+            total = int((await cur.fetchone())['n'])
+            if len(self.count_cache) >= COUNT_CACHE_SIZE:
+                self.count_cache.clear()
+            self.count_cache[key] = total
+        return total
+
+
+COUNT_CACHE_SIZE = 4096
+
+
+def lifespan_for(settings: ApiSettings):
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        resources = Resources(settings)
+        await resources.open()
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            await resources.close()
+
+    return lifespan

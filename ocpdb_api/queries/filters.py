@@ -1,0 +1,103 @@
+"""WHERE clauses for the searches of predecessor §2.3, as (sql, params) pairs joined with AND.
+
+Fixed predecessor bugs: filters never add extra joins (so any combination works), `0` is a valid
+coordinate and bounding-box bound, and `operator_name` wildcards are escaped like the other substrings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpdb_api.errors import PostValidationError
+
+
+class Where:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.parts.append(clause)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return ' AND '.join(self.parts) if self.parts else 'TRUE'
+
+
+def like(value: str) -> str:
+    escaped = value.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+    return f'%{escaped}%'
+
+
+def add_source_filters(where: Where, p: dict[str, Any], column: str) -> None:
+    if 'source_uid' in p:
+        where.add(f'{column} = %s', p['source_uid'])
+    if 'exclude_source_uid' in p:
+        where.add(f'{column} <> %s', p['exclude_source_uid'])
+    if 'source_uids' in p:
+        where.add(f'{column} = ANY(%s)', p['source_uids'])
+    if 'exclude_source_uids' in p:
+        where.add(f'{column} <> ALL(%s)', p['exclude_source_uids'])
+
+
+def has_bbox(p: dict[str, Any]) -> bool:
+    return all(k in p for k in ('lat_min', 'lat_max', 'lon_min', 'lon_max'))
+
+
+def location_where(p: dict[str, Any], alias: str = 'l') -> Where:
+    w = Where()
+    for key in ('name', 'address', 'city'):
+        if key in p:
+            w.add(f'{alias}.{key} LIKE %s', like(p[key]))
+    for key in ('postal_code', 'country', 'official_region_code'):
+        if key in p:
+            w.add(f'{alias}.{key} = %s', p[key])
+    add_source_filters(w, p, f'{alias}.source')
+    if 'operator_name' in p:
+        w.add(
+            f'EXISTS (SELECT 1 FROM business b WHERE b.id = {alias}.operator_id AND b.name LIKE %s)',
+            like(p['operator_name']),
+        )
+    radius_keys = [k for k in ('lat', 'lon', 'radius') if k in p]
+    if radius_keys and len(radius_keys) != 3:
+        raise PostValidationError('lat, lon and radius have all to be set if one is set')
+    if len(radius_keys) == 3:
+        w.add(
+            f'ST_DWithin({alias}.geometry::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, false)',
+            p['lon'],
+            p['lat'],
+            p['radius'],
+        )
+    if has_bbox(p):
+        w.add(
+            f'ST_Within({alias}.geometry, ST_MakeEnvelope(%s, %s, %s, %s, 4326))',
+            p['lon_min'],
+            p['lat_min'],
+            p['lon_max'],
+            p['lat_max'],
+        )
+    _evse_conditions(w, p, alias)
+    return w
+
+
+def _evse_conditions(w: Where, p: dict[str, Any], alias: str) -> None:
+    """EVSE conditions hold for one and the same EVSE; they select locations, never prune children."""
+    evse = Where()
+    if 'evse_status' in p:
+        evse.add('e.status = ANY(%s::"EvseStatus"[])', p['evse_status'])
+    if 'exclude_evse_status' in p:
+        evse.add('e.status <> ALL(%s::"EvseStatus"[])', p['exclude_evse_status'])
+    if 'evse_status_last_updated_since' in p:
+        evse.add('e.status_last_updated >= %s', p['evse_status_last_updated_since'])
+    exists = (
+        'EXISTS (SELECT 1 FROM charging_station cs JOIN evse e ON e.charging_station_id = cs.id '
+        f'WHERE cs.location_id = {alias}.id AND {{cond}})'
+    )
+    since = p.get('last_updated_since')
+    if since is not None and evse.parts:
+        evse.add(f'({alias}.last_updated >= %s OR e.last_updated >= %s)', since, since)
+    elif since is not None:
+        # fixed: a location without EVSEs matches on its own last_updated
+        w.add(f'({alias}.last_updated >= %s OR ' + exists.format(cond='e.last_updated >= %s') + ')', since, since)
+    if evse.parts:
+        w.add(exists.format(cond=evse.sql()), *evse.params)

@@ -1,0 +1,186 @@
+"""Load locations with their stations, EVSEs, connectors, images and tariff references: one query per level."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from psycopg import AsyncConnection
+
+Row = dict[str, Any]
+
+LOCATION_COLUMNS = """
+    l.id, l.created, l.modified, l.uid, l.source, l.name, l.address, l.postal_code, l.city, l.state, l.country,
+    l.lat, l.lon, l.directions, l.official_region_code, l.parking_type, l.time_zone, l.last_updated,
+    l.terms_and_conditions, l.twentyfourseven, l.charging_when_closed, l.help_phone, l.max_power_unit,
+    l.max_power_value, l.energy_mix, l.related_locations, l.regular_hours, l.exceptional_openings,
+    l.exceptional_closings, l.has_in_person_support, l.facilities, l.facility_description, l.parking_spaces,
+    l.dynamic_location_id,
+    op.name AS operator_name, op.website AS operator_website, op.emobility_uid AS operator_emobility_uid,
+    so.name AS suboperator_name, so.website AS suboperator_website, so.emobility_uid AS suboperator_emobility_uid,
+    ow.name AS owner_name, ow.website AS owner_website, ow.emobility_uid AS owner_emobility_uid
+"""
+LOCATION_FROM = """
+    location l
+    LEFT JOIN business op ON op.id = l.operator_id
+    LEFT JOIN business so ON so.id = l.suboperator_id
+    LEFT JOIN business ow ON ow.id = l.owner_id
+"""
+
+STATION_COLUMNS = """
+    cs.id, cs.created, cs.modified, cs.location_id, cs.uid, cs.capabilities, cs.floor_level,
+    cs.physical_reference, cs.last_updated, cs.go_live_date, cs.lat, cs.lon, cs.directions, cs.max_power_unit,
+    cs.max_power_value, cs.service_type, cs.user_interface_languages, cs.parking_spaces
+"""
+EVSE_COLUMNS = """
+    e.id, e.created, e.modified, e.charging_station_id, e.uid, e.evse_id, e.status, e.presence,
+    e.physical_reference, e.last_updated, e.status_last_updated, e.max_reservation, e.parking_restrictions,
+    e.terms_and_conditions, e.calibration_info_url, e.related_resources, cs.location_id
+"""
+CONNECTOR_SQL = """
+WITH c AS (
+    SELECT c.id, c.created, c.modified, c.evse_id, c.uid, c.standard, c.format, c.power_type, c.max_voltage,
+           c.max_amperage, c.max_electric_power, c.last_updated, c.terms_and_conditions
+      FROM connector c
+     WHERE {where}
+),
+own AS (
+    SELECT x.connector_id, array_agg(t.uid ORDER BY ta.id) AS uids
+      FROM connector_tariff_association x
+      JOIN tariff_association ta ON ta.id = x.tariff_association_id JOIN tariff t ON t.id = ta.tariff_id
+     WHERE x.connector_id IN (SELECT id FROM c)
+     GROUP BY x.connector_id
+),
+inherited AS (
+    SELECT x.evse_id, array_agg(t.uid ORDER BY ta.id) AS uids
+      FROM evse_tariff_association x
+      JOIN tariff_association ta ON ta.id = x.tariff_association_id JOIN tariff t ON t.id = ta.tariff_id
+     WHERE x.evse_id IN (SELECT evse_id FROM c)
+     GROUP BY x.evse_id
+)
+SELECT c.*, COALESCE(own.uids, inherited.uids) AS tariff_uids
+  FROM c LEFT JOIN own ON own.connector_id = c.id LEFT JOIN inherited ON inherited.evse_id = c.evse_id
+ ORDER BY c.evse_id, c.id
+"""
+IMAGE_SQL = """
+SELECT x.{owner} AS owner_id, i.id, i.created, i.modified, i.external_url, i.type, i.category, i.width,
+       i.height, i.last_download
+  FROM {table} x JOIN image i ON i.id = x.image_id
+ WHERE x.{owner} = ANY(%s)
+ ORDER BY x.{owner}, i.id
+"""
+
+
+async def _all(conn: AsyncConnection, query: str, params: Any) -> list[Row]:
+    cur = await conn.execute(query, params)
+    return await cur.fetchall()
+
+
+async def images(conn: AsyncConnection, table: str, owner: str, ids: list[int]) -> dict[int, list[Row]]:
+    out: dict[int, list[Row]] = defaultdict(list)
+    if ids:
+        for row in await _all(conn, IMAGE_SQL.format(table=table, owner=owner), (ids,)):
+            out[row['owner_id']].append(row)
+    return out
+
+
+async def connectors(conn: AsyncConnection, where: str, ids: list[int]) -> list[Row]:
+    rows = await _all(conn, CONNECTOR_SQL.format(where=where), (ids,)) if ids else []
+    for row in rows:
+        row['tariff_ids'] = list(dict.fromkeys(row.pop('tariff_uids') or []))
+    return rows
+
+
+async def attach_evse_children(conn: AsyncConnection, evses: list[Row]) -> None:
+    """Connectors and images under each EVSE row (keys `_connectors`, `_images`)."""
+    ids = [e['id'] for e in evses]
+    by_evse: dict[int, list[Row]] = defaultdict(list)
+    for c in await connectors(conn, 'c.evse_id = ANY(%s)', ids):
+        by_evse[c['evse_id']].append(c)
+    imgs = await images(conn, 'evse_image', 'evse_id', ids)
+    for e in evses:
+        e['_connectors'] = by_evse.get(e['id'], [])
+        e['_images'] = imgs.get(e['id'], [])
+
+
+async def stations_by_id(conn: AsyncConnection, ids: list[int]) -> dict[int, Row]:
+    if not ids:
+        return {}
+    rows = await _all(conn, f'SELECT {STATION_COLUMNS} FROM charging_station cs WHERE cs.id = ANY(%s)', (ids,))
+    return {r['id']: r for r in rows}
+
+
+async def attach_station_children(conn: AsyncConnection, stations: list[Row]) -> None:
+    """EVSEs (with children) and images under each station row (keys `_evses`, `_images`)."""
+    ids = [s['id'] for s in stations]
+    evses = (
+        await _all(
+            conn,
+            f'SELECT {EVSE_COLUMNS} FROM evse e JOIN charging_station cs ON cs.id = e.charging_station_id '
+            'WHERE e.charging_station_id = ANY(%s) ORDER BY e.charging_station_id, e.id',
+            (ids,),
+        )
+        if ids
+        else []
+    )
+    await attach_evse_children(conn, evses)
+    by_station: dict[int, list[Row]] = defaultdict(list)
+    for e in evses:
+        by_station[e['charging_station_id']].append(e)
+    imgs = await images(conn, 'charging_station_image', 'charging_station_id', ids)
+    for s in stations:
+        s['_evses'] = by_station.get(s['id'], [])
+        s['_images'] = imgs.get(s['id'], [])
+
+
+async def locations(conn: AsyncConnection, ids: list[int]) -> list[Row]:
+    """Full location trees for the ids, in the order given."""
+    if not ids:
+        return []
+    rows = await _all(conn, f'SELECT {LOCATION_COLUMNS} FROM {LOCATION_FROM} WHERE l.id = ANY(%s)', (ids,))
+    stations = await _all(
+        conn,
+        f'SELECT {STATION_COLUMNS} FROM charging_station cs WHERE cs.location_id = ANY(%s) '
+        'ORDER BY cs.location_id, cs.id',
+        (ids,),
+    )
+    await attach_station_children(conn, stations)
+    by_location: dict[int, list[Row]] = defaultdict(list)
+    for s in stations:
+        by_location[s['location_id']].append(s)
+    by_id = {r['id']: r for r in rows}
+    out = []
+    for i in ids:
+        row = by_id.get(i)
+        if row is not None:
+            row['_stations'] = by_location.get(i, [])
+            out.append(row)
+    return out
+
+
+async def evses(conn: AsyncConnection, ids: list[int]) -> list[Row]:
+    """EVSE rows in the given order, each with `_station`, `_connectors`, `_images`."""
+    if not ids:
+        return []
+    rows = await _all(
+        conn,
+        f'SELECT {EVSE_COLUMNS} FROM evse e JOIN charging_station cs ON cs.id = e.charging_station_id '
+        'WHERE e.id = ANY(%s)',
+        (ids,),
+    )
+    await attach_evse_children(conn, rows)
+    stations = await stations_by_id(conn, sorted({r['charging_station_id'] for r in rows}))
+    by_id = {r['id']: r for r in rows}
+    out = []
+    for i in ids:
+        if i in by_id:
+            by_id[i]['_station'] = stations.get(by_id[i]['charging_station_id'])
+            out.append(by_id[i])
+    return out
+
+
+async def stations(conn: AsyncConnection, ids: list[int]) -> list[Row]:
+    found = await stations_by_id(conn, ids)
+    rows = [found[i] for i in ids if i in found]
+    await attach_station_children(conn, rows)
+    return rows

@@ -1,0 +1,1 @@
+"""JSON shapes of the API (dicts ready for orjson)."""

@@ -1,0 +1,138 @@
+"""/metrics, /health, OpenAPI document and viewer, map page, read-only role."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from ocpdb_api.app import create_app
+from ocpdb_api.routes.docs import VENDOR
+from ocpdb_api.settings import ApiSettings
+from tests.api import builder as build
+
+VENDOR_INSTALLED = all(path.is_dir() for path in VENDOR.values())
+
+
+def test_metrics(db, client):
+    now = datetime.now(UTC)
+    build.source(db, 'off')  # PROVISIONED: not reported
+    build.source(
+        db,
+        'live',
+        static_status='ACTIVE',
+        realtime_status='FAILED',
+        static_data_updated_at=now - timedelta(seconds=100),
+        realtime_data_updated_at=now - timedelta(seconds=30),
+        realtime_error_count=4,
+        modified=now - timedelta(seconds=50),
+    )
+    build.source(db, 'stat"ic', static_status='FAILED', static_error_count=2)
+    r = client.get('/metrics')
+    assert r.headers['content-type'] == 'text/plain; version=0.0.4; charset=utf-8'
+    text = r.text
+    assert not text.endswith('\n')
+    lines = text.split('\n')
+    helps = [line for line in lines if line.startswith('# HELP')]
+    assert [h.split()[2] for h in helps] == [
+        'app_ocpdb_source_last_modified',
+        'app_ocpdb_static_source_failed',
+        'app_ocpdb_source_last_static_update',
+        'app_static_ocpdb_source_errors',
+        'app_ocpdb_realtime_source_failed',
+        'app_ocpdb_source_last_realtime_update',
+        'app_realtime_ocpdb_source_errors',
+    ]
+    assert '# HELP app_static_ocpdb_source_errors Static errors by source' in lines
+    assert '# TYPE app_static_ocpdb_source_errors gauge' in lines
+    samples = dict(line.rsplit(' ', 1) for line in lines if not line.startswith('#'))
+    assert samples['app_ocpdb_static_source_failed{source="static"}'] == '1'
+    assert samples['app_static_ocpdb_source_errors{source="static"}'] == '2'
+    assert samples['app_ocpdb_realtime_source_failed{source="live"}'] == '1'
+    assert samples['app_realtime_ocpdb_source_errors{source="live"}'] == '4'
+    assert 100 <= int(samples['app_ocpdb_source_last_static_update{source="live"}']) < 200
+    assert 'app_ocpdb_source_last_static_update{source="static"}' not in samples
+    assert 'app_ocpdb_realtime_source_failed{source="static"}' not in samples
+    assert not any('off' in key for key in samples)
+
+
+def test_evse_status_metrics(db, settings):
+    ids = build.predecessor_dataset(db)
+    db.execute("UPDATE evse SET status = 'STATIC' WHERE id = %s", (ids['evses'][0],))
+    db.execute("UPDATE evse SET status = 'CHARGING' WHERE id = %s", (ids['evses'][1],))
+    api = ApiSettings.from_settings(settings, evse_status_metrics=True, pool_min_size=1)
+    with TestClient(create_app(api)) as c:
+        lines = c.get('/metrics').text.split('\n')
+    taken = [line for line in lines if line.startswith('app_ocpdb_evse_status_taken{')]
+    assert len(taken) == 5
+    assert 'app_ocpdb_evse_status_taken{source="SOURCE-1",evse="EVSE-2",location="LOCATION-1"} 1' in taken
+
+
+def test_health(client):
+    body = client.get('/health').json()
+    assert body['status'] == 'ok'
+    assert body['checks']['postgis']['status'] == 'ok'
+    assert body['checks']['redis'] == {'status': 'ok'}
+
+
+def test_health_reports_redis_down(settings):
+    api = ApiSettings.from_settings(settings, redis_url='redis://127.0.0.1:1/0', pool_min_size=1)
+    with TestClient(create_app(api)) as c:
+        r = c.get('/health')
+    assert r.status_code == 503
+    assert r.json()['checks']['redis']['status'] == 'error'
+
+
+def test_api_connects_read_only(db, api_settings):
+    assert 'user=ocpdb_reader' in api_settings.database_url
+    with psycopg.connect(api_settings.database_url) as conn:
+        assert conn.execute('SELECT current_user').fetchone()[0] == 'ocpdb_reader'
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO source (uid) VALUES ('x')")
+
+
+def test_openapi_covers_every_public_route(client):
+    doc = client.get('/documentation/public.json').json()
+    assert doc['openapi'].startswith('3.1')
+    public = set()
+    for route in client.app.routes:
+        if isinstance(route, Route) and (
+            route.path.startswith(('/api/public', '/ocpi', '/tiles')) or route.path in ('/metrics', '/health')
+        ):
+            public.add(route.path)
+    assert public <= set(doc['paths']), public - set(doc['paths'])
+    names = {p['name'] for p in doc['paths']['/api/public/v1/locations']['get']['parameters']}
+    assert {'lat', 'lon', 'radius', 'lat_min', 'evse_status', 'strict', 'sorted_by', 'limit'} <= names
+    tile = {p['name'] for p in doc['paths']['/tiles/{z}/{x}/{y}.mvt']['get']['parameters']}
+    assert tile == {'z', 'x', 'y', 'static', 'filter_duplicates'}
+
+
+@pytest.mark.skipif(not VENDOR_INSTALLED, reason='run `npm ci` in ocpdb_api/frontend')
+def test_docs_viewer_and_map_are_served_locally(client):
+    html = client.get('/documentation/public.html').text
+    assert '/static/vendor/swagger-ui/swagger-ui-bundle.js' in html
+    assert client.get('/static/vendor/swagger-ui/swagger-ui-bundle.js').status_code == 200
+    page = client.get('/')
+    assert page.headers['content-type'].startswith('text/html')
+    assert '/static/vendor/maplibre-gl/maplibre-gl.js' in page.text
+    assert 'https://' not in page.text  # nothing from a CDN
+    assert client.get('/static/vendor/maplibre-gl/maplibre-gl.js').status_code == 200
+    assert client.get('/static/map.js').status_code == 200
+
+
+def test_push_receivers_mounted_with_project_settings(settings):
+    with TestClient(create_app(settings, pool_min_size=1)) as c:
+        assert c.app.state.server_settings is settings
+        r = c.put('/api/server/v1/giroe/locations/1', content=b'{}')
+    assert r.status_code == 401  # the receiver answered (no credentials), not a 404/405 of the read API
+
+
+def test_index_json_without_map(settings):
+    api = ApiSettings.from_settings(settings, show_map=False, pool_min_size=1)
+    with TestClient(create_app(api)) as c:
+        body = c.get('/').json()
+    assert body['application'] == 'ocpdb'
+    assert body['documentation']['public'] == 'http://localhost:8000/documentation/public.html'
