@@ -229,6 +229,9 @@ def scenarios(points: list[tuple[float, float]], n: int, total: int, rng: random
     }
 
 
+TRIVIAL = 'trivial endpoint (/tiles.json, no database)'
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--database-url', default=os.environ.get('OCPDB_BENCH_DATABASE_URL', DEFAULT_DB))
@@ -240,7 +243,9 @@ def main() -> None:
     parser.add_argument('--port', type=int, default=8765)
     parser.add_argument('--wrk', type=int, default=0, metavar='SECONDS', help='use wrk for the concurrent runs')
     parser.add_argument('--out', default=str(ROOT / 'bench' / 'out' / 'api.json'))
+    parser.add_argument('--only', metavar='REGEX', help='run only the scenarios whose name matches (re.search)')
     args = parser.parse_args()
+    wanted = re.compile(args.only or '')
     if args.generate:
         generate(args.database_url, args.generate)
     WRK['duration'] = args.wrk
@@ -252,20 +257,33 @@ def main() -> None:
     results: dict[str, dict] = {}
     with api_server(args.database_url, args.redis_url, args.port, args.workers) as base:
         for name, paths in scenarios(points, args.requests, total, rng).items():
+            if not wanted.search(name):
+                continue
             asyncio.run(_load(base, paths[:50], 4))  # warm-up
             results[name] = run(base, paths, args.concurrency)
             results[f'{name}, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
             print(name, results[name], results[f'{name}, 1 connection'], flush=True)
         for z in (5, 8, 10, 12, 14):
             paths = tile_paths(points, z, args.requests, rng)
+            if not wanted.search(f'tile z{z} cached'):
+                continue
             redis.Redis.from_url(args.redis_url).flushdb()
             asyncio.run(_load(base, sorted(set(paths)), 8))  # fill the cache
             results[f'tile z{z} cached'] = run(base, paths, args.concurrency)
             results[f'tile z{z} cached, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
             print(f'tile z{z} cached', results[f'tile z{z} cached'], flush=True)
     with api_server(args.database_url, '', args.port + 1, args.workers) as base:
+        if wanted.search(TRIVIAL):
+            # the fixed cost of any request through uvicorn + Starlette + middleware (no database, no Redis)
+            paths = ['/tiles.json'] * args.requests
+            asyncio.run(_load(base, paths[:50], 4))
+            results[TRIVIAL] = run(base, paths, args.concurrency)
+            results[f'{TRIVIAL}, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
+            print(TRIVIAL, results[TRIVIAL], results[f'{TRIVIAL}, 1 connection'], flush=True)
         for z in (5, 8, 10, 12, 14):
             paths = tile_paths(points, z, args.requests, rng)
+            if not wanted.search(f'tile z{z} uncached'):
+                continue
             asyncio.run(_load(base, paths[:50], 4))
             results[f'tile z{z} uncached'] = run(base, paths, args.concurrency)
             results[f'tile z{z} uncached, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)

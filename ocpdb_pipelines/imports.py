@@ -21,6 +21,7 @@ from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.http.archive import RawArchive
 from ocpdb_pipelines.http.client import SourceHttpClient
 from ocpdb_pipelines.logs import LogMessageType, attributes, log_context
+from ocpdb_pipelines.memory import gc_paused
 from ocpdb_pipelines.model.enums import SourceStatus
 from ocpdb_pipelines.model.updates import SkippedRecord
 from ocpdb_pipelines.sources.base import NotModified, Page, SourceContext
@@ -172,21 +173,22 @@ def run_static(
                         pages = family.fetch_static(context)
                 else:
                     pages = replay_pages
-                batch = family.parse_static(context, pages)
-                with conn.transaction():
-                    result = apply_static(
-                        conn,
-                        spec,
-                        batch.locations,
-                        shrink_guard_ratio=settings.SHRINK_GUARD_RATIO,
-                        shrink_guard_min_existing=settings.SHRINK_GUARD_MIN_EXISTING,
-                        force=force,
-                    )
-                    source_store.mark_static_success(conn, uid, len(batch.skipped), batch.source_timestamp)
-                    if spec.realtime_from_static:
-                        source_store.mark_realtime_success(conn, uid, len(batch.skipped), batch.source_timestamp)
-                    context.new_state.setdefault('content_hash', payload_hash(pages))
-                    _save_fetch_state(conn, uid, 'static', context.new_state)
+                with gc_paused():
+                    batch = family.parse_static(context, pages)
+                    with conn.transaction():
+                        result = apply_static(
+                            conn,
+                            spec,
+                            batch.locations,
+                            shrink_guard_ratio=settings.SHRINK_GUARD_RATIO,
+                            shrink_guard_min_existing=settings.SHRINK_GUARD_MIN_EXISTING,
+                            force=force,
+                        )
+                        source_store.mark_static_success(conn, uid, len(batch.skipped), batch.source_timestamp)
+                        if spec.realtime_from_static:
+                            source_store.mark_realtime_success(conn, uid, len(batch.skipped), batch.source_timestamp)
+                        context.new_state.setdefault('content_hash', payload_hash(pages))
+                        _save_fetch_state(conn, uid, 'static', context.new_state)
             except Exception as exc:
                 _mark_failed(settings, spec, static=True, realtime=spec.realtime_from_static)
                 logger.error('static import of %s failed: %s', uid, exc, extra=attributes(LogMessageType.IMPORT_SOURCE))
@@ -254,7 +256,8 @@ def run_realtime(
                     context.new_state.setdefault('content_hash', digest)
                 else:
                     pages = replay_pages
-                batch = family.parse_realtime(context, pages)
+                with gc_paused():
+                    batch = family.parse_realtime(context, pages)
                 with conn.transaction():
                     result = apply_realtime(conn, spec, batch.updates)
                     source_store.mark_realtime_success(conn, uid, len(batch.skipped), batch.source_timestamp)

@@ -42,7 +42,12 @@ def demo(serve: bool, dagster_port: int, api_port: int) -> None:
     payloads = write_demo_samples(directory)
     click.echo(f'generated {len(payloads)} sample payloads in {directory}')
     failed = []
+    # live sources first: the register sample then gets entries duplicating some of them (see matching)
+    register = [p for p in payloads if p.uid == 'bnetza_api']
+    payloads = [p for p in payloads if p.uid != 'bnetza_api'] + register
     for payload in payloads:
+        if payload.uid == 'bnetza_api':
+            _add_register_duplicates(settings, Path(payload.path))
         spec = get_spec(payload.uid)
         key = static_key(spec) if payload.kind == 'static' else realtime_key(spec)
         run_config = {'ops': {key.to_python_identifier(): {'config': {'replay_file': str(payload.path)}}}}
@@ -60,6 +65,16 @@ def demo(serve: bool, dagster_port: int, api_port: int) -> None:
         _serve(dagster_port, api_port)
     elif failed:
         sys.exit(1)
+
+
+def _add_register_duplicates(settings, path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ocpdb_pipelines.db.connection import connect
+    from ocpdb_pipelines.samples.register_duplicates import add_register_duplicates, live_locations
+
+    with connect(settings.DATABASE_URL) as conn:
+        live = live_locations(conn, 60)
+    added = add_register_duplicates(path, live)
+    click.echo(f'added {added} register entries duplicating live locations to {path.name}')
 
 
 def _use_demo_regions(settings, directory: Path) -> None:  # type: ignore[no-untyped-def]

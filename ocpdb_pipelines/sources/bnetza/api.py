@@ -7,7 +7,8 @@ register has no live data) or INOPERATIVE when the installation is in maintenanc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -51,27 +52,45 @@ def load(body: bytes) -> list[dict[str, Any]]:
 def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> StaticBatch:
     ignored = set(ignore_operators)
     skipped: list[SkippedRecord] = []
-    groups: dict[tuple[Any, Any], list[tuple[dict[str, Any], ChargingStationUpdate]]] = {}
+    # per coordinate pair: the location fields of its first installation, and every member's station
+    groups: dict[tuple[Any, Any], tuple[dict[str, Any], list[ChargingStationUpdate]]] = {}
+    # identical connectors (same position, plug and power) are one shared instance: a register has a few
+    # dozen distinct ones among 300,000, and the models are not changed after parsing
+    connectors: dict[tuple[Any, ...], ConnectorUpdate] = {}
     for body in bodies:
-        for record in load(body):
+        records: list[Any] = load(body)
+        for index, record in enumerate(records):
+            records[index] = None  # drop each raw record once mapped, so the models reuse its memory
             reference = record.get('id') if isinstance(record, dict) else None
             try:
                 checked = _check(record)
                 if checked['operator']['companyName'] in ignored:
                     continue
-                station = _station(checked, skipped)
+                station = _station(checked, skipped, connectors)
             except (RecordError, ValidationError, KeyError, TypeError, ValueError) as exc:
                 skipped.append(skip(f'installation {reference}', _reason(exc)))
                 continue
             key = (checked['coordinates']['latitude'], checked['coordinates']['longitude'])
-            groups.setdefault(key, []).append((checked, station))
-    locations = []
-    for members in groups.values():
+            group = groups.get(key)
+            if group is None:
+                groups[key] = (_location_fields(checked), [station])
+            else:
+                group[1].append(station)
+        del records
+    return StaticBatch(locations=_locations(groups, skipped), skipped=skipped)
+
+
+def _locations(
+    groups: dict[tuple[Any, Any], tuple[dict[str, Any], list[ChargingStationUpdate]]], skipped: list[SkippedRecord]
+) -> Iterator[LocationUpdate]:
+    """Built one at a time as the store consumes them: only one location's models are alive at once."""
+    operators: dict[str, BusinessUpdate] = {}  # one shared instance per operator name
+    for key in list(groups):
+        fields, stations = groups.pop(key)
         try:
-            locations.append(_location(members))
+            yield _location(fields, stations, operators)
         except ValidationError as exc:
-            skipped.append(skip(f'installation {members[0][0]["id"]}', _reason(exc)))
-    return StaticBatch(locations=locations, skipped=skipped)
+            skipped.append(skip(f'installation {fields["id"]}', _reason(exc)))
 
 
 def _reason(exc: Exception) -> str:
@@ -120,19 +139,27 @@ def _check(record: Any) -> dict[str, Any]:
 def _go_live(record: dict[str, Any]) -> date:
     raw = record.get('go_live_date')
     try:
-        return datetime.strptime(str(raw), '%d.%m.%Y').date()
+        return _day(str(raw))
     except ValueError:
         raise RecordError(f'go_live_date {raw!r} is not dd.mm.yyyy') from None
 
 
-def _station(record: dict[str, Any], skipped: list[SkippedRecord]) -> ChargingStationUpdate:
+@functools.lru_cache(maxsize=8192)
+def _day(text: str) -> date:
+    """strptime is slow and a register has only a few thousand distinct dates: cache them."""
+    return datetime.strptime(text, '%d.%m.%Y').date()
+
+
+def _station(
+    record: dict[str, Any], skipped: list[SkippedRecord], shared: dict[tuple[Any, ...], ConnectorUpdate]
+) -> ChargingStationUpdate:
     installation_id = record['id']
     capabilities, unknown_payments = vocabulary.capabilities(record['payment_systems'])
     for name in unknown_payments:
         skipped.append(skip(f'installation {installation_id}', f'unknown payment system {name!r} ignored'))
     evses = []
     for k, evse in enumerate(record['evses'], start=1):
-        built = _evse(installation_id, k, evse, OPERATIONAL[record['status']['operational']], skipped)
+        built = _evse(installation_id, k, evse, OPERATIONAL[record['status']['operational']], skipped, shared)
         if built is not None:
             evses.append(built)
     station_power = record.get('max_electric_power_station')
@@ -148,7 +175,12 @@ def _station(record: dict[str, Any], skipped: list[SkippedRecord]) -> ChargingSt
 
 
 def _evse(
-    installation_id: int, k: int, evse: Any, status: EvseStatus, skipped: list[SkippedRecord]
+    installation_id: int,
+    k: int,
+    evse: Any,
+    status: EvseStatus,
+    skipped: list[SkippedRecord],
+    shared: dict[tuple[Any, ...], ConnectorUpdate],
 ) -> EvseUpdate | None:
     uid = f'BNETZA*{installation_id}*{k}'
     if not isinstance(evse, dict) or not isinstance(evse.get('connectors', []), list):
@@ -156,7 +188,7 @@ def _evse(
         return None
     connectors = []
     for j, connector in enumerate(evse.get('connectors') or []):
-        built = _connector(uid, j, connector, skipped)
+        built = _connector(uid, j, connector, skipped, shared)
         if built is not None:
             connectors.append(built)
     if not connectors:
@@ -171,7 +203,13 @@ def _evse(
     )
 
 
-def _connector(evse_uid: str, j: int, connector: Any, skipped: list[SkippedRecord]) -> ConnectorUpdate | None:
+def _connector(
+    evse_uid: str,
+    j: int,
+    connector: Any,
+    skipped: list[SkippedRecord],
+    shared: dict[tuple[Any, ...], ConnectorUpdate],
+) -> ConnectorUpdate | None:
     if not isinstance(connector, dict):
         skipped.append(skip(f'{evse_uid} connector {j + 1}', 'connector is not an object'))
         return None
@@ -188,17 +226,39 @@ def _connector(evse_uid: str, j: int, connector: Any, skipped: list[SkippedRecor
     standard, connector_format = mapped
     kilowatt = connector.get('max_electric_power_connector')
     kilowatt = float(kilowatt) if isinstance(kilowatt, int | float) and not isinstance(kilowatt, bool) else None
-    return ConnectorUpdate(
-        uid=str(j + 1),
-        standard=standard,
-        format=connector_format,
-        power_type=vocabulary.power_type_for(standard, kilowatt),
-        max_electric_power=vocabulary.watt(standard, kilowatt),
-    )
+    key = (j, standard, connector_format, kilowatt)
+    built = shared.get(key)
+    if built is None:
+        built = shared[key] = ConnectorUpdate(
+            uid=str(j + 1),
+            standard=standard,
+            format=connector_format,
+            power_type=vocabulary.power_type_for(standard, kilowatt),
+            max_electric_power=vocabulary.watt(standard, kilowatt),
+        )
+    return built
 
 
-def _location(members: list[tuple[dict[str, Any], ChargingStationUpdate]]) -> LocationUpdate:
-    first = members[0][0]
+def _location_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """What the location takes from its first installation (the rest of the record can be freed)."""
+    return {
+        'id': record['id'],
+        'lat': record['coordinates']['latitude'],
+        'lon': record['coordinates']['longitude'],
+        'street': record.get('street'),
+        'house_no': record.get('house_no'),
+        'postal_code': record['postal_code'],
+        'city': record['city'],
+        'state': record['state'],
+        'operator': record['operator']['companyName'].strip(),
+        'opening_hours_specification': record['opening_hours_specification'],
+        'opening_days': record['opening_days'],
+    }
+
+
+def _location(
+    first: dict[str, Any], stations: list[ChargingStationUpdate], operators: dict[str, BusinessUpdate]
+) -> LocationUpdate:
     twentyfourseven: bool | None = None
     regular_hours: list[RegularHours] | None = None
     if first['opening_hours_specification'] == '247':
@@ -214,18 +274,21 @@ def _location(members: list[tuple[dict[str, Any], ChargingStationUpdate]]) -> Lo
             for day in first['opening_days']
             if isinstance(day, dict) and day.get('weekday') in vocabulary.WEEKDAYS
         ]
+    operator = operators.get(first['operator'])
+    if operator is None:
+        operator = operators[first['operator']] = BusinessUpdate(name=first['operator'])
     return LocationUpdate(
         uid=str(first['id']),
-        lat=first['coordinates']['latitude'],
-        lon=first['coordinates']['longitude'],
-        address=vocabulary.join_address(first.get('street'), first.get('house_no')),
+        lat=first['lat'],
+        lon=first['lon'],
+        address=vocabulary.join_address(first['street'], first['house_no']),
         postal_code=first['postal_code'],
         city=first['city'],
         state=first['state'],
         country='DEU',
         time_zone='Europe/Berlin',
-        operator=BusinessUpdate(name=first['operator']['companyName'].strip()),
+        operator=operator,
         twentyfourseven=twentyfourseven,
         regular_hours=regular_hours,
-        charging_pool=[station for _, station in members],
+        charging_pool=stations,
     )

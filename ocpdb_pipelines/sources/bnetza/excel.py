@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -79,7 +80,10 @@ def parse(bodies: list[bytes]) -> StaticBatch:
     skipped: list[SkippedRecord] = []
     groups: dict[str, list[dict[str, Any]]] = {}
     for body in bodies:
-        for index, row in enumerate(read_rows(body), start=HEADER_ROW + 2):
+        rows: list[Any] = read_rows(body)
+        for offset, row in enumerate(rows):
+            rows[offset] = None  # drop each sheet row once validated, so the models reuse its memory
+            index = offset + HEADER_ROW + 2
             if all(cell in ('', None) for cell in row):
                 continue  # trailing blank rows are not records
             try:
@@ -89,14 +93,20 @@ def parse(bodies: list[bytes]) -> StaticBatch:
                 continue
             record['row'] = index
             groups.setdefault(record['uid'], []).append(record)
-    locations = []
-    for uid, rows in groups.items():
+        del rows
+    return StaticBatch(locations=_locations(groups, skipped), skipped=skipped)
+
+
+def _locations(groups: dict[str, list[dict[str, Any]]], skipped: list[SkippedRecord]) -> Iterator[LocationUpdate]:
+    """Built one at a time as the store consumes them: only one location's models are alive at once."""
+    operators: dict[str, BusinessUpdate] = {}  # one shared instance per operator name
+    for uid in list(groups):
+        records = groups.pop(uid)
         try:
-            locations.append(_location(uid, rows, skipped))
+            yield _location(uid, records, skipped, operators)
         except ValidationError as exc:
             first = exc.errors()[0]
-            skipped.append(skip(f'row {rows[0]["row"]}', f'invalid {first["loc"]}: {first["msg"]}'))
-    return StaticBatch(locations=locations, skipped=skipped)
+            skipped.append(skip(f'row {records[0]["row"]}', f'invalid {first["loc"]}: {first["msg"]}'))
 
 
 def _text(value: Any, name: str, *, required: bool = True) -> str | None:
@@ -168,7 +178,16 @@ def _validate(row: list[Any]) -> dict[str, Any]:
     }
 
 
-def _location(uid: str, rows: list[dict[str, Any]], skipped: list[SkippedRecord]) -> LocationUpdate:
+def _business(operators: dict[str, BusinessUpdate], name: str) -> BusinessUpdate:
+    business = operators.get(name)
+    if business is None:
+        business = operators[name] = BusinessUpdate(name=name)
+    return business
+
+
+def _location(
+    uid: str, rows: list[dict[str, Any]], skipped: list[SkippedRecord], operators: dict[str, BusinessUpdate]
+) -> LocationUpdate:
     first = rows[0]
     evses = []
     for line, record in enumerate(rows):
@@ -215,7 +234,7 @@ def _location(uid: str, rows: list[dict[str, Any]], skipped: list[SkippedRecord]
         state=first['state'],
         country='DEU',
         time_zone='Europe/Berlin',
-        operator=BusinessUpdate(name=first['operator']),
+        operator=_business(operators, first['operator']),
         last_updated=first['commissioned'],
         charging_pool=[
             ChargingStationUpdate(
