@@ -26,6 +26,8 @@ from xml.sax.saxutils import escape
 
 import orjson
 
+from ocpdb_pipelines.sources.bnetza import excel
+
 FIRST_ID = 1_000_001
 REGISTER_DATE = '01.09.2024'
 
@@ -265,23 +267,7 @@ CHADEMO = 'DC CHAdeMO'
 # rare plugs: API spelling, Excel spelling
 RARE_PLUGS = (('AC Typ 1 Steckdose', 'AC Typ 1 Steckdose'), ('AC CEE 5-polig', 'AC CEE 5 polig'))
 
-EXCEL_HEADERS = [
-    'Betreiber',
-    'Anzeigename (Karte)',
-    'Straße',
-    'Hausnummer',
-    'Adresszusatz',
-    'Postleitzahl',
-    'Ort',
-    'Kreis/kreisfreie Stadt',
-    'Bundesland',
-    'Breitengrad',
-    'Längengrad',
-    'Inbetriebnahmedatum',
-    'Nennleistung Ladeeinrichtung [kW]',
-    'Art der Ladeeinrichung',
-    'Anzahl Ladepunkte',
-] + [name for n in range(1, 7) for name in (f'Steckertypen{n}', f'P{n} [kW]', f'Public Key{n}')]
+EXCEL_HEADERS = excel.HEADERS  # the layout the importer checks, row 11
 EXCEL_PREAMBLE = (
     'Ladesäulenregister Bundesnetzagentur (synthetisch erzeugt, kein Abzug des echten Registers)',
     None,
