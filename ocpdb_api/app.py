@@ -36,10 +36,11 @@ def create_app(
     else:
         api = settings
     routes: list[BaseRoute] = [
+        # tiles first: a map asks for many per view and Starlette tries routes in order
+        *tiles.routes(),
         *compat.routes(),
         *datex.routes(),
         *ocpi_221.routes(),
-        *tiles.routes(),
         *metrics.routes(),
         *health.routes(),
         *docs.routes(),

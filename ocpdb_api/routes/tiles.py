@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -75,10 +76,12 @@ async def tile(request: Request) -> Response:
     key = f'{CACHE_PREFIX}:{version}:{variant}:{z}:{x}:{y}'
     body = await _cache_get(res, key)
     headers['X-Tile-Cache'] = 'hit' if body is not None else 'miss'
+    background = None
     if body is None:
         body = await tile_sql.tile(res, z, x, y, only_static, duplicates)
-        await _cache_set(res, key, body)
-    return Response(body, headers=headers, media_type=MEDIA_TYPE)
+        # stored after the response is sent: the client does not wait for the Redis round trip
+        background = BackgroundTask(_cache_set, res, key, body) if res.redis is not None else None
+    return Response(body, headers=headers, media_type=MEDIA_TYPE, background=background)
 
 
 def tilejson_document(base_url: str) -> dict:
