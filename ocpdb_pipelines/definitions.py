@@ -6,6 +6,7 @@ import dagster as dg
 
 from ocpdb_pipelines.config import Settings, get_settings
 from ocpdb_pipelines.defs.downstream.definitions import build_downstream_definitions
+from ocpdb_pipelines.defs.images import build_image_definitions
 from ocpdb_pipelines.defs.resources import build_resources
 from ocpdb_pipelines.defs.sources.definitions import build_source_definitions
 
@@ -14,6 +15,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions.merge(
         build_source_definitions(settings),
         build_downstream_definitions(settings),
+        build_image_definitions(settings),
         dg.Definitions(resources=build_resources(settings)),
     )
 

@@ -193,7 +193,9 @@ def api(host: str, port: int) -> None:
 def _register_subcommands() -> None:
     from ocpdb_pipelines.cli.demo import demo
     from ocpdb_pipelines.cli.downstream import export_group, location, match
+    from ocpdb_pipelines.cli.images import import_images
 
+    import_group.add_command(import_images)
     for command in (demo, match, location, export_group):
         main.add_command(command)
 

@@ -61,41 +61,44 @@ def apply_realtime(conn: psycopg.Connection, spec: SourceSpec, updates: Iterable
     )
     known = conn.execute('SELECT count(DISTINCT uid) AS n FROM rt_target').fetchone()['n']
     result.unknown = result.received - known
+    # the changed EVSEs (a few of the many received) drive history and freshness propagation
+    conn.execute(
+        'CREATE TEMPORARY TABLE rt_changed (id bigint, charging_station_id bigint, location_id bigint, '
+        'last_updated timestamptz) ON COMMIT DROP'
+    )
     result.changed = conn.execute(
         """
-        UPDATE evse e SET
-            status = t.status::"EvseStatus",
-            evse_id = COALESCE(t.evse_id, e.evse_id),
-            last_updated = COALESCE(t.last_updated, now()),
-            status_last_updated = COALESCE(t.status_last_updated, t.last_updated, now()),
-            status_observed_at = now(),
-            modified = now()
-        FROM rt_target t
-        WHERE e.id = t.id AND e.status <> t.status::"EvseStatus"
+        WITH changed AS (
+            UPDATE evse e SET
+                status = t.status::"EvseStatus",
+                evse_id = COALESCE(t.evse_id, e.evse_id),
+                last_updated = COALESCE(t.last_updated, now()),
+                status_last_updated = COALESCE(t.status_last_updated, t.last_updated, now()),
+                status_observed_at = now(),
+                modified = now()
+            FROM rt_target t
+            WHERE e.id = t.id AND e.status <> t.status::"EvseStatus"
+            RETURNING e.id, e.charging_station_id, t.location_id, e.last_updated, e.status, e.status_last_updated
+        ), history AS (
+            INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
+            SELECT id, status, status_last_updated, now() FROM changed
+        )
+        INSERT INTO rt_changed SELECT id, charging_station_id, location_id, last_updated FROM changed
         """
     ).rowcount
     if result.changed:
         conn.execute(
             """
-            INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
-            SELECT e.id, e.status, e.status_last_updated, now()
-            FROM evse e JOIN rt_target t ON t.id = e.id WHERE e.status_observed_at = now()
-            """
-        )
-        conn.execute(
-            """
             UPDATE charging_station cs SET last_updated = m.newest
-            FROM (SELECT e.charging_station_id, max(e.last_updated) AS newest FROM evse e
-                  JOIN rt_target t ON t.id = e.id WHERE e.status_observed_at = now()
-                  GROUP BY e.charging_station_id) m
+            FROM (SELECT charging_station_id, max(last_updated) AS newest FROM rt_changed
+                  GROUP BY charging_station_id) m
             WHERE cs.id = m.charging_station_id AND m.newest > cs.last_updated
             """
         )
         conn.execute(
             """
             UPDATE location l SET last_updated = m.newest
-            FROM (SELECT cs.location_id, max(cs.last_updated) AS newest FROM charging_station cs
-                  WHERE cs.id IN (SELECT charging_station_id FROM rt_target) GROUP BY cs.location_id) m
+            FROM (SELECT location_id, max(last_updated) AS newest FROM rt_changed GROUP BY location_id) m
             WHERE l.id = m.location_id AND m.newest > l.last_updated
             """
         )

@@ -105,7 +105,12 @@ def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDe
                         dg.AssetMaterialization(asset_key=realtime_key(spec), metadata=report_metadata(report))
                     )
             with connect(current.DATABASE_URL) as conn:
-                events.append(realtime_fresh_evaluation(conn, spec, interval))
+                freshness = realtime_fresh_evaluation(conn, spec, interval)
+            # record the check when data arrived or the verdict flipped, not on every idle tick
+            materialized = any(isinstance(e, dg.AssetMaterialization) for e in events)
+            if materialized or context.cursor != str(freshness.passed):
+                events.append(freshness)
+                context.update_cursor(str(freshness.passed))
         if not run_requests and not any(isinstance(e, dg.AssetMaterialization) for e in events):
             return dg.SensorResult(asset_events=events, skip_reason='; '.join(messages) or 'nothing new')
         return dg.SensorResult(run_requests=run_requests, asset_events=events)

@@ -1,0 +1,257 @@
+"""Realtime apply at scale: 50,000 EVSE statuses of which 5,000 changed, against a hand-written UPDATE.
+
+    python -m bench.bench_realtime [--evses 50000] [--changed 5000] [--repeat 5] [--database-url URL]
+
+The database (default `ocpdb_bench_realtime`) is dropped and created fresh; 50,000 EVSEs (12,500
+locations with one station of four EVSEs) are written through the real static store. Each round
+then applies 50,000 statuses, `--changed` of them different from the stored ones, through
+`store.realtime.apply_realtime` in one transaction, and the same status change as one hand-written
+`UPDATE evse ... FROM (VALUES ...)` (and as `FROM unnest(arrays)`). Between rounds the changed
+EVSEs are put back and the table is vacuumed, outside the timings.
+
+Database time = the wall time of every statement round trip, COPY and COMMIT as seen by the client
+on a localhost connection (pg_stat_statements is not loaded here). Total = the whole call including
+building and de-duplicating the Python update objects. Target (issue 3): < 1 s database time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ocpdb_pipelines.db.connection import connect, normalize_url
+from ocpdb_pipelines.db.migrations import upgrade
+from ocpdb_pipelines.model.enums import EvseStatus
+from ocpdb_pipelines.model.updates import ChargingStationUpdate, EvseRealtimeUpdate, EvseUpdate, LocationUpdate
+from ocpdb_pipelines.sources.registry import get_spec
+from ocpdb_pipelines.store.realtime import apply_realtime
+from ocpdb_pipelines.store.sources import mark_static_success
+from ocpdb_pipelines.store.static import apply_static
+
+DEFAULT_URL = os.environ.get('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/ocpdb_bench_realtime')
+SOURCE = 'ocpi_stadtnavi'
+EVSES_PER_LOCATION = 4
+
+
+class StatementTimer:
+    """Wall time per statement kind, measured around each client round trip."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def add(self, label: str, seconds: float) -> None:
+        self.seconds[label] += seconds
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+
+def _label(query: Any) -> str:
+    text = query if isinstance(query, str) else str(query)
+    words = ' '.join(text.split())
+    return words[:60]
+
+
+def timed_connection(url: str, timer: StatementTimer) -> psycopg.Connection:
+    """A connection whose cursors report each execute and COPY to the timer."""
+
+    class TimedCursor(psycopg.Cursor):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return super().execute(query, params, **kwargs)
+            finally:
+                timer.add(_label(query), time.perf_counter() - started)
+
+        @contextmanager
+        def copy(self, statement: Any, params: Any = None, **kwargs: Any) -> Iterator[Any]:
+            started = time.perf_counter()
+            with super().copy(statement, params, **kwargs) as copy:
+                yield copy
+            timer.add('COPY (incl. client-side row encoding)', time.perf_counter() - started)
+
+    conn = connect(url)
+    conn.cursor_factory = TimedCursor
+    return conn
+
+
+def recreate_database(url: str) -> None:
+    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url))
+    admin = psycopg.conninfo.make_conninfo(normalize_url(url), dbname='postgres')
+    with psycopg.connect(admin, autocommit=True) as conn:
+        name = sql.Identifier(info['dbname'])
+        conn.execute(sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(name))
+        conn.execute(sql.SQL('CREATE DATABASE {}').format(name))
+    upgrade(url)
+
+
+def evse_uid(n: int) -> str:
+    return f'DE*BEN*E{n:07d}'
+
+
+def generate(url: str, evses: int) -> float:
+    locations = []
+    for number in range(evses // EVSES_PER_LOCATION):
+        first = number * EVSES_PER_LOCATION
+        station = ChargingStationUpdate(
+            uid=f'S{number}',
+            evses=[EvseUpdate(uid=evse_uid(first + k), status=EvseStatus.AVAILABLE) for k in range(EVSES_PER_LOCATION)],
+        )
+        locations.append(
+            LocationUpdate(
+                uid=f'L{number}',
+                lat=Decimal('47.5') + Decimal(number % 700) / 100,
+                lon=Decimal('6.0') + Decimal(number % 900) / 100,
+                name=f'Bench location {number}',
+                charging_pool=[station],
+            )
+        )
+    started = time.perf_counter()
+    with connect(url) as conn, conn.transaction():
+        apply_static(conn, get_spec(SOURCE), locations)
+        mark_static_success(conn, SOURCE, 0, None)
+    return time.perf_counter() - started
+
+
+def changed_uids(evses: int, changed: int, round_number: int) -> list[str]:
+    """A different, spread-out set of EVSEs each round."""
+    step = evses // changed
+    offset = round_number % step
+    return [evse_uid(offset + k * step) for k in range(changed)]
+
+
+def statuses(evses: int, changed: list[str]) -> list[EvseRealtimeUpdate]:
+    flipped = set(changed)
+    return [
+        EvseRealtimeUpdate(
+            uid=evse_uid(n), status=EvseStatus.CHARGING if evse_uid(n) in flipped else EvseStatus.AVAILABLE
+        )
+        for n in range(evses)
+    ]
+
+
+def reset(url: str, uids: list[str]) -> None:
+    with psycopg.connect(normalize_url(url), autocommit=True) as conn:
+        conn.execute("UPDATE evse SET status = 'AVAILABLE' WHERE uid = ANY(%s)", (uids,))
+        conn.execute('VACUUM ANALYZE evse')
+        conn.execute('VACUUM ANALYZE evse_status_history')
+
+
+def run_store(url: str, updates: list[EvseRealtimeUpdate]) -> tuple[float, StatementTimer, int]:
+    timer = StatementTimer()
+    conn = timed_connection(url, timer)
+    try:
+        started = time.perf_counter()
+        with conn.transaction():
+            result = apply_realtime(conn, get_spec(SOURCE), updates)
+            commit_started = time.perf_counter()
+        timer.add('COMMIT', time.perf_counter() - commit_started)
+        return time.perf_counter() - started, timer, result.changed
+    finally:
+        conn.close()
+
+
+HAND_UPDATE = """
+UPDATE evse e SET status = v.status::"EvseStatus", status_observed_at = now(), modified = now(),
+    last_updated = now(), status_last_updated = now()
+FROM {source} v(uid, status)
+JOIN evse x ON x.uid = v.uid
+JOIN charging_station cs ON cs.id = x.charging_station_id
+JOIN location l ON l.id = cs.location_id AND l.source = %s
+WHERE e.id = x.id AND e.status <> v.status::"EvseStatus"
+"""
+
+
+def run_hand(url: str, updates: list[EvseRealtimeUpdate], form: str) -> tuple[float, int]:
+    """One UPDATE statement plus COMMIT; the statement text is built before the clock starts."""
+    with psycopg.connect(normalize_url(url)) as conn:
+        if form == 'values':
+            rows = sql.SQL(', ').join(
+                sql.SQL('({}, {})').format(sql.Literal(u.uid), sql.Literal(u.status.value)) for u in updates
+            )
+            query = sql.SQL(HAND_UPDATE).format(source=sql.SQL('(VALUES {})').format(rows)).as_string(conn)
+            params: tuple[Any, ...] = (SOURCE,)
+        else:
+            query = HAND_UPDATE.format(source='unnest(%s::text[], %s::text[])')
+            params = ([u.uid for u in updates], [u.status.value for u in updates], SOURCE)
+        started = time.perf_counter()
+        changed = conn.execute(query, params).rowcount
+        conn.commit()
+        return time.perf_counter() - started, changed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--evses', type=int, default=50_000)
+    parser.add_argument('--changed', type=int, default=5_000)
+    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--database-url', default=DEFAULT_URL)
+    args = parser.parse_args()
+    url = args.database_url
+
+    recreate_database(url)
+    print(f'generated {args.evses} EVSEs via apply_static in {generate(url, args.evses):.1f} s')
+    reset(url, [])
+
+    store_totals, store_db, hand_values, hand_unnest = [], [], [], []
+    breakdowns: list[dict[str, float]] = []
+    for round_number in range(args.repeat):
+        uids = changed_uids(args.evses, args.changed, round_number)
+        build_started = time.perf_counter()
+        updates = statuses(args.evses, uids)
+        build = time.perf_counter() - build_started
+        total, timer, changed = run_store(url, updates)
+        assert changed == args.changed, changed
+        store_totals.append(total)
+        store_db.append(timer.total)
+        breakdowns.append(dict(timer.seconds))
+        reset(url, uids)
+        seconds, changed = run_hand(url, updates, 'values')
+        assert changed == args.changed, changed
+        hand_values.append(seconds)
+        reset(url, uids)
+        seconds, changed = run_hand(url, updates, 'unnest')
+        assert changed == args.changed, changed
+        hand_unnest.append(seconds)
+        reset(url, uids)
+        print(
+            f'round {round_number + 1}: apply_realtime total {total:.3f} s, db {timer.total:.3f} s '
+            f'(model objects built beforehand in {build:.3f} s); hand VALUES {hand_values[-1]:.3f} s, '
+            f'hand unnest {hand_unnest[-1]:.3f} s'
+        )
+
+    # a tick where nothing changed: still 50,000 statuses compared
+    total, timer, changed = run_store(url, statuses(args.evses, []))
+    print(f'no-change tick: apply_realtime total {total:.3f} s, db {timer.total:.3f} s, {changed} changed')
+
+    median = statistics.median
+    print()
+    print(f'median of {args.repeat} rounds, {args.evses} statuses, {args.changed} changed:')
+    print(
+        f'  apply_realtime database time  {median(store_db):.3f} s   (total incl. Python {median(store_totals):.3f} s)'
+    )
+    print(f'  hand UPDATE ... FROM (VALUES) {median(hand_values):.3f} s')
+    print(f'  hand UPDATE ... FROM unnest() {median(hand_unnest):.3f} s')
+    print(f'  ratio apply_realtime db / hand VALUES: {median(store_db) / median(hand_values):.2f}')
+    print(f'  ratio apply_realtime db / hand unnest: {median(store_db) / median(hand_unnest):.2f}')
+    print('  apply_realtime database time by statement (median):')
+    labels = sorted(
+        {label for b in breakdowns for label in b}, key=lambda k: -median([b.get(k, 0) for b in breakdowns])
+    )
+    for label in labels:
+        print(f'    {median([b.get(label, 0.0) for b in breakdowns]):.3f} s  {label}')
+
+
+if __name__ == '__main__':
+    main()

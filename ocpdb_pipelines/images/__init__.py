@@ -1,0 +1,1 @@
+"""Downloading the images sources reference into the public image directory."""
