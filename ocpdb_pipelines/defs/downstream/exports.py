@@ -7,6 +7,7 @@ minute would cost more CPU than the push itself) and reports a runless materiali
 """
 
 import time
+from collections.abc import Callable
 
 import dagster as dg
 import orjson
@@ -58,6 +59,26 @@ def _push_metadata(report: PushReport) -> dict[str, object]:
     return {f'push_{k}': v for k, v in report.__dict__.items() if v is not None and k != 'message'}
 
 
+def _export_and_push(
+    config: ExportConfig, settings: Settings, kind: str, push: Callable[[Settings], PushReport]
+) -> dg.MaterializeResult:
+    """Write the export file, push it when enabled, and check it against the schema."""
+    version = config.version or datex_version(settings)
+    started = time.monotonic()
+    report = export(settings, version, kind, 'json')
+    metadata: dict[str, object] = {
+        'version': version,
+        'sites': report.sites,
+        'bytes': report.bytes,
+        'path': report.path,
+        'seconds': round(time.monotonic() - started, 2),
+    }
+    if config.push if config.push is not None else settings.MOBILITHEK_ENABLED:
+        metadata.update(_push_metadata(push(settings)))
+    check = _schema_check(settings, str(report.path), version, kind, 'valid_against_schema')
+    return dg.MaterializeResult(metadata=metadata, check_results=[check])
+
+
 def build_export_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     @dg.asset(
         key=STATIC_KEY,
@@ -68,21 +89,7 @@ def build_export_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition
         check_specs=[dg.AssetCheckSpec('valid_against_schema', asset=STATIC_KEY, blocking=False)],
     )
     def datex2_static(config: ExportConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
-        settings = ocpdb.settings()
-        version = config.version or datex_version(settings)
-        started = time.monotonic()
-        report = export(settings, version, 'static', 'json')
-        metadata: dict[str, object] = {
-            'version': version,
-            'sites': report.sites,
-            'bytes': report.bytes,
-            'path': report.path,
-            'seconds': round(time.monotonic() - started, 2),
-        }
-        if config.push if config.push is not None else settings.MOBILITHEK_ENABLED:
-            metadata.update(_push_metadata(push_static(settings)))
-        check = _schema_check(settings, str(report.path), version, 'static', 'valid_against_schema')
-        return dg.MaterializeResult(metadata=metadata, check_results=[check])
+        return _export_and_push(config, ocpdb.settings(), 'static', push_static)
 
     @dg.asset(
         key=REALTIME_FULL_KEY,
@@ -93,19 +100,7 @@ def build_export_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition
         check_specs=[dg.AssetCheckSpec('valid_against_schema', asset=REALTIME_FULL_KEY, blocking=False)],
     )
     def datex2_realtime_full(config: ExportConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
-        settings = ocpdb.settings()
-        version = config.version or datex_version(settings)
-        report = export(settings, version, 'realtime', 'json')
-        metadata: dict[str, object] = {
-            'version': version,
-            'sites': report.sites,
-            'bytes': report.bytes,
-            'path': report.path,
-        }
-        if config.push if config.push is not None else settings.MOBILITHEK_ENABLED:
-            metadata.update(_push_metadata(push_realtime_full(settings)))
-        check = _schema_check(settings, str(report.path), version, 'realtime', 'valid_against_schema')
-        return dg.MaterializeResult(metadata=metadata, check_results=[check])
+        return _export_and_push(config, ocpdb.settings(), 'realtime', push_realtime_full)
 
     @dg.asset(
         key=REALTIME_DIFF_KEY,
