@@ -245,9 +245,10 @@ def apply_static(
 
     _apply_images_and_businesses(conn)
     _apply_locations(conn, result, params, snapshot=snapshot)
-    _apply_stations(conn, result, params)
-    _apply_evses(conn, result, params)
-    _apply_connectors(conn, result)
+    _reconcile(conn, _STATIONS, result.stations, params)
+    _reconcile(conn, _EVSES, result.evses, params)
+    _record_status_history(conn, result)
+    _reconcile(conn, _CONNECTORS, result.connectors, params)
     _apply_image_links(conn)
     _apply_tariffs(conn, result, params, snapshot=snapshot)
     _chain_last_updated(conn)
@@ -328,79 +329,94 @@ def _delete_vanished_locations(conn: psycopg.Connection, params: dict) -> int:
     ).rowcount
 
 
-def _apply_stations(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
-    conn.execute(
-        """
-        CREATE TEMPORARY TABLE stg_station_resolved ON COMMIT DROP AS
-        SELECT m.id AS location_id, s.* FROM stg_station s JOIN map_location m ON m.uid = s.location_uid
-        """
-    )
-    conn.execute('CREATE INDEX ON stg_station_resolved (location_id, uid)')
-    result.stations.deleted = conn.execute(
-        """
-        DELETE FROM charging_station t USING map_location m
-        WHERE t.location_id = m.id
-          AND NOT EXISTS (SELECT 1 FROM stg_station_resolved s WHERE s.location_id = t.location_id AND s.uid = t.uid)
-        """
-    ).rowcount
-    result.stations.updated, result.stations.inserted = _upsert(
-        conn,
-        table='charging_station',
-        staging='stg_station_resolved',
-        match='t.location_id = s.location_id AND t.uid = s.uid',
-        replaced=_STATION_REPLACED,
-        kept=_STATION_KEPT,
-        fixed={'location_id': 's.location_id', 'uid': 's.uid'},
-        params=params,
-    )
-    conn.execute(
-        """
-        CREATE TEMPORARY TABLE map_station ON COMMIT DROP AS
-        SELECT t.id, m.uid AS location_uid, t.uid
-        FROM charging_station t JOIN map_location m ON m.id = t.location_id
-        """
-    )
-    conn.execute('CREATE UNIQUE INDEX ON map_station (location_uid, uid)')
-    conn.execute('ANALYZE map_station')
+@dataclass(frozen=True)
+class _ChildLevel:
+    """One level below the location, reconciled by uid within its parent."""
+
+    table: str
+    staging: str
+    parent_column: str
+    parent_map: str  # temp table (id, natural key) of the parent level
+    parent_join: str  # joins parent map `m` to staging `s`
+    replaced: dict[str, str]
+    kept: dict[str, tuple[str, str]]
+    own_map: str | None = None  # temp table this level leaves for its children
+    own_map_columns: str = ''
+    own_map_key: str = ''
 
 
-def _apply_evses(conn: psycopg.Connection, result: StaticResult, params: dict) -> None:
+_STATIONS = _ChildLevel(
+    'charging_station',
+    'stg_station',
+    'location_id',
+    'map_location',
+    'm.uid = s.location_uid',
+    _STATION_REPLACED,
+    _STATION_KEPT,
+    'map_station',
+    'm.uid AS location_uid, t.uid',
+    'location_uid, uid',
+)
+_EVSES = _ChildLevel(
+    'evse',
+    'stg_evse',
+    'charging_station_id',
+    'map_station',
+    'm.location_uid = s.location_uid AND m.uid = s.station_uid',
+    _EVSE_REPLACED,
+    _EVSE_KEPT,
+    'map_evse',
+    'm.location_uid, m.uid AS station_uid, t.uid',
+    'location_uid, station_uid, uid',
+)
+_CONNECTORS = _ChildLevel(
+    'connector',
+    'stg_connector',
+    'evse_id',
+    'map_evse',
+    'm.location_uid = s.location_uid AND m.station_uid = s.station_uid AND m.uid = s.evse_uid',
+    _CONNECTOR_REPLACED,
+    {},
+)
+
+
+def _reconcile(conn: psycopg.Connection, level: _ChildLevel, counts: LevelCounts, params: dict) -> None:
+    """Resolve staging rows to their parents, delete vanished children, upsert the rest, map the result."""
+    resolved = f'{level.staging}_resolved'
+    parent = level.parent_column
     conn.execute(
-        """
-        CREATE TEMPORARY TABLE stg_evse_resolved ON COMMIT DROP AS
-        SELECT ms.id AS charging_station_id, s.*
-        FROM stg_evse s JOIN map_station ms ON ms.location_uid = s.location_uid AND ms.uid = s.station_uid
-        """
+        f'CREATE TEMPORARY TABLE {resolved} ON COMMIT DROP AS '
+        f'SELECT m.id AS {parent}, s.* FROM {level.staging} s JOIN {level.parent_map} m ON {level.parent_join}'
     )
-    conn.execute('CREATE INDEX ON stg_evse_resolved (charging_station_id, uid)')
-    result.evses.deleted = conn.execute(
-        """
-        DELETE FROM evse t USING map_station ms
-        WHERE t.charging_station_id = ms.id
-          AND NOT EXISTS (SELECT 1 FROM stg_evse_resolved s
-                          WHERE s.charging_station_id = t.charging_station_id AND s.uid = t.uid)
+    conn.execute(f'CREATE INDEX ON {resolved} ({parent}, uid)')
+    counts.deleted = conn.execute(
+        f"""
+        DELETE FROM {level.table} t USING {level.parent_map} m
+        WHERE t.{parent} = m.id
+          AND NOT EXISTS (SELECT 1 FROM {resolved} s WHERE s.{parent} = t.{parent} AND s.uid = t.uid)
         """
     ).rowcount
-    result.evses.updated, result.evses.inserted = _upsert(
+    counts.updated, counts.inserted = _upsert(
         conn,
-        table='evse',
-        staging='stg_evse_resolved',
-        match='t.charging_station_id = s.charging_station_id AND t.uid = s.uid',
-        replaced=_EVSE_REPLACED,
-        kept=_EVSE_KEPT,
-        fixed={'charging_station_id': 's.charging_station_id', 'uid': 's.uid'},
+        table=level.table,
+        staging=resolved,
+        match=f't.{parent} = s.{parent} AND t.uid = s.uid',
+        replaced=level.replaced,
+        kept=level.kept,
+        fixed={parent: f's.{parent}', 'uid': 's.uid'},
         params=params,
     )
-    conn.execute(
-        """
-        CREATE TEMPORARY TABLE map_evse ON COMMIT DROP AS
-        SELECT t.id, ms.location_uid, ms.uid AS station_uid, t.uid, t.status, t.status_observed_at
-        FROM evse t JOIN map_station ms ON ms.id = t.charging_station_id
-        """
-    )
-    conn.execute('CREATE UNIQUE INDEX ON map_evse (location_uid, station_uid, uid)')
-    conn.execute('ANALYZE map_evse')
-    # history of live status changes seen in this transaction (STATIC is not a live status)
+    if level.own_map:
+        conn.execute(
+            f'CREATE TEMPORARY TABLE {level.own_map} ON COMMIT DROP AS '
+            f'SELECT t.id, {level.own_map_columns} FROM {level.table} t JOIN {level.parent_map} m ON m.id = t.{parent}'
+        )
+        conn.execute(f'CREATE UNIQUE INDEX ON {level.own_map} ({level.own_map_key})')
+        conn.execute(f'ANALYZE {level.own_map}')
+
+
+def _record_status_history(conn: psycopg.Connection, result: StaticResult) -> None:
+    """History of live status changes seen in this transaction (STATIC is not a live status)."""
     result.statuses_changed = conn.execute(
         """
         INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
@@ -409,36 +425,6 @@ def _apply_evses(conn: psycopg.Connection, result: StaticResult, params: dict) -
         WHERE e.status_observed_at = now() AND e.status <> 'STATIC'
         """
     ).rowcount
-
-
-def _apply_connectors(conn: psycopg.Connection, result: StaticResult) -> None:
-    conn.execute(
-        """
-        CREATE TEMPORARY TABLE stg_connector_resolved ON COMMIT DROP AS
-        SELECT me.id AS evse_id, s.*
-        FROM stg_connector s
-        JOIN map_evse me ON me.location_uid = s.location_uid AND me.station_uid = s.station_uid
-                        AND me.uid = s.evse_uid
-        """
-    )
-    conn.execute('CREATE INDEX ON stg_connector_resolved (evse_id, uid)')
-    result.connectors.deleted = conn.execute(
-        """
-        DELETE FROM connector t USING map_evse me
-        WHERE t.evse_id = me.id
-          AND NOT EXISTS (SELECT 1 FROM stg_connector_resolved s WHERE s.evse_id = t.evse_id AND s.uid = t.uid)
-        """
-    ).rowcount
-    result.connectors.updated, result.connectors.inserted = _upsert(
-        conn,
-        table='connector',
-        staging='stg_connector_resolved',
-        match='t.evse_id = s.evse_id AND t.uid = s.uid',
-        replaced=_CONNECTOR_REPLACED,
-        kept={},
-        fixed={'evse_id': 's.evse_id', 'uid': 's.uid'},
-        params={},
-    )
 
 
 def _apply_image_links(conn: psycopg.Connection) -> None:
