@@ -77,9 +77,8 @@ def _instrument() -> PhaseTimer:
     for function in (
         '_apply_images_and_businesses',
         '_apply_locations',
-        '_apply_stations',
-        '_apply_evses',
-        '_apply_connectors',
+        '_reconcile',
+        '_record_status_history',
         '_apply_image_links',
         '_apply_tariffs',
         '_chain_last_updated',
