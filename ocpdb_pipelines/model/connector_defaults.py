@@ -101,10 +101,12 @@ def nominal_voltage(standard: CT | None, power_type: PowerType) -> int:
 
 
 def _amperage(power: int, voltage: int, power_type: PowerType) -> int:
+    """Per-phase current. A 3-phase rating published with the phase voltage (230 V) draws P / (3 V),
+    one published with the line voltage (400 V) P / (sqrt(3) V)."""
     if voltage <= 0:
         return 0
     if power_type == PowerType.AC_3_PHASE:
-        return round(power / (voltage * math.sqrt(3)))
+        return round(power / (3 * voltage)) if voltage <= 250 else round(power / (voltage * math.sqrt(3)))
     return int(power / voltage)
 
 

@@ -27,6 +27,8 @@ from ocpdb_pipelines.model.updates import ConnectorUpdate
             {'standard': 'IEC_62196_T2', 'max_electric_power': 11000, 'max_voltage': 230, 'power_type': 'AC_1_PHASE'},
             ('AC_1_PHASE', 230, 47, 11000),
         ),
+        # 3-phase published with the phase voltage: 22 kW / (3 x 230 V) = 32 A per phase
+        ({'standard': 'IEC_62196_T2', 'max_electric_power': 22000, 'max_voltage': 230}, ('AC_3_PHASE', 230, 32, 22000)),
         ({'standard': None}, ('AC_1_PHASE', 0, 0, 0)),
     ],
 )

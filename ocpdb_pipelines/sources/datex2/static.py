@@ -8,7 +8,6 @@ mapped is skipped with a reason; a body that is no table publication at all is a
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -418,9 +417,7 @@ def _connector(uid: str, connector: dict, point: dict, updated: datetime | None)
         connector_format = ConnectorFormat.CABLE if power_type == PowerType.DC else ConnectorFormat.SOCKET
     power = positive_int(connector.get('maxPowerAtSocket')) or positive_int(first(point.get('availableChargingPower')))
     voltage = positive_int(connector.get('voltage')) or positive_int(first(point.get('availableVoltage')))
-    amperage = positive_int(connector.get('maximumCurrent'))
-    if amperage is None and power and voltage:
-        amperage = _amperage(power, voltage, power_type)
+    amperage = positive_int(connector.get('maximumCurrent'))  # when absent, the model derives it from P and V
     return ConnectorUpdate(
         uid=uid,
         standard=standard,
@@ -431,12 +428,3 @@ def _connector(uid: str, connector: dict, point: dict, updated: datetime | None)
         max_amperage=amperage,
         last_updated=updated,
     )
-
-
-def _amperage(power: int, voltage: int, power_type: PowerType | None) -> int | None:
-    """Per-phase current. A 3-phase point published with its phase voltage (230 V) draws P / (3 V)."""
-    if power_type == PowerType.AC_3_PHASE:
-        if voltage <= 250:
-            return round(power / (3 * voltage))
-        return round(power / (math.sqrt(3) * voltage))
-    return int(power / voltage)

@@ -7,7 +7,6 @@ nominal voltage survives (amperage is derived from it, per phase for 3-phase AC)
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -133,13 +132,6 @@ def _decimal(raw: str | None) -> Decimal | None:
     return parsed if parsed.is_finite() else None
 
 
-def _amperage(power: int, voltage: int, power_type: PowerType) -> int:
-    """Per-phase current; a 3-phase rating given with the phase voltage (230 V) draws P / (3 V)."""
-    if power_type == PowerType.AC_3_PHASE:
-        return round(power / (3 * voltage)) if voltage <= 250 else round(power / (math.sqrt(3) * voltage))
-    return int(power / voltage)
-
-
 def _bool(raw: str | None) -> bool | None:
     if raw is None:
         return None
@@ -261,7 +253,6 @@ class ChargePointListMapper:
                 power_type = PowerType.AC_1_PHASE if standard in SINGLE_PHASE else PowerType.AC_3_PHASE
             else:
                 power_type = None
-            amperage = _amperage(power, voltage, power_type) if power and voltage and power_type else None
             connectors.append(
                 ConnectorUpdate(
                     uid=str(index),
@@ -270,7 +261,6 @@ class ChargePointListMapper:
                     power_type=power_type,
                     max_electric_power=power,
                     max_voltage=voltage,
-                    max_amperage=amperage,
                 )
             )
         restrictions = [
