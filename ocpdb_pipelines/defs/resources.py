@@ -9,7 +9,7 @@ import dagster as dg
 import psycopg
 import redis
 
-from ocpdb_pipelines.config import Settings, load_settings
+from ocpdb_pipelines.config import Settings, current_settings, load_settings
 from ocpdb_pipelines.db.connection import connect
 
 
@@ -21,7 +21,7 @@ class OcpdbConfig(dg.ConfigurableResource):
     redis_url: str | None = None
 
     def settings(self) -> Settings:
-        settings = load_settings(self.config_file) if self.config_file else load_settings()
+        settings = load_settings(self.config_file) if self.config_file else current_settings()
         updates = {
             key: value for key, value in (('DATABASE_URL', self.database_url), ('REDIS_URL', self.redis_url)) if value
         }

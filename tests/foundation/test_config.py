@@ -73,3 +73,21 @@ def test_example_config_documents_every_key():
     missing = [key for key in Settings.model_fields if f'{key}:' not in example]
     assert missing == []
     load_settings(PROJECT_ROOT / 'config.example.yaml', environ={})
+
+
+def test_current_settings_follow_file_and_environment(tmp_path, monkeypatch):
+    from ocpdb_pipelines.config import current_settings
+
+    path = tmp_path / 'config.yaml'
+    path.write_text('MATCHING_FACTOR_THRESHOLD: 0.3\n')
+    monkeypatch.setenv('OCPDB_CONFIG', str(path))
+    first = current_settings()
+    assert first.MATCHING_FACTOR_THRESHOLD == 0.3
+    assert current_settings() is first  # unchanged: not re-read
+    monkeypatch.setenv('OCPDB_REALTIME_PULL_FREQUENCY', '120')
+    assert current_settings().REALTIME_PULL_FREQUENCY == 120
+    path.write_text('MATCHING_FACTOR_THRESHOLD: 0.4\n')
+    import os
+
+    os.utime(path, ns=(1, 1))
+    assert current_settings().MATCHING_FACTOR_THRESHOLD == 0.4
