@@ -169,3 +169,28 @@ def test_tilejson(client):
     assert doc['tiles'] == ['http://localhost:8000/tiles/{z}/{x}/{y}.mvt']
     assert [layer['id'] for layer in doc['vector_layers']] == ['clusters', 'chargepoints']
     assert set(doc['vector_layers'][1]['fields']) == {'id', 'name', 'c', 'ca', 'cu', 'cs', 'cb'}
+
+
+def test_head_and_cors_on_tiles(db, client):
+    _setup(db)
+    got, (z, x, y) = _berlin_tile(client, static='false')
+    r = client.head(f'/tiles/{z}/{x}/{y}.mvt?static=false', headers={'Origin': 'https://map.example'})
+    assert r.status_code == 200
+    assert r.content == b''
+    assert r.headers['content-length'] == str(len(got.content))
+    assert r.headers['ETag'] == got.headers['ETag']
+    assert r.headers['access-control-allow-origin'] == 'https://map.example'
+    assert 'ETag' in r.headers['access-control-expose-headers']
+    assert client.post(f'/tiles/{z}/{x}/{y}.mvt').status_code == 405
+
+
+def test_tile_functions_keep_their_plans(db):
+    """PL/pgSQL caches statement plans per session; a LANGUAGE sql body is planned again on every call
+    (PostgreSQL < 18), which was most of a high-zoom tile's cost (sql/migrations/0005)."""
+    rows = db.execute(
+        """SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.proname IN ('ocpdb_tile', 'ocpdb_tile_points', 'ocpdb_tile_clusters')"""
+    ).fetchall()
+    assert {r['proname']: r['lanname'] for r in rows} == dict.fromkeys(
+        ('ocpdb_tile', 'ocpdb_tile_points', 'ocpdb_tile_clusters'), 'plpgsql'
+    )
