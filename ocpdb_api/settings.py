@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,6 +30,11 @@ def reader_url(settings: Settings) -> str:
     return psycopg.conninfo.make_conninfo(**info)
 
 
+def default_pool_size() -> int:
+    """Twice the CPU count, at least 4 (API_POOL_SIZE = 0)."""
+    return max(4, 2 * (os.cpu_count() or 1))
+
+
 @dataclass(frozen=True)
 class ApiSettings:
     database_url: str
@@ -40,9 +46,18 @@ class ApiSettings:
     evse_status_metrics: bool
     mobilithek_name: str | None = None
     pool_min_size: int = 2
-    pool_max_size: int = 16
+    # PostgreSQL runs about one query per core at a time: more connections than that only make queries
+    # queue inside PostgreSQL instead of in the pool (measured in bench/RESULTS-api.md: 16 -> 4 on two
+    # cores raised uncached tile throughput at 64 connections by 40 % and halved p99)
+    pool_max_size: int = 0
     # data_version is re-read at most this often per process (tile ETag / cache key)
     version_ttl_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.pool_max_size <= 0:
+            object.__setattr__(self, 'pool_max_size', default_pool_size())
+        if self.pool_min_size > self.pool_max_size:
+            object.__setattr__(self, 'pool_min_size', self.pool_max_size)
 
     @property
     def base_path(self) -> str:
@@ -64,6 +79,7 @@ class ApiSettings:
             'show_map': settings.SHOW_MAP,
             'evse_status_metrics': settings.EVSE_STATUS_METRICS,
             'mobilithek_name': settings.MOBILITHEK_NAME,
+            'pool_max_size': settings.API_POOL_SIZE,
         }
         values.update(overrides)
         return cls(**values)

@@ -64,6 +64,7 @@ class Settings(BaseModel):
 
     DATABASE_URL: str = 'postgresql://postgres@127.0.0.1:5432/ocpdb'
     API_DATABASE_URL: str | None = None
+    API_POOL_SIZE: int = Field(default=0, ge=0)
     REDIS_URL: str = 'redis://127.0.0.1:6379/0'
     PROJECT_URL: str = 'http://localhost:8000'
     SOURCES: dict[str, SourceConfig] = Field(default_factory=dict)

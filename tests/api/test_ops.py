@@ -136,3 +136,12 @@ def test_index_json_without_map(settings):
         body = c.get('/').json()
     assert body['application'] == 'ocpdb'
     assert body['documentation']['public'] == 'http://localhost:8000/documentation/public.html'
+
+
+def test_pool_size_follows_the_machine_unless_configured(settings, monkeypatch):
+    monkeypatch.setattr('os.cpu_count', lambda: 2)
+    assert ApiSettings.from_settings(settings).pool_max_size == 4
+    monkeypatch.setattr('os.cpu_count', lambda: 8)
+    assert ApiSettings.from_settings(settings).pool_max_size == 16
+    configured = ApiSettings.from_settings(settings.model_copy(update={'API_POOL_SIZE': 1}))
+    assert (configured.pool_min_size, configured.pool_max_size) == (1, 1)
