@@ -4,8 +4,14 @@
     .venv/bin/python bench/bench_api.py --requests 3000 -c 64      # rerun on the existing dataset
 
 Starts the API twice with uvicorn on loopback (with Redis for the cached-tile runs, without Redis for uncached
-tiles), drives it with an asyncio/httpx load generator at the given concurrency, and times the bare tile SQL
-(`SELECT ocpdb_tile(z, x, y)`, the same ST_AsMVT query) directly in PostgreSQL for comparison.
+tiles) and drives it at the given concurrency: with `--wrk SECONDS` through wrk (a C load generator; one
+connection for the latency rows, `-c` connections for the throughput rows), else through an asyncio/httpx
+client (whose own cost, ~0.5 ms a request, is then part of every figure).
+
+Uncached tiles are compared with the same tile SQL (`SELECT ocpdb_tile(z, x, y, NULL, true)`, the ST_AsMVT
+query) run directly in PostgreSQL by pgbench, PostgreSQL's own C client, on the same tiles, one connection
+(per-transaction log -> p50/p99). Both sides are C clients on loopback TCP, so the ratio is what the API adds
+to the query. API and bare runs alternate for `--rounds` rounds and the median of the rounds' p50s is kept.
 Results go to stdout as a Markdown table and to bench/out/api.json.
 """
 
@@ -18,6 +24,8 @@ import math
 import os
 import random
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -131,7 +139,7 @@ async def _load(base: str, paths: list[str], concurrency: int) -> dict:
 
 
 def run(base: str, paths: list[str], concurrency: int) -> dict:
-    if concurrency > 1 and WRK['duration']:
+    if WRK['duration']:
         return wrk_run(base, paths, concurrency, WRK['duration'])
     return asyncio.run(_load(base, paths, concurrency))
 
@@ -148,13 +156,25 @@ def _ms(text: str) -> float:
 
 
 def wrk_run(base: str, paths: list[str], concurrency: int, duration: int) -> dict:
-    """wrk (C load generator, 2 threads) cycling through `paths` for `duration` seconds."""
+    """wrk (C load generator; 2 threads, 1 for a single connection) cycling through `paths` for `duration` s."""
+    threads = min(2, concurrency)
     with tempfile.NamedTemporaryFile('w', suffix='.lua', delete=False) as script:
         script.write('local paths = {' + ','.join(json.dumps(p) for p in paths) + '}\n')
         script.write('local i = 0\nrequest = function()\n  i = i + 1\n')
         script.write('  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n')
     out = subprocess.run(
-        ['wrk', '-t2', f'-c{concurrency}', f'-d{duration}s', '--timeout', '60s', '--latency', '-s', script.name, base],
+        [
+            'wrk',
+            f'-t{threads}',
+            f'-c{concurrency}',
+            f'-d{duration}s',
+            '--timeout',
+            '60s',
+            '--latency',
+            '-s',
+            script.name,
+            base,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -171,7 +191,7 @@ def wrk_run(base: str, paths: list[str], concurrency: int, duration: int) -> dic
         'rps': float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1)),
         'errors': sum(int(v) for v in socket.groups()) if socket else 0,
         'non_2xx': int(non_ok.group(1)) if non_ok else 0,
-        'tool': f'wrk -t2 -c{concurrency} -d{duration}s',
+        'tool': f'wrk -t{threads} -c{concurrency} -d{duration}s',
     }
 
 
@@ -189,16 +209,78 @@ def tile_paths(points: list[tuple[float, float]], z: int, n: int, rng: random.Ra
 
 
 def bare_tiles(url: str, paths: list[str]) -> dict:
-    """The same tile SQL run directly in PostgreSQL, one query at a time."""
+    """The same tile SQL run directly in PostgreSQL through psycopg (sync), one query at a time."""
     times = []
     with psycopg.connect(url, autocommit=True) as conn:
         for path in paths:
-            z, x, y = (int(v) for v in path.removeprefix('/tiles/').removesuffix('.mvt').split('/'))
+            z, x, y = parse_tile_path(path)
             t0 = time.perf_counter()
             conn.execute('SELECT ocpdb_tile(%s, %s, %s, NULL, true)', (z, x, y)).fetchone()
             times.append((time.perf_counter() - t0) * 1000)
     return {'requests': len(paths), 'p50_ms': round(percentile(times, 0.5), 2),
-            'p99_ms': round(percentile(times, 0.99), 2)}  # fmt: skip
+            'p99_ms': round(percentile(times, 0.99), 2), 'tool': 'psycopg'}  # fmt: skip
+
+
+def parse_tile_path(path: str) -> tuple[int, int, int]:
+    z, x, y = (int(v) for v in path.removeprefix('/tiles/').removesuffix('.mvt').split('/'))
+    return z, x, y
+
+
+def pgbench_tiles(url: str, paths: list[str], duration: int) -> dict:
+    """The same tile SQL run by pgbench (one connection, prepared) for `duration` seconds, cycling over `paths`.
+
+    pgbench cannot hold a list, so the tiles go into a table `bench_tiles` and each transaction takes the next
+    one by primary key (a cached index lookup of a few microseconds, counted on the bare side).
+    """
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('CREATE TABLE IF NOT EXISTS bench_tiles (i integer PRIMARY KEY, z integer, x integer, y integer)')
+        conn.execute('TRUNCATE bench_tiles')
+        with conn.cursor().copy('COPY bench_tiles (i, z, x, y) FROM STDIN') as copy:
+            for i, path in enumerate(paths, 1):
+                copy.write_row((i, *parse_tile_path(path)))
+        conn.execute('ANALYZE bench_tiles')
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / 'tile.sql'
+        script.write_text(  # the tiles in order, cycling, as the wrk script does
+            f'\\set k (:i % {len(paths)}) + 1\n\\set i :i + 1\n'
+            'SELECT ocpdb_tile(t.z, t.x, t.y, NULL, true) FROM bench_tiles t WHERE t.i = :k;\n'
+        )
+        cmd = ['pgbench', '-n', '-c1', f'-T{duration}', '-M', 'prepared', '-D', 'i=0', '-l', f'--log-prefix={tmp}/log']
+        subprocess.run([*cmd, '-f', str(script), url], check=True, capture_output=True, cwd=tmp)
+        times = [int(line.split()[2]) / 1000 for log in Path(tmp).glob('log*') for line in log.read_text().splitlines()]
+    return {'requests': len(times), 'p50_ms': round(percentile(times, 0.5), 3),
+            'p99_ms': round(percentile(times, 0.99), 3), 'tool': f'pgbench -c1 -T{duration} -M prepared'}  # fmt: skip
+
+
+# tiles per zoom that both sides cycle through: enough to vary, few enough to go round several times in a run
+CYCLE = {5: 10, 8: 40, 10: 100, 12: 200, 14: 200}
+
+
+def compare_uncached(base: str, url: str, paths: list[str], rounds: int, duration: int) -> dict:
+    """Alternate API (wrk, one connection) and bare SQL (pgbench) runs over the same tiles in the same order;
+    per-round p50s and their medians."""
+    cycle = paths[: CYCLE.get(parse_tile_path(paths[0])[0], 100)]
+    api, bare = [], []
+    for _ in range(rounds):
+        wait_idle(url)
+        bare.append(pgbench_tiles(url, cycle, duration)['p50_ms'])
+        api.append(wrk_run(base, cycle, 1, duration)['p50_ms'])
+    api_p50, bare_p50 = statistics.median(api), statistics.median(bare)
+    return {'tiles': len(cycle), 'api_p50_ms': api_p50, 'bare_p50_ms': bare_p50,
+            'ratio': round(api_p50 / bare_p50, 2), 'api_rounds': api, 'bare_rounds': bare}  # fmt: skip
+
+
+def wait_idle(url: str, timeout: float = 300) -> None:
+    """Wait until the API has no query left in PostgreSQL (a concurrent run leaves a backlog behind it)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = 'ocpdb_reader' AND state = 'active'"
+            ).fetchone()[0]
+            if not busy:
+                return
+            time.sleep(0.2)
 
 
 def scenarios(points: list[tuple[float, float]], n: int, total: int, rng: random.Random) -> dict[str, list[str]]:
@@ -243,6 +325,7 @@ def main() -> None:
     parser.add_argument('--port', type=int, default=8765)
     parser.add_argument('--wrk', type=int, default=0, metavar='SECONDS', help='use wrk for the concurrent runs')
     parser.add_argument('--out', default=str(ROOT / 'bench' / 'out' / 'api.json'))
+    parser.add_argument('--rounds', type=int, default=3, help='alternating API / bare rounds per uncached zoom')
     parser.add_argument('--only', metavar='REGEX', help='run only the scenarios whose name matches (re.search)')
     args = parser.parse_args()
     wanted = re.compile(args.only or '')
@@ -255,12 +338,14 @@ def main() -> None:
         evses = conn.execute('SELECT count(*) FROM evse').fetchone()[0]
     points = sample_points(args.database_url, 5000)
     results: dict[str, dict] = {}
+    ratios: dict[int, dict] = {}
     with api_server(args.database_url, args.redis_url, args.port, args.workers) as base:
         for name, paths in scenarios(points, args.requests, total, rng).items():
             if not wanted.search(name):
                 continue
             asyncio.run(_load(base, paths[:50], 4))  # warm-up
             results[name] = run(base, paths, args.concurrency)
+            wait_idle(args.database_url)
             results[f'{name}, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
             print(name, results[name], results[f'{name}, 1 connection'], flush=True)
         for z in (5, 8, 10, 12, 14):
@@ -286,15 +371,19 @@ def main() -> None:
                 continue
             asyncio.run(_load(base, paths[:50], 4))
             results[f'tile z{z} uncached'] = run(base, paths, args.concurrency)
+            wait_idle(args.database_url)
             results[f'tile z{z} uncached, 1 connection'] = run(base, paths[: max(args.requests // 4, 50)], 1)
-            results[f'tile z{z} bare SQL'] = bare_tiles(args.database_url, paths[: max(args.requests // 4, 50)])
-            for key in ('uncached', 'uncached, 1 connection', 'bare SQL'):
+            results[f'tile z{z} bare SQL (psycopg)'] = bare_tiles(args.database_url, paths[: CYCLE[z]])
+            for key in ('uncached', 'uncached, 1 connection', 'bare SQL (psycopg)'):
                 print(f'tile z{z} {key}', results[f'tile z{z} {key}'], flush=True)
+            if WRK['duration'] and shutil.which('pgbench'):
+                ratios[z] = compare_uncached(base, args.database_url, paths, args.rounds, WRK['duration'])
+                print(f'tile z{z} uncached API vs bare SQL', ratios[z], flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {'locations': total, 'evses': evses, 'concurrency': args.concurrency, 'workers': args.workers,
             'requests_per_scenario': args.requests, 'cpus': os.cpu_count()}  # fmt: skip
-    out.write_text(json.dumps({'meta': meta, 'results': results}, indent=2))
+    out.write_text(json.dumps({'meta': meta, 'results': results, 'uncached_vs_bare': ratios}, indent=2))
     print(f'\n{total} locations, {evses} EVSEs, concurrency {args.concurrency}, {args.workers} worker(s)\n')
     print('| scenario | requests | p50 ms | p99 ms | req/s | errors |')
     print('|---|---|---|---|---|---|')
@@ -302,6 +391,12 @@ def main() -> None:
         print(
             f'| {name} | {r["requests"]} | {r["p50_ms"]} | {r["p99_ms"]} | {r.get("rps", "")} | {r.get("errors", "")} |'
         )
+    if ratios:
+        print('\n| zoom | API p50 ms (wrk, 1 conn) | bare SQL p50 ms (pgbench) | ratio | rounds API / bare |')
+        print('|---|---|---|---|---|')
+        for z, c in ratios.items():
+            rounds = f'{c["api_rounds"]} / {c["bare_rounds"]}'
+            print(f'| {z} | {c["api_p50_ms"]} | {c["bare_p50_ms"]} | {c["ratio"]} | {rounds} |')
 
 
 if __name__ == '__main__':
