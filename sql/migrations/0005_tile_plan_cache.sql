@@ -6,11 +6,17 @@
 -- then the generic plan when the planner finds it no worse), so the same queries as 0003, wrapped in
 -- PL/pgSQL, cost only their execution once a pooled connection has served a few tiles.
 -- Same names, arguments and results as 0003; only the language changes.
+--
+-- The points query (zoom 8 and up) is forced onto the generic plan: measured on 100,000 locations it is as
+-- fast as a custom plan at zooms 8-14 (custom plans only add the planning), and forcing it makes every
+-- pooled connection use it from its first tile instead of after five custom plans. The clusters query
+-- (below zoom 8: few tiles, 100+ ms each) keeps the planner's choice; planning is noise there.
 
 CREATE OR REPLACE FUNCTION ocpdb_tile_points(
     z integer, x integer, y integer, only_static boolean DEFAULT NULL, filter_duplicates boolean DEFAULT true)
 RETURNS bytea
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     RETURN (
     WITH bounds AS (

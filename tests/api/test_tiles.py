@@ -188,9 +188,11 @@ def test_tile_functions_keep_their_plans(db):
     """PL/pgSQL caches statement plans per session; a LANGUAGE sql body is planned again on every call
     (PostgreSQL < 18), which was most of a high-zoom tile's cost (sql/migrations/0005)."""
     rows = db.execute(
-        """SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+        """SELECT p.proname, l.lanname, p.proconfig FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.proname IN ('ocpdb_tile', 'ocpdb_tile_points', 'ocpdb_tile_clusters')"""
     ).fetchall()
     assert {r['proname']: r['lanname'] for r in rows} == dict.fromkeys(
         ('ocpdb_tile', 'ocpdb_tile_points', 'ocpdb_tile_clusters'), 'plpgsql'
     )
+    # the points query (zoom >= 8) takes the generic plan from the first tile on every connection
+    assert {r['proname']: r['proconfig'] for r in rows}['ocpdb_tile_points'] == ['plan_cache_mode=force_generic_plan']
