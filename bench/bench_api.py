@@ -270,17 +270,22 @@ def compare_uncached(base: str, url: str, paths: list[str], rounds: int, duratio
             'ratio': round(api_p50 / bare_p50, 2), 'api_rounds': api, 'bare_rounds': bare}  # fmt: skip
 
 
-def wait_idle(url: str, timeout: float = 300) -> None:
-    """Wait until the API has no query left in PostgreSQL (a concurrent run leaves a backlog behind it)."""
+def wait_idle(url: str, quiet: float = 1.0, timeout: float = 300) -> None:
+    """Wait until the API has had no query in PostgreSQL for `quiet` seconds: a concurrent run leaves requests
+    queued in the API behind it, and between their queries PostgreSQL is briefly idle."""
     deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
             busy = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE usename = 'ocpdb_reader' AND state = 'active'"
             ).fetchone()[0]
-            if not busy:
+            now = time.monotonic()
+            if busy:
+                quiet_since = now
+            elif now - quiet_since >= quiet:
                 return
-            time.sleep(0.2)
+            time.sleep(0.05)
 
 
 def scenarios(points: list[tuple[float, float]], n: int, total: int, rng: random.Random) -> dict[str, list[str]]:
