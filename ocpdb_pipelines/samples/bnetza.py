@@ -366,17 +366,24 @@ class _Generator:
         self.span_days = (date(2024, 8, 31) - self.start).days
 
     def installations(self, n: int, broken: int) -> Iterator[Installation]:
-        """n installations in id order, `broken` of them (spread evenly) deliberately invalid."""
-        broken_at = {round((k + 1) * n / (broken + 1)) for k in range(broken)} if broken else set()
+        """n installations in id order, exactly `broken` of them (spread evenly) deliberately invalid.
+
+        A regular site is cut short where a broken installation is due, so none is skipped over.
+        """
+        if not 0 <= broken <= n:
+            raise ValueError(f'broken must be between 0 and n ({n}), got {broken}')
+        # steps of n / (broken + 1) >= 1 when broken < n, so the positions are distinct
+        due = list(range(n)) if broken == n else [(k + 1) * n // (broken + 1) for k in range(broken)]
         defects = itertools.cycle(('postal_code', 'go_live_date', 'type'))
         produced = 0
         while produced < n:
-            if produced in broken_at:
+            if due and produced == due[0]:
+                due.pop(0)
                 site = self._site(size=1)
                 site[0].broken = next(defects)
             else:
                 site = self._site(size=None)
-            for installation in site[: n - produced]:
+            for installation in site[: (due[0] if due else n) - produced]:
                 yield installation
                 produced += 1
 

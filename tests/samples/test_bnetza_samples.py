@@ -96,3 +96,15 @@ def test_excel_layout_matches_the_register(tmp_path):
     assert ',' in first[9]
     assert ',' in first[10]
     assert first[11].year >= 2012  # a real date cell
+
+
+@pytest.mark.parametrize(('n', 'broken'), [(100, 2), (100, 3), (10, 9), (5, 5), (50, 0), (1000, 12)])
+def test_generator_yields_exactly_the_broken_installations_asked_for(n, broken):
+    installations = bnetza.generate(n, SEED, broken)
+    assert len(installations) == n
+    assert sum(i.broken is not None for i in installations) == broken
+
+
+def test_generator_refuses_more_broken_installations_than_installations():
+    with pytest.raises(ValueError, match='broken must be between 0 and n'):
+        bnetza.generate(3, SEED, 4)
