@@ -74,6 +74,23 @@ def generate(url: str, n: int) -> None:
     print(f'generated {n} locations in {time.perf_counter() - started:.1f} s', flush=True)
 
 
+def wait_until_ready(proc: subprocess.Popen, url: str, what: str, seconds: float = 30) -> None:
+    """Poll `url` until it answers 200; fail early if the server process has exited."""
+    status = None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f'{what} exited with {proc.returncode} before it answered')
+        try:
+            status = httpx.get(url, timeout=1).status_code
+            if status == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f'{what} not ready after {seconds:.0f} s (last status of {url}: {status})')
+
+
 @contextmanager
 def api_server(url: str, redis_url: str, port: int, workers: int):
     env = {**os.environ, 'DATABASE_URL': url, 'REDIS_URL': redis_url, 'OCPDB_CONFIG': os.devnull,
@@ -82,14 +99,7 @@ def api_server(url: str, redis_url: str, port: int, workers: int):
         [sys.executable, '-m', 'ocpdb_api', '--port', str(port), '--workers', str(workers)], cwd=ROOT, env=env
     )
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f'http://127.0.0.1:{port}/health', timeout=1).status_code in (200, 503):
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError('API did not start')
+        wait_until_ready(proc, f'http://127.0.0.1:{port}/health', 'API')
         yield f'http://127.0.0.1:{port}'
     finally:
         proc.terminate()

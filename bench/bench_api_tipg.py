@@ -16,15 +16,23 @@ import os
 import random
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_api import DEFAULT_DB, ROOT, WRK, _load, api_server, run, sample_points, tile_paths, wait_idle
+from bench_api import (
+    DEFAULT_DB,
+    ROOT,
+    WRK,
+    _load,
+    api_server,
+    run,
+    sample_points,
+    tile_paths,
+    wait_idle,
+    wait_until_ready,
+)
 
 
 @contextmanager
@@ -36,14 +44,7 @@ def tipg_server(python: str, url: str, port: int):
         [python, '-m', 'uvicorn', 'tipg.main:app', '--port', str(port), '--log-level', 'warning'], env=env
     )
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f'http://127.0.0.1:{port}/collections', timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError('tipg did not start')
+        wait_until_ready(proc, f'http://127.0.0.1:{port}/collections', 'tipg', seconds=60)
         yield f'http://127.0.0.1:{port}'
     finally:
         proc.terminate()

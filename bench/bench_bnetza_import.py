@@ -173,32 +173,32 @@ def _child(argv: list[str]) -> None:
 # --- the driver -----------------------------------------------------------------------------------
 
 
-def _database_url() -> str:
+def _database_url(database: str = DATABASE) -> str:
     import psycopg
 
-    return psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=DATABASE)
+    return psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=database)
 
 
-def fresh_database() -> str:
+def fresh_database(database: str = DATABASE) -> str:
     import psycopg
 
     from ocpdb_pipelines.db.migrations import ensure_database, upgrade
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    url = _database_url()
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    url = _database_url(database)
     ensure_database(url)
     upgrade(url)
     return url
 
 
-def measure(kind: str, uid: str, path: Path, url: str) -> dict[str, Any]:
+def measure(kind: str, uid: str, path: Path, url: str, out_dir: Path = OUT) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; peak RSS from the kernel's rusage of that child."""
     import psutil
 
     load_before = os.getloadavg()
     busy = _busy_processes(psutil)
-    out = OUT / f'.child-{os.getpid()}.json'
+    out = out_dir / f'.child-{os.getpid()}.json'
     with out.open('w') as stdout:
         child = subprocess.Popen(
             [sys.executable, '-m', 'bench.bench_bnetza_import', '--child', kind, uid, str(path), url], stdout=stdout
@@ -260,12 +260,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--broken', type=int, default=12, help='deliberately invalid installations (skipped)')
     parser.add_argument('--regenerate', action='store_true', help='write the input files even if present')
     parser.add_argument('--layouts', default='api,excel')
+    parser.add_argument('--database', default=DATABASE, help='database name (dropped and re-created)')
+    parser.add_argument('--out', type=Path, default=OUT, help='directory for the input files and the results')
     args = parser.parse_args(argv)
 
     from ocpdb_pipelines.samples.bnetza import write_bnetza_api_json, write_bnetza_excel
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    paths = output_paths(OUT, args.n)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = output_paths(args.out, args.n)
     writers = {'api': write_bnetza_api_json, 'excel': write_bnetza_excel}
     uids = {'api': 'bnetza_api', 'excel': 'bnetza_excel'}
     results: dict[str, Any] = {
@@ -284,20 +286,20 @@ def main(argv: list[str] | None = None) -> None:
             print(f'generated {path} in {time.perf_counter() - started:.1f} s')
         results[f'{layout}_file_mib'] = path.stat().st_size / 2**20
         uid = uids[layout]
-        url = fresh_database()
+        url = fresh_database(args.database)
         for name in ('first', 'unchanged'):
-            result = measure('import', uid, path, url)
+            result = measure('import', uid, path, url, args.out)
             results['runs'][f'{layout} {name}'] = result
             print(_line(f'{layout} {name} import', result), flush=True)
-        url = fresh_database()
-        result = measure('baseline', uid, path, url)
+        url = fresh_database(args.database)
+        result = measure('baseline', uid, path, url, args.out)
         results['runs'][f'{layout} baseline COPY'] = result
         print(
             f'{layout} baseline: COPY {result["copy_seconds"]:.1f} s, end to end {result["seconds"]:.1f} s, '
             f'rows {result["rows"]}, peak RSS {result["peak_rss_mib"]:.0f} MiB',
             flush=True,
         )
-    target = OUT / f'bnetza_results_{args.n}.json'
+    target = args.out / f'bnetza_results_{args.n}.json'
     target.write_text(json.dumps(results, indent=2))
     print(f'results in {target}')
 

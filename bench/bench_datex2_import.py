@@ -63,20 +63,22 @@ def main() -> None:
     parser.add_argument(
         '--admin-url', default=os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
     )
+    parser.add_argument('--database', default=DATABASE, help='database name (dropped and re-created)')
+    parser.add_argument('--out', type=Path, default=OUT, help='directory for the generated payloads')
     parser.add_argument('--phase', nargs=3, metavar=('KIND', 'PATH', 'URL'), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         _run_phase(*args.phase)
         return
 
-    OUT.mkdir(exist_ok=True)
-    static_path = OUT / f'datex2_static_{args.sites}.json'
-    delta_path = OUT / f'datex2_delta_{args.realtime}.json'
+    args.out.mkdir(parents=True, exist_ok=True)
+    static_path = args.out / f'datex2_static_{args.sites}.json'
+    delta_path = args.out / f'datex2_delta_{args.realtime}.json'
     static_path.write_bytes(orjson.dumps(static_publication(args.sites, 1)))
     delta_path.write_bytes(orjson.dumps(realtime_delta(args.realtime, args.sites, 1)))
     with psycopg.connect(args.admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)')
-    url = psycopg.conninfo.make_conninfo(args.admin_url, dbname=DATABASE)
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+    url = psycopg.conninfo.make_conninfo(args.admin_url, dbname=args.database)
     ensure_database(url)
     upgrade(url)
     print(f'payload: {static_path.stat().st_size / 1e6:.1f} MB static, {delta_path.stat().st_size / 1e6:.1f} MB delta')

@@ -1,0 +1,408 @@
+"""Smoke tests for the benchmark scripts in bench/: each runs end to end on the smallest input it allows.
+
+Every script runs as a subprocess (`sys.executable`, cwd = project root, invoked as its docstring says)
+with its own database `ocpdb_benchsmoke_<xdist worker>_<test>`, dropped afterwards, and writes its
+files under tmp_path. The tests check what a run proves (exit code 0, the expected keys and rows,
+counts that match the generated input); they never assert a duration or a speed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import psycopg
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.conftest import ADMIN_URL
+from tests.fixtures_dir import fixture_path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / 'bench'
+WORKER = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+TIMEOUT = 300  # seconds: a hung script fails the test instead of blocking the suite
+
+# every Python file in bench/ and the test(s) below that run it
+COVERED = {
+    'bench_api.py': 'test_bench_api',
+    'bench_api_tipg.py': 'test_bench_api_tipg_imports (needs a separate tipg install: --help only)',
+    'bench_bnetza_import.py': 'test_bench_bnetza_import',
+    'bnetza_baseline.py': 'test_bench_bnetza_import (the "baseline COPY" runs)',
+    'bench_dagster_realtime.py': 'test_bench_dagster_realtime',
+    'bench_datex2_import.py': 'test_bench_datex2_import',
+    'bench_datex2_parse.py': 'test_bench_datex2_parse',
+    'bench_export.py': 'test_bench_export',
+    'bench_matching.py': 'test_bench_matching',
+    'bench_realtime.py': 'test_bench_realtime',
+    'bench_regions.py': 'test_bench_regions',
+    'generate_bnetza.py': 'test_generate_bnetza',
+    'generate_datex2.py': 'test_generate_datex2',
+}
+
+
+def run_script(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run `python ARGS` from the project root; fail with the output's tail unless it exits 0. Returns stdout.
+
+    The script gets its own process group so a timeout also ends what it started (API, Dagster processes).
+    """
+    command = [sys.executable, *args]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(f'{" ".join(args)} did not finish in {TIMEOUT} s\n{_tail(stdout, stderr)}')
+    assert process.returncode == 0, f'{" ".join(args)} exited with {process.returncode}\n{_tail(stdout, stderr)}'
+    return stdout
+
+
+def _tail(stdout: str, stderr: str) -> str:
+    return f'--- stdout ---\n{stdout[-4000:]}\n--- stderr ---\n{stderr[-4000:]}'
+
+
+def search(pattern: str, text: str) -> re.Match[str]:
+    match = re.search(pattern, text, re.M)
+    assert match, f'no line matches {pattern!r} in:\n{text}'
+    return match
+
+
+def _drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def bench_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a database of this test alone (the scripts create it); dropped before and after."""
+    label = re.sub(r'[^a-z0-9]+', '_', request.node.name.removeprefix('test_').lower()).strip('_')
+    name = f'ocpdb_benchsmoke_{WORKER}_{label}'[:63]
+    _drop_database(name)
+    yield psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=name)
+    _drop_database(name)
+
+
+def _database_name(url: str) -> str:
+    return psycopg.conninfo.conninfo_to_dict(url)['dbname']
+
+
+def _free_port_pair() -> int:
+    """A port p with p and p + 1 free: bench_api.py serves on --port and --port + 1."""
+    for _ in range(100):
+        with socket.socket() as first:
+            first.bind(('127.0.0.1', 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(('127.0.0.1', port + 1))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError('no two adjacent free ports')
+
+
+def _requires(*tools: str) -> pytest.MarkDecorator:
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    return pytest.mark.skipif(bool(missing), reason=f'{", ".join(missing)} not installed (not on PATH)')
+
+
+def test_every_bench_script_has_a_smoke_test() -> None:
+    assert sorted(path.name for path in BENCH.glob('*.py')) == sorted(COVERED)
+
+
+# the longest runs first, so that pytest-xdist spreads them over the workers
+
+
+def test_bench_dagster_realtime(bench_db: str, redis_url: str, tmp_path: Path) -> None:
+    from ocpdb_pipelines.sources.registry import REGISTRY
+
+    out = tmp_path / 'dagster.json'
+    stdout = run_script(
+        '-m', 'bench.bench_dagster_realtime', '--warmup', '0', '--measure', '2', '--sample', '1', '--body-kb', '1',
+        '--database-url', bench_db, '--redis-url', redis_url, '--json', str(out),
+    )  # fmt: skip
+    realtime_sources = sum(1 for spec in REGISTRY.values() if spec.has_realtime)
+    assert realtime_sources > 0
+    assert f'{realtime_sources} realtime sources against http://127.0.0.1:' in stdout
+    report = json.loads(out.read_text())
+    summary, samples = report['summary'], report['samples']
+    assert summary['sources'] == realtime_sources
+    assert summary['upstream'] == 'quiet'
+    roles = {'code server', 'daemon'}
+    assert set(summary['cpu_seconds_per_minute']) == {*roles, 'bench process (upstream server)'}
+    assert all(summary['processes (max in window)'][role] >= 1 for role in roles)
+    assert summary['window_minutes'] > 0
+    assert len(samples) >= 2
+    # the code server has imported Dagster and the definitions by the first sample: CPU seconds > 0
+    assert all(sample['cpu']['code server'] > 0 for sample in samples)
+    assert summary['target_cpu_seconds_per_minute'] == 15
+
+
+def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
+    n, broken = 100, 2
+    stdout = run_script(
+        '-m', 'bench.bench_bnetza_import', '--n', str(n), '--broken', str(broken),
+        '--database', _database_name(bench_db), '--out', str(tmp_path),
+        env={'OCPDB_BENCH_ADMIN_URL': ADMIN_URL},
+    )  # fmt: skip
+    target = tmp_path / f'bnetza_results_{n}.json'
+    assert f'results in {target}' in stdout
+    assert (tmp_path / f'bnetza_api_{n}.json').is_file()
+    assert (tmp_path / f'bnetza_register_{n}.xlsx').is_file()
+    assert not list(tmp_path.glob('.child-*')), 'measure() left its child output file behind'
+    results = json.loads(target.read_text())
+    assert (results['n'], results['broken']) == (n, broken)
+    assert results['machine']['postgres']['server_version']
+    runs = results['runs']
+    assert set(runs) == {
+        f'{layout} {run}' for layout in ('api', 'excel') for run in ('first', 'unchanged', 'baseline COPY')
+    }
+    for layout in ('api', 'excel'):
+        assert results[f'{layout}_file_mib'] > 0
+        first, unchanged, baseline = (runs[f'{layout} {run}'] for run in ('first', 'unchanged', 'baseline COPY'))
+        for run in (first, unchanged, baseline):
+            assert run['seconds'] > 0
+            assert run['peak_rss_mib'] > 0
+        # every deliberately broken installation is skipped, once
+        assert first['skipped'] == unchanged['skipped'] == broken
+        counts = first['counts']
+        assert 0 < counts['locations_inserted'] == counts['incoming_locations'] <= n - broken
+        # the instrumented phases still exist and are called
+        for phase in ('parse', 'flatten', 'stage (COPY into temp tables)', 'sql apply_locations'):
+            assert phase in first['phases'], phase
+        # an unchanged re-import writes nothing
+        assert unchanged['counts']['incoming_locations'] == counts['incoming_locations']
+        assert not any(value for key, value in unchanged['counts'].items() if key.endswith('_inserted'))
+        # bnetza_baseline.copy_flat_rows writes exactly the rows the import inserted
+        rows = baseline['rows']
+        assert rows['location'] == counts['locations_inserted']
+        assert rows['charging_station'] == counts['stations_inserted']
+        assert rows['evse'] == counts['evses_inserted']
+        assert rows['connector'] == counts['connectors_inserted']
+        assert rows['business'] > 0
+
+
+@pytest.mark.parametrize(
+    ('mode', 'only'),
+    [
+        pytest.param('httpx', r'list page \(v1|radius|tile z14|trivial', id='httpx'),
+        pytest.param('wrk', 'tile z14 uncached', id='wrk', marks=_requires('wrk', 'pgbench')),
+    ],
+)
+@_requires('psql')
+def test_bench_api(mode: str, only: str, bench_db: str, redis_url: str, tmp_path: Path) -> None:
+    locations, rounds = 300, 1
+    out = tmp_path / 'api.json'
+    stdout = run_script(
+        str(BENCH / 'bench_api.py'), '--database-url', bench_db, '--redis-url', redis_url,
+        '--generate', str(locations), '--requests', '20', '-c', '2', '--port', str(_free_port_pair()),
+        '--rounds', str(rounds), '--only', only, '--out', str(out),
+        *(['--wrk', '1'] if mode == 'wrk' else []),
+    )  # fmt: skip
+    assert f'generated {locations} locations' in stdout
+    report = json.loads(out.read_text())
+    assert report['meta']['locations'] == locations
+    assert report['meta']['evses'] == 3 * locations  # api_dataset.sql: 3 EVSEs per location
+    assert report['meta']['requests_per_scenario'] == 20
+    results = report['results']
+    if mode == 'httpx':
+        scenarios = [
+            'list page (v1, limit 100, EVSEs+connectors)',
+            'radius search (2 km, limit 100)',
+            'tile z14 cached',
+            'trivial endpoint (/tiles.json, no database)',
+            'tile z14 uncached',
+        ]
+        assert report['uncached_vs_bare'] == {}
+    else:
+        scenarios = ['tile z14 uncached']
+    expected = {name for scenario in scenarios for name in (scenario, f'{scenario}, 1 connection')}
+    expected.add('tile z14 bare SQL (psycopg)')
+    assert set(results) == expected
+    for name, result in results.items():
+        assert result['requests'] > 0, name
+        assert 0 < result['p50_ms'] <= result['p99_ms'], name
+        if 'bare SQL' in name:
+            assert result['tool'] == 'psycopg'
+            continue
+        assert result['rps'] > 0, name
+        assert result['errors'] == 0, name
+        assert result['non_2xx'] == 0, name
+        if mode == 'wrk':
+            assert result['tool'].startswith('wrk '), name
+        else:
+            assert result['requests'] == 20, name
+        assert f'| {name} | {result["requests"]} |' in stdout
+    if mode == 'wrk':
+        comparison = report['uncached_vs_bare']['14']  # JSON keys are strings
+        assert comparison['tiles'] > 0
+        assert comparison['api_p50_ms'] > 0
+        assert comparison['bare_p50_ms'] > 0
+        assert comparison['ratio'] > 0
+        assert len(comparison['api_rounds']) == len(comparison['bare_rounds']) == rounds
+        assert '| 14 |' in stdout
+
+
+def test_bench_datex2_import(bench_db: str, tmp_path: Path) -> None:
+    sites, realtime = 50, 20
+    stdout = run_script(
+        '-m', 'bench.bench_datex2_import', '--sites', str(sites), '--realtime', str(realtime),
+        '--admin-url', ADMIN_URL, '--database', _database_name(bench_db), '--out', str(tmp_path),
+    )  # fmt: skip
+    assert (tmp_path / f'datex2_static_{sites}.json').is_file()
+    assert (tmp_path / f'datex2_delta_{realtime}.json').is_file()
+    tail = r': .*, skipped (\d+), locations inserted (\S+), evses inserted (\S+), statuses changed (\S+)$'
+    first = search(r'^static import \(empty database\)' + tail, stdout)
+    assert first.groups() == ('0', str(sites), str(4 * sites), str(4 * sites))
+    again = search(r'^static re-import \(unchanged\)' + tail, stdout)
+    assert again.groups() == ('0', '0', '0', '0')
+    delta = search(rf'^realtime delta of {realtime} points' + tail, stdout)
+    assert delta.group(1) == '0'
+    # a status drawn at random can equal the stored one
+    assert 0 < int(delta.group(4)) <= realtime
+
+
+@pytest.mark.parametrize(('version', 'fmt'), [('3.5', 'json'), ('3.7', 'xml')])
+def test_bench_export(version: str, fmt: str, bench_db: str) -> None:
+    locations, changed = 200, 20
+    stdout = run_script(
+        '-m', 'bench.bench_export', '--locations', str(locations), '--changed', str(changed),
+        '--version', version, '--format', fmt, '--database-url', bench_db,
+    )  # fmt: skip
+    assert f'generated {locations} locations' in stdout
+    static = search(rf'^static {re.escape(version)} {fmt}: (\d+) sites, ([\d.]+) MB', stdout)
+    assert int(static.group(1)) == locations
+    assert float(static.group(2)) > 0
+    diff = search(rf'^realtime diff: {changed} changed EVSEs -> (\d+) sites', stdout)
+    assert 0 < int(diff.group(1)) <= changed  # two EVSEs per site: a site can hold two changed EVSEs
+
+
+def test_bench_matching(bench_db: str) -> None:
+    static, live = 200, 100
+    stdout = run_script(
+        '-m', 'bench.bench_matching', '--static', str(static), '--live', str(live), '--database-url', bench_db
+    )
+    assert f'generated {static} + {live} locations' in stdout
+    match = search(r'^matching: [\d.]+ s, (\d+) candidate pairs, (\d+) matched$', stdout)
+    candidates, matched = int(match.group(1)), int(match.group(2))
+    # 40 % of the register entries are near duplicates of a live location
+    assert 0 < matched <= min(candidates, static)
+    histogram = ast.literal_eval(search(r'^score histogram: (\{.*\})$', stdout).group(1))
+    assert sum(histogram.values()) == matched
+
+
+def test_bench_regions(bench_db: str) -> None:
+    locations = 200
+    gpkg = fixture_path('vg25', 'vg5000_gem_in_vg25_layout.gpkg')
+    stdout = run_script(
+        '-m', 'bench.bench_regions', '--locations', str(locations), '--gpkg', str(gpkg), '--database-url', bench_db
+    )
+    assert int(search(r'^VG25 load: (\d+) municipalities', stdout).group(1)) > 0
+    match = search(r'^assignment: [\d.]+ s for (\d+) locations, (\d+) in a municipality, (\d+) updated$', stdout)
+    candidates, found, updated = (int(group) for group in match.groups())
+    assert candidates == locations
+    assert 0 < found <= locations  # random points in Germany's bounding box: most inside, some abroad
+    assert updated == found  # a fresh database: every found location gets its first code
+
+
+def test_bench_realtime(bench_db: str) -> None:
+    evses, changed, repeat = 400, 40, 2
+    stdout = run_script(
+        '-m', 'bench.bench_realtime', '--evses', str(evses), '--changed', str(changed), '--repeat', str(repeat),
+        '--database-url', bench_db,
+    )  # fmt: skip
+    # the script itself asserts that each of the three methods changed exactly --changed statuses
+    assert f'generated {evses} EVSEs via apply_static' in stdout
+    for round_number in range(1, repeat + 1):
+        search(rf'^round {round_number}: apply_realtime total [\d.]+ s, db [\d.]+ s', stdout)
+    search(r'^no-change tick: .*, 0 changed$', stdout)
+    assert f'median of {repeat} rounds, {evses} statuses, {changed} changed:' in stdout
+    for label in ('apply_realtime database time', r'hand UPDATE \.\.\. FROM \(VALUES\)', r'ratio apply_realtime db'):
+        search(rf'^  {label}', stdout)
+    statements = re.findall(r'^    [\d.]+ s  (.+)$', stdout, re.M)
+    assert 'COMMIT' in statements
+
+
+def test_bench_datex2_parse() -> None:
+    sites, realtime = 50, 20
+    stdout = run_script('-m', 'bench.bench_datex2_parse', '--sites', str(sites), '--realtime', str(realtime))
+    assert f'{sites} sites / {4 * sites} refill points' in stdout
+    pattern = r'^static parse: [\d.]+ s -> (\d+) locations, (\d+) EVSEs, (\d+) grouped tariffs, (\d+) skipped$'
+    static = search(pattern, stdout)
+    locations, evses, tariffs, skipped = (int(group) for group in static.groups())
+    assert (locations, evses, skipped) == (sites, 4 * sites, 0)
+    assert tariffs > 0
+    delta = search(r'^realtime delta: .* -> (\d+) updates \(deltaPush, (\d+) station statuses\)$', stdout)
+    assert int(delta.group(1)) == realtime
+    assert int(delta.group(2)) > 0
+    search(r'^memory: RSS \d+ MiB before, \d+ MiB after parse, peak RSS \d+ MiB$', stdout)
+    assert stdout.splitlines()[-1] in ('within targets', 'OUTSIDE TARGETS')  # a verdict on time: not asserted
+
+
+def test_generate_datex2(tmp_path: Path) -> None:
+    sites, realtime = 30, 25
+    static_path, delta_path = tmp_path / 'nested' / 'static.json', tmp_path / 'delta.json'
+    assert f'wrote {static_path}' in run_script(
+        '-m', 'bench.generate_datex2', '--sites', str(sites), '--out', str(static_path)
+    )
+    run_script(
+        '-m', 'bench.generate_datex2', '--sites', str(sites), '--realtime', str(realtime), '--out', str(delta_path)
+    )
+    publication = orjson.loads(static_path.read_bytes())['payload']['aegiEnergyInfrastructureTablePublication']
+    site_list = publication['energyInfrastructureTable'][0]['energyInfrastructureSite']
+    assert len(site_list) == sites
+    points = [
+        point
+        for site in site_list
+        for station in site['energyInfrastructureStation']
+        for point in station['refillPoint']
+    ]
+    assert len(points) == 4 * sites
+    container = orjson.loads(delta_path.read_bytes())['messageContainer']
+    assert container['exchangeInformation']['exchangeContext']['codedExchangeProtocol']['value'] == 'deltaPush'
+    status_publication = container['payload'][0]['aegiEnergyInfrastructureStatusPublication']
+    statuses = [
+        status['aegiRefillPointStatus']['reference']['idG']
+        for site in status_publication['energyInfrastructureSiteStatus']
+        for station in site['energyInfrastructureStationStatus']
+        for status in station['refillPointStatus']
+    ]
+    assert len(statuses) == len(set(statuses)) == realtime
+    # the delta refers to EVSEs of the static publication of the same size
+    assert set(statuses) <= {point['aegiElectricChargingPoint']['idG'] for point in points}
+
+
+def test_generate_bnetza(tmp_path: Path) -> None:
+    n, broken = 50, 2
+    stdout = run_script('-m', 'bench.generate_bnetza', '--n', str(n), '--broken', str(broken), '--out', str(tmp_path))
+    api, excel = tmp_path / f'bnetza_api_{n}.json', tmp_path / f'bnetza_register_{n}.xlsx'
+    assert f'{api}: {n} installations' in stdout
+    assert f'{excel}: {n} installations' in stdout
+    assert len(orjson.loads(api.read_bytes())['chargingStations']) == n
+    rows = CalamineWorkbook.from_path(str(excel)).get_sheet_by_index(0).to_python()
+    assert len(rows) == 11 + n  # 10 preamble rows and the header row, then one row per installation
+
+
+def test_bench_api_tipg_imports() -> None:
+    """bench_api_tipg.py needs tipg in a separate environment: only check that it imports and parses its options."""
+    stdout = run_script(str(BENCH / 'bench_api_tipg.py'), '--help')
+    assert '--tipg-python' in stdout
