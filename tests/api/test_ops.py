@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -10,6 +11,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from ocpdb_api.app import create_app
+from ocpdb_api.db import Resources
 from ocpdb_api.routes.docs import VENDOR
 from ocpdb_api.settings import ApiSettings
 from tests.api import builder as build
@@ -145,3 +147,32 @@ def test_pool_size_follows_the_machine_unless_configured(settings, monkeypatch):
     assert ApiSettings.from_settings(settings).pool_max_size == 16
     configured = ApiSettings.from_settings(settings.model_copy(update={'API_POOL_SIZE': 1}))
     assert (configured.pool_min_size, configured.pool_max_size) == (1, 1)
+
+
+def test_pool_hands_out_the_connection_returned_last(settings):
+    """LIFO reuse (db.LifoConnectionPool): a quiet API keeps querying the same warm backend."""
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        res = Resources(ApiSettings.from_settings(settings, pool_min_size=3, pool_max_size=3))
+        await res.pool.open(wait=True)
+        try:
+
+            async def backend_pid() -> int:
+                async with res.pool.connection() as conn:
+                    return conn.info.backend_pid
+
+            async with res.pool.connection() as a, res.pool.connection() as b, res.pool.connection() as c:
+                returned = [a.info.backend_pid, b.info.backend_pid, c.info.backend_pid]
+            # the context managers returned c, then b, then a: a is the newest idle connection
+            taken = [await backend_pid() for _ in range(3)]
+            # held at once, they come out newest first
+            async with res.pool.connection() as x, res.pool.connection() as y, res.pool.connection() as z:
+                together = [x.info.backend_pid, y.info.backend_pid, z.info.backend_pid]
+            return returned, taken + together
+        finally:
+            await res.close()
+
+    returned, taken = asyncio.run(scenario())
+    a, b, c = returned
+    assert taken[:3] == [a, a, a]
+    assert taken[3:] == [a, b, c]
