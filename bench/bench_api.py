@@ -41,7 +41,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ocpdb_pipelines.db.migrations import ensure_database, upgrade  # noqa: E402
+from ocpdb_pipelines.db.migrations import recreate_database  # noqa: E402
 
 DEFAULT_DB = 'postgresql://postgres@127.0.0.1:5432/ocpdb_bench_api'
 
@@ -63,11 +63,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def generate(url: str, n: int) -> None:
-    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname='postgres'), autocommit=True) as conn:
-        name = psycopg.conninfo.conninfo_to_dict(url)['dbname']
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    ensure_database(url)
-    upgrade(url)
+    recreate_database(url)
     started = time.perf_counter()
     script = str(ROOT / 'bench' / 'api_dataset.sql')
     subprocess.run(['psql', url, '-q', '-v', 'ON_ERROR_STOP=1', '-v', f'n={n}', '-f', script], check=True)

@@ -180,15 +180,10 @@ def _database_url(database: str = DATABASE) -> str:
 
 
 def fresh_database(database: str = DATABASE) -> str:
-    import psycopg
+    from ocpdb_pipelines.db.migrations import recreate_database
 
-    from ocpdb_pipelines.db.migrations import ensure_database, upgrade
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     url = _database_url(database)
-    ensure_database(url)
-    upgrade(url)
+    recreate_database(url)
     return url
 
 

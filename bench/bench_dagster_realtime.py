@@ -41,14 +41,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psutil
-import psycopg
 import trustme
 import yaml
-from psycopg import sql
 
 from ocpdb_pipelines.config import PROJECT_ROOT
-from ocpdb_pipelines.db.connection import connect, normalize_url
-from ocpdb_pipelines.db.migrations import upgrade
+from ocpdb_pipelines.db.connection import connect
+from ocpdb_pipelines.db.migrations import recreate_database
 from ocpdb_pipelines.sources.registry import REGISTRY, SourceSpec
 from ocpdb_pipelines.store.sources import ensure_source, mark_realtime_success, mark_static_success
 
@@ -219,13 +217,7 @@ def write_config(workdir: Path, base: str, *, idle: bool = False) -> Path:
 
 
 def prepare_database(url: str, body: bytes) -> int:
-    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url))
-    admin = psycopg.conninfo.make_conninfo(normalize_url(url), dbname='postgres')
-    with psycopg.connect(admin, autocommit=True) as conn:
-        name = sql.Identifier(info['dbname'])
-        conn.execute(sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(name))
-        conn.execute(sql.SQL('CREATE DATABASE {}').format(name))
-    upgrade(url)
+    recreate_database(url)
     digest = hashlib.sha256(body).hexdigest()
     count = 0
     with connect(url) as conn, conn.transaction():

@@ -55,7 +55,7 @@ def main() -> None:
     import psycopg
 
     from bench.generate_datex2 import realtime_delta, static_publication
-    from ocpdb_pipelines.db.migrations import ensure_database, upgrade
+    from ocpdb_pipelines.db.migrations import recreate_database
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sites', type=int, default=20_000)
@@ -76,11 +76,8 @@ def main() -> None:
     delta_path = args.out / f'datex2_delta_{args.realtime}.json'
     static_path.write_bytes(orjson.dumps(static_publication(args.sites, 1)))
     delta_path.write_bytes(orjson.dumps(realtime_delta(args.realtime, args.sites, 1)))
-    with psycopg.connect(args.admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
     url = psycopg.conninfo.make_conninfo(args.admin_url, dbname=args.database)
-    ensure_database(url)
-    upgrade(url)
+    recreate_database(url)
     print(f'payload: {static_path.stat().st_size / 1e6:.1f} MB static, {delta_path.stat().st_size / 1e6:.1f} MB delta')
     for label, kind, path in (
         ('static import (empty database)', 'static', static_path),

@@ -30,7 +30,7 @@ import psycopg
 from psycopg import sql
 
 from ocpdb_pipelines.db.connection import connect, normalize_url
-from ocpdb_pipelines.db.migrations import upgrade
+from ocpdb_pipelines.db.migrations import recreate_database
 from ocpdb_pipelines.model.enums import EvseStatus
 from ocpdb_pipelines.model.updates import ChargingStationUpdate, EvseRealtimeUpdate, EvseUpdate, LocationUpdate
 from ocpdb_pipelines.sources.registry import get_spec
@@ -84,16 +84,6 @@ def timed_connection(url: str, timer: StatementTimer) -> psycopg.Connection:
     conn = connect(url)
     conn.cursor_factory = TimedCursor
     return conn
-
-
-def recreate_database(url: str) -> None:
-    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url))
-    admin = psycopg.conninfo.make_conninfo(normalize_url(url), dbname='postgres')
-    with psycopg.connect(admin, autocommit=True) as conn:
-        name = sql.Identifier(info['dbname'])
-        conn.execute(sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(name))
-        conn.execute(sql.SQL('CREATE DATABASE {}').format(name))
-    upgrade(url)
 
 
 def evse_uid(n: int) -> str:

@@ -10,7 +10,7 @@ import pytest
 import redis as redis_lib
 
 from ocpdb_pipelines.config import Settings, load_settings
-from ocpdb_pipelines.db.migrations import ensure_database, upgrade
+from ocpdb_pipelines.db.migrations import recreate_database
 
 ADMIN_URL = os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
 KEEP_TABLES = {'schema_migrations', 'spatial_ref_sys', 'data_version'}
@@ -24,12 +24,8 @@ def _database_name() -> str:
 
 @pytest.fixture(scope='session')
 def database_url() -> str:
-    name = _database_name()
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=name)
-    ensure_database(url)
-    upgrade(url)
+    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=_database_name())
+    recreate_database(url)
     return url
 
 

@@ -34,6 +34,21 @@ def ensure_database(url: str) -> None:
             conn.execute(psycopg.sql.SQL('CREATE DATABASE {}').format(psycopg.sql.Identifier(name)))
 
 
+def drop_database(url: str) -> None:
+    """Drop the database of `url` if it exists, ending its sessions (benchmarks and tests start clean)."""
+    name = psycopg.conninfo.conninfo_to_dict(normalize_url(url))['dbname']
+    admin = psycopg.conninfo.make_conninfo(normalize_url(url), dbname='postgres')
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(psycopg.sql.Identifier(name)))
+
+
+def recreate_database(url: str) -> None:
+    """An empty database at `url` with every migration applied: whatever was there is dropped."""
+    drop_database(url)
+    ensure_database(url)
+    upgrade(url)
+
+
 def upgrade(url: str) -> list[str]:
     """Apply pending migrations; return the versions applied."""
     applied: list[str] = []

@@ -25,6 +25,7 @@ import psycopg
 import pytest
 from python_calamine import CalamineWorkbook
 
+from ocpdb_pipelines.db.migrations import drop_database
 from tests.conftest import ADMIN_URL
 from tests.fixtures_dir import fixture_path
 
@@ -86,19 +87,14 @@ def search(pattern: str, text: str) -> re.Match[str]:
     return match
 
 
-def _drop_database(name: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def bench_db(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a database of this test alone (the scripts create it); dropped before and after."""
     label = re.sub(r'[^a-z0-9]+', '_', request.node.name.removeprefix('test_').lower()).strip('_')
-    name = f'ocpdb_benchsmoke_{WORKER}_{label}'[:63]
-    _drop_database(name)
-    yield psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=name)
-    _drop_database(name)
+    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=f'ocpdb_benchsmoke_{WORKER}_{label}'[:63])
+    drop_database(url)
+    yield url
+    drop_database(url)
 
 
 def _database_name(url: str) -> str:
