@@ -77,7 +77,7 @@ def test_head_before_and_after_a_push(server, enbw, db):
     [
         (b'', {}, 'no realtime payload'),
         (b'   ', {}, 'no realtime payload'),
-        (gzip.compress(b''), {'Content-Encoding': 'gzip'}, 'no realtime payload'),
+        (gzip.compress(b'', mtime=0), {'Content-Encoding': 'gzip'}, 'no realtime payload'),
         (b'{"messageContainer": ', {}, 'invalid realtime payload'),
         (b'{"messageContainer": {"payload": []}}', {}, 'invalid realtime payload'),
         (orjson.dumps({'hello': 'world'}), {}, 'invalid realtime payload'),
