@@ -51,12 +51,20 @@ def db(db_url: str) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
+REDIS_SERVER = os.environ.get('OCPDB_TEST_REDIS_URL', 'redis://127.0.0.1:6379').rstrip('/')
+
+
+def worker_redis_url() -> str:
+    """This worker's Redis database: OCPDB_TEST_REDIS_URL's server, db OCPDB_TEST_REDIS_DB minus the worker number."""
     index = int(os.environ.get('OCPDB_TEST_REDIS_DB', '15'))
     worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
     index = (index - int(worker[2:] or 0)) % 16 if worker.startswith('gw') else index
-    url = f'redis://127.0.0.1:6379/{index}'
+    return f'{REDIS_SERVER}/{index}'
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    url = worker_redis_url()
     client = redis_lib.Redis.from_url(url)
     client.flushdb()
     yield url

@@ -15,6 +15,7 @@ from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.config import load_settings
 from tests.api import builder as build
 from tests.api.live import serve
+from tests.conftest import worker_redis_url
 
 MAX_EXAMPLES = int(os.environ.get('OCPDB_FUZZ_EXAMPLES', '25'))
 schema = schemathesis.openapi.from_dict(openapi.document('http://127.0.0.1'))
@@ -34,10 +35,9 @@ def fuzz_server(database_url):
         build.link_evse_tariff(db, ids['evses'][0], build.association(db, tariff))
         img = build.image(db, 'https://img.example/x.jpg', type='jpg', category='CHARGER')
         db.execute('INSERT INTO evse_image VALUES (%s, %s)', (ids['evses'][0], img))
-    redis_index = int(os.environ.get('OCPDB_TEST_REDIS_DB', '15'))
     base = load_settings(
         config_file=os.devnull,
-        environ={'DATABASE_URL': database_url, 'REDIS_URL': f'redis://127.0.0.1:6379/{redis_index}'},
+        environ={'DATABASE_URL': database_url, 'REDIS_URL': worker_redis_url()},
     )
     with serve(ApiSettings.from_settings(base, version_ttl_seconds=0.0, pool_min_size=1, pool_max_size=4)) as url:
         yield url

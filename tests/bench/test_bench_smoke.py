@@ -1,7 +1,7 @@
 """Smoke tests for the benchmark scripts in bench/: each runs end to end on the smallest input it allows.
 
 Every script runs as a subprocess (`sys.executable`, cwd = project root, invoked as its docstring says)
-with its own database `ocpdb_benchsmoke_<xdist worker>_<test>`, dropped afterwards, and writes its
+with its own database `<OCPDB_TEST_DB>_bench_<xdist worker>_<test>`, dropped afterwards, and writes its
 files under tmp_path. The tests check what a run proves (exit code 0, the expected keys and rows,
 counts that match the generated input); they never assert a duration or a speed.
 """
@@ -32,6 +32,8 @@ from tests.fixtures_dir import fixture_path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / 'bench'
 WORKER = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+# under the suite's own database name, so two suites on one server never share a bench database
+BENCH_DB_PREFIX = os.environ.get('OCPDB_TEST_DB', 'ocpdb_test') + '_bench'
 TIMEOUT = 300  # seconds: a hung script fails the test instead of blocking the suite
 
 # every Python file in bench/ and the test(s) below that run it
@@ -91,7 +93,7 @@ def search(pattern: str, text: str) -> re.Match[str]:
 def bench_db(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a database of this test alone (the scripts create it); dropped before and after."""
     label = re.sub(r'[^a-z0-9]+', '_', request.node.name.removeprefix('test_').lower()).strip('_')
-    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=f'ocpdb_benchsmoke_{WORKER}_{label}'[:63])
+    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=f'{BENCH_DB_PREFIX}_{WORKER}_{label}'[:63])
     drop_database(url)
     yield url
     drop_database(url)
