@@ -16,7 +16,6 @@ from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.exports.datex2 import WATERMARK_KEY, push_realtime_diff, push_realtime_full, push_static
 from ocpdb_pipelines.exports.datex2.push import PushError
-from tests.downstream import rows
 from tests.downstream.datex_data import full_site, static_only_site
 from tests.downstream.datex_schemas import json_errors
 from tests.downstream.mtls_server import Receiver, mtls_receiver
@@ -205,4 +204,3 @@ def test_missing_configuration_names_the_key(settings, receiver) -> None:
     config = _settings(settings, receiver, MOBILITHEK_STATIC_PUBLICATION_ID=None)
     with pytest.raises(ValueError, match='MOBILITHEK_STATIC_PUBLICATION_ID'):
         push_static(config)
-    assert rows.T0

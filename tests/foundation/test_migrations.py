@@ -32,3 +32,38 @@ def test_reader_role_cannot_write(db, database_url):
             pass
         else:
             raise AssertionError('the reader role could write')
+
+
+def test_columns_referencing_a_source_uid_have_its_width(db):
+    """A source uid the source table accepts can be stored wherever a source is referenced."""
+    widths = {
+        (r['table_name'], r['column_name']): r['character_maximum_length']
+        for r in db.execute(
+            'SELECT kcu.table_name, kcu.column_name, c.character_maximum_length '
+            'FROM information_schema.referential_constraints rc '
+            'JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = rc.constraint_name '
+            'JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = rc.constraint_name '
+            'JOIN information_schema.columns c ON c.table_name = kcu.table_name AND c.column_name = kcu.column_name '
+            "WHERE ccu.table_name = 'source' AND ccu.column_name = 'uid'"
+        )
+    }
+    (uid_width,) = (
+        db.execute(
+            "SELECT character_maximum_length FROM information_schema.columns WHERE table_name = 'source' "
+            "AND column_name = 'uid'"
+        )
+        .fetchone()
+        .values()
+    )
+    assert ('location', 'source') in widths
+    assert set(widths.values()) == {uid_width}, widths
+
+
+def test_substring_filters_can_use_a_trigram_index(db):
+    """`LIKE '%...%'` on the filtered text columns is served by a pg_trgm index, not a scan."""
+    db.execute('SET enable_seqscan = off')
+    for table, column in (('location', 'name'), ('location', 'address'), ('location', 'city'), ('business', 'name')):
+        plan = '\n'.join(
+            r['QUERY PLAN'] for r in db.execute(f"EXPLAIN SELECT id FROM {table} WHERE {column} LIKE '%hnhof%'")
+        )
+        assert f'{table}_{column}_trgm' in plan, plan

@@ -74,10 +74,12 @@ def test_downloads_due_images_to_id_and_type_and_stamps_last_download(settings, 
     assert (directory / f'{rows[f"{BASE}/b.jpg"]["id"]}.jpg').read_bytes() == JPEG
     # the EVSE image had type png in the feed: the stored type names the file (it is the public URL's)
     assert (directory / f'{rows[f"{BASE}/c"]["id"]}.png').read_bytes() == GIF
+    assert len(rows) == 3
     assert all(row['last_download'] is not None for row in rows.values())
     assert not list(directory.glob('.*.part'))
     # politely: one pause between each two requests, of the configured length
     assert sleeps == [settings.IMAGE_IMPORT_REQUEST_DELAY] * 2
+    assert len(server.requests) == 3
     assert all(r.headers['Accept'] == 'image/*' for r in server.requests)
 
 

@@ -264,6 +264,7 @@ def test_static_over_soap(endpoint, tmp_path):
 def test_ladenetz_has_no_operator(endpoint, tmp_path):
     ctx = _context(endpoint, tmp_path, uid='ochp_ladenetz')
     batch = family.parse_static(ctx, family.fetch_static(ctx))
+    assert batch.locations
     assert all(loc.operator is None for loc in batch.locations)
 
 
