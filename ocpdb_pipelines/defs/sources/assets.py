@@ -13,6 +13,7 @@ from ocpdb_pipelines.defs.sources.checks import (
 from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
 from ocpdb_pipelines.imports import (
     ImportReport,
+    OlderSnapshotError,
     SourceNotConfigured,
     replay_pages_from_file,
     run_realtime,
@@ -25,11 +26,13 @@ from ocpdb_pipelines.sources.registry import SourceSpec
 
 class StaticImportConfig(dg.Config):
     replay_file: str | None = None
-    """Import this recorded payload (e.g. from data/raw/<uid>/) instead of fetching."""
+    """Import this payload instead of fetching: a snapshot directory (data/raw/<uid>/static/<id>) or a file."""
     landed_file: str | None = None
     """A pushed payload from the landing area; removed after it was applied."""
     force: bool = False
-    """Apply even when the shrink guard would refuse (the feed really got smaller)."""
+    """Apply even when the payload is unchanged or the shrink guard refuses (the feed really got smaller)."""
+    allow_older: bool = False
+    """Replay a snapshot older than the last applied one (an explicit step back in time)."""
 
 
 class RealtimeImportConfig(dg.Config):
@@ -63,7 +66,7 @@ def _run(fn, *args, **kwargs) -> ImportReport:  # type: ignore[no-untyped-def]
     """Configuration and not-implemented problems become a clear Failure, not a stack trace."""
     try:
         return fn(*args, **kwargs)
-    except (SourceNotConfigured, SourceNotImplemented, FileNotFoundError) as exc:
+    except (SourceNotConfigured, SourceNotImplemented, FileNotFoundError, OlderSnapshotError) as exc:
         raise dg.Failure(description=str(exc)) from None
 
 
@@ -81,8 +84,15 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     def _static(context: dg.AssetExecutionContext, config: StaticImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         payload = config.replay_file or config.landed_file
-        replay = replay_pages_from_file(payload) if payload else None
-        report = _run(run_static, settings, spec.uid, replay_pages=replay, force=config.force)
+        report = _run(
+            run_static,
+            settings,
+            spec.uid,
+            replay_path=payload,
+            force=config.force,
+            allow_older=config.allow_older,
+            origin='landing' if config.landed_file else 'replay',
+        )
         if config.landed_file:
             landing = LandingArea(settings.path(settings.LANDING_DIR))
             for landed in landing.pending(spec.uid, 'static'):
