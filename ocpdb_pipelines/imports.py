@@ -18,6 +18,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import httpx
 
 from ocpdb_pipelines.config import Settings, SourceConfig
 from ocpdb_pipelines.db.connection import connect
-from ocpdb_pipelines.http.archive import Snapshot, SnapshotError, content_hash, read_snapshot
+from ocpdb_pipelines.http.archive import Snapshot, SnapshotError, content_hash, read_snapshot, snapshot_time
 from ocpdb_pipelines.http.fetcher import FetchResult, applied_state, fetch, raw_archive
 from ocpdb_pipelines.http.state import FetchState, load_state, read_state, save_state, touch_state
 from ocpdb_pipelines.logs import LogMessageType, attributes, log_context
@@ -40,6 +41,10 @@ from ocpdb_pipelines.store.realtime import apply_realtime
 from ocpdb_pipelines.store.static import apply_static, flatten
 
 logger = logging.getLogger(__name__)
+
+
+# a partition key without an archived snapshot is a fresh fetch only while it is this new (a run may queue)
+FRESH_KEY_WINDOW = timedelta(hours=6)
 
 
 class SourceNotConfigured(RuntimeError):
@@ -164,6 +169,11 @@ def run_static(
                     origin = f'file:{Path(replay_path).name}' if origin == 'replay' else origin
             elif snapshot_id is not None and replay_pages is None:
                 snapshot = _archived_snapshot(settings, uid, snapshot_id)
+                if snapshot is None and datetime.now(UTC) - snapshot_time(snapshot_id) > FRESH_KEY_WINDOW:
+                    raise SourceNotConfigured(
+                        f'snapshot {snapshot_id} of {uid} is not in the archive (its fetch failed, found the '
+                        'payload unchanged, or it was pruned): there is nothing to replay'
+                    )
         except SnapshotError as exc:
             raise SourceNotConfigured(str(exc)) from None
         replay = snapshot is not None or replay_pages is not None

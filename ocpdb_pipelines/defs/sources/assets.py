@@ -1,4 +1,9 @@
-"""Source assets: `source/<uid>` (static snapshot) and `source/<uid>/realtime` (live statuses)."""
+"""Source assets: `source/<uid>` (static snapshot) and `source/<uid>/realtime` (live statuses).
+
+`source/<uid>` is partitioned by archived snapshot (see partitions.py): a partition key with a
+snapshot replays it, a new key fetches fresh under it. Unpartitioned runs (a replayed file, a
+pushed upload, the demo) still work; the snapshot they archive becomes a partition too.
+"""
 
 import dagster as dg
 
@@ -11,6 +16,7 @@ from ocpdb_pipelines.defs.sources.checks import (
     static_check_specs,
 )
 from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+from ocpdb_pipelines.defs.sources.partitions import add_partition, snapshot_partitions
 from ocpdb_pipelines.imports import (
     ImportReport,
     OlderSnapshotError,
@@ -80,19 +86,24 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         metadata={'uid': spec.uid, 'family': spec.family, 'country': spec.country},
         tags={'family': spec.family},
         pool='postgis_writes',
+        partitions_def=snapshot_partitions(spec),
     )
     def _static(context: dg.AssetExecutionContext, config: StaticImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         payload = config.replay_file or config.landed_file
+        partition = context.partition_key if context.has_partition_key else None
         report = _run(
             run_static,
             settings,
             spec.uid,
             replay_path=payload,
+            snapshot_id=None if payload else partition,
             force=config.force,
             allow_older=config.allow_older,
             origin='landing' if config.landed_file else 'replay',
         )
+        if report.snapshot_id and report.snapshot_id != partition:
+            add_partition(context.instance, spec, report.snapshot_id)  # replayable from the partition bar
         if config.landed_file:
             landing = LandingArea(settings.path(settings.LANDING_DIR))
             for landed in landing.pending(spec.uid, 'static'):
