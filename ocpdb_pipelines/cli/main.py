@@ -157,7 +157,7 @@ def import_history(uid: str, start: Any, end: Any) -> None:
 
 @import_group.command('realtime')
 @click.argument('uid')
-@click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
+@click.option('--from-file', 'from_file', type=click.Path(exists=True), help='Replay a payload file or snapshot.')
 def import_realtime(uid: str, from_file: str | None) -> None:
     """Apply live statuses of one source."""
     from ocpdb_pipelines.defs.sources.keys import realtime_key

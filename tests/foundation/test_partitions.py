@@ -57,9 +57,10 @@ def _asset(settings):
     return next(a for a in build_definitions(settings).assets if KEY in a.keys)
 
 
-def _run(instance, settings, partition_key, **config):
+def _run(instance, settings, partition_key, tags=None, **config):
     return dg.materialize(
         [_asset(settings)],
+        tags=tags,
         instance=instance,
         partition_key=partition_key,
         resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL, redis_url=settings.REDIS_URL)},
@@ -111,7 +112,8 @@ def test_schedule_adds_a_partition_that_fetches_and_archived_keys_replay(source,
     assert 'step the data back in time' in _failure(refused)
     assert server.count('/static.json') == 2
     assert db.execute('SELECT count(*) AS n FROM location WHERE source = %s', (UID,)).fetchone()['n'] == fewer
-    replayed = _run(instance, settings, first_key, allow_older=True, force=True)
+    # on purpose: the run tag the Backfill dialog can set (config allow_older does the same)
+    replayed = _run(instance, settings, first_key, tags={'ocpdb/allow_older': 'true'}, force=True)
     assert replayed.success, _failure(replayed)
     assert server.count('/static.json') == 2  # a replay, not a fetch
     assert db.execute('SELECT count(*) AS n FROM location WHERE source = %s', (UID,)).fetchone()['n'] > fewer

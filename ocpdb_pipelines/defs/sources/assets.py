@@ -29,6 +29,8 @@ from ocpdb_pipelines.landing import LandingArea
 from ocpdb_pipelines.sources.base import SourceNotImplemented
 from ocpdb_pipelines.sources.registry import SourceSpec
 
+ALLOW_OLDER_TAG = 'ocpdb/allow_older'
+
 
 class StaticImportConfig(dg.Config):
     replay_file: str | None = None
@@ -38,7 +40,8 @@ class StaticImportConfig(dg.Config):
     force: bool = False
     """Apply even when the payload is unchanged or the shrink guard refuses (the feed really got smaller)."""
     allow_older: bool = False
-    """Replay a snapshot older than the last applied one (an explicit step back in time)."""
+    """Replay a snapshot older than the last applied one (an explicit step back in time; or run tag
+    `ocpdb/allow_older=true`, which the Backfill dialog can set)."""
 
 
 class RealtimeImportConfig(dg.Config):
@@ -92,6 +95,8 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         settings = ocpdb.settings()
         payload = config.replay_file or config.landed_file
         partition = context.partition_key if context.has_partition_key else None
+        # the Backfill dialog takes tags, not config: `ocpdb/allow_older=true` replays a range of older snapshots
+        allow_older = config.allow_older or context.run.tags.get(ALLOW_OLDER_TAG, '').lower() == 'true'
         report = _run(
             run_static,
             settings,
@@ -99,7 +104,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             replay_path=payload,
             snapshot_id=None if payload else partition,
             force=config.force,
-            allow_older=config.allow_older,
+            allow_older=allow_older,
             origin='landing' if config.landed_file else 'replay',
         )
         if report.snapshot_id and report.snapshot_id != partition:
