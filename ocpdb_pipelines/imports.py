@@ -169,7 +169,7 @@ def run_static(
                     origin = f'file:{Path(replay_path).name}' if origin == 'replay' else origin
             elif snapshot_id is not None and replay_pages is None:
                 snapshot = _archived_snapshot(settings, uid, snapshot_id)
-                if snapshot is None and datetime.now(UTC) - snapshot_time(snapshot_id) > FRESH_KEY_WINDOW:
+                if snapshot is None and datetime.now(UTC) - _key_time(snapshot_id) > FRESH_KEY_WINDOW:
                     raise SourceNotConfigured(
                         f'snapshot {snapshot_id} of {uid} is not in the archive (its fetch failed, found the '
                         'payload unchanged, or it was pruned): there is nothing to replay'
@@ -276,6 +276,15 @@ def run_static(
             extra=attributes(LogMessageType.IMPORT_SOURCE),
         )
         return report
+
+
+def _key_time(snapshot_id: str) -> datetime:
+    try:
+        return snapshot_time(snapshot_id)
+    except ValueError:
+        raise SourceNotConfigured(
+            f'{snapshot_id!r} is not a snapshot id (UTC time like 20261201T010000.000000Z)'
+        ) from None
 
 
 def _replayed(pages: list[Page], snapshot: Snapshot | None, family: Family) -> FetchResult:
