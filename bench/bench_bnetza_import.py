@@ -5,7 +5,8 @@
 Uses the database `ocpdb_bench_bnetza` (dropped and re-created and migrated before each scenario).
 Each measurement runs in a fresh subprocess; its peak RSS is that process's alone (os.wait4 rusage):
   (a) first import of the API JSON (`run_static(settings, 'bnetza_api', replay_pages=[Page(body)])`)
-  (b) re-import of the unchanged API JSON
+  (b) re-import of the unchanged API JSON, forced (`force=True`: the full re-apply), then unforced
+      ("unchanged skipped": recognised by content hash and parser version, not applied)
   (c) the same two for the Excel register (`bnetza_excel`)
   (d) baseline: the rows our flattener produces, COPYed straight into location, charging_station, evse and
       connector (ids assigned client-side, no staging, no upsert), in one transaction
@@ -91,10 +92,15 @@ def _instrument() -> PhaseTimer:
 def _settings(url: str) -> Any:
     from ocpdb_pipelines.config import load_settings
 
-    return load_settings(config_file=os.devnull, environ={'DATABASE_URL': url, 'OCPDB_DATA_DIR': '/tmp/ocpdb-bench'})
+    environ = {
+        'DATABASE_URL': url,
+        'OCPDB_DATA_DIR': '/tmp/ocpdb-bench',
+        'OCPDB_RAW_ARCHIVE_DIR': '/tmp/ocpdb-bench/raw',
+    }
+    return load_settings(config_file=os.devnull, environ=environ)
 
 
-def run_import(uid: str, path: str, url: str) -> dict[str, Any]:
+def run_import(uid: str, path: str, url: str, force: bool = False) -> dict[str, Any]:
     """One run_static of a replayed file, with its phase times."""
     from ocpdb_pipelines.imports import run_static
     from ocpdb_pipelines.sources.base import Page
@@ -104,7 +110,7 @@ def run_import(uid: str, path: str, url: str) -> dict[str, Any]:
     started = time.perf_counter()
     body = Path(path).read_bytes()
     read_seconds = time.perf_counter() - started
-    report = run_static(settings, uid, replay_pages=[Page(body=body, url=Path(path).as_uri())])
+    report = run_static(settings, uid, replay_pages=[Page(body=body, url=Path(path).as_uri())], force=force)
     total = time.perf_counter() - started
     phases = {'read file': read_seconds, **timer.seconds}
     phases['rest (bookkeeping, commit)'] = total - sum(phases.values())
@@ -112,6 +118,7 @@ def run_import(uid: str, path: str, url: str) -> dict[str, Any]:
         'seconds': total,
         'phases': phases,
         'rss_after_mib': timer.rss_after,
+        'outcome': report.outcome,
         'counts': report.counts,
         'skipped': len(report.skipped),
         'skipped_reasons': report.skipped_reasons,
@@ -165,7 +172,10 @@ def _child(argv: list[str]) -> None:
     import resource
 
     kind, uid, path, url = argv
-    result = run_import(uid, path, url) if kind == 'import' else run_baseline(uid, path, url)
+    if kind.startswith('import'):
+        result = run_import(uid, path, url, force=kind == 'import-forced')
+    else:
+        result = run_baseline(uid, path, url)
     result['self_peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -282,8 +292,8 @@ def main(argv: list[str] | None = None) -> None:
         results[f'{layout}_file_mib'] = path.stat().st_size / 2**20
         uid = uids[layout]
         url = fresh_database(args.database)
-        for name in ('first', 'unchanged'):
-            result = measure('import', uid, path, url, args.out)
+        for name, kind in (('first', 'import'), ('unchanged', 'import-forced'), ('unchanged skipped', 'import')):
+            result = measure(kind, uid, path, url, args.out)
             results['runs'][f'{layout} {name}'] = result
             print(_line(f'{layout} {name} import', result), flush=True)
         url = fresh_database(args.database)

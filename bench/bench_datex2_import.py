@@ -36,7 +36,8 @@ def _run_phase(kind: str, path: str, url: str) -> None:
     page = Page(body=Path(path).read_bytes(), headers={'last-modified': 'Thu, 19 Mar 2026 10:00:00 GMT'})
     started = time.perf_counter()
     run = run_static if kind == 'static' else run_realtime
-    report = run(settings, 'datex2_enbw', replay_pages=[page])
+    # force: the unchanged re-import measures the full re-apply, not the unchanged-payload skip
+    report = run(settings, 'datex2_enbw', replay_pages=[page], **({'force': True} if kind == 'static' else {}))
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

@@ -84,8 +84,12 @@ class Settings(BaseModel):
     DYNAMIC_IMAGE_DIR: str = 'data/images'
     PUBLIC_IMAGE_PATH: str = '/data/images'
     RAW_ARCHIVE_DIR: str = 'data/raw'
-    RAW_ARCHIVE_RETENTION_DAYS: int = Field(default=14, ge=0)
-    RAW_ARCHIVE_MAX_FILES_PER_SOURCE: int = Field(default=200, ge=1)
+    # realtime snapshots (one per poll): by age and count per source
+    RAW_ARCHIVE_RETENTION_DAYS: float = Field(default=14, ge=0)
+    RAW_ARCHIVE_REALTIME_KEEP: int = Field(default=1440, ge=1)
+    # static snapshots (one per import), kept apart from realtime ones; the newest applied always stays
+    RAW_ARCHIVE_STATIC_RETENTION_DAYS: float = Field(default=90, ge=0)
+    RAW_ARCHIVE_STATIC_KEEP: int = Field(default=30, ge=1)
     LANDING_DIR: str = 'data/landing'
     EXPORT_DIR: str = 'data/exports'
     BNETZA_IMPORT_DIR: str = 'data/bnetza-import'

@@ -43,8 +43,16 @@ def db_upgrade() -> None:
     click.echo(f'applied: {", ".join(applied)}' if applied else 'database is up to date')
 
 
-def _materialize(selection_keys: list[Any], run_config: dict[str, Any] | None = None, tags: dict | None = None) -> bool:
-    """Materialize assets of the code location in-process, recorded in the Dagster instance."""
+def _materialize(
+    selection_keys: list[Any],
+    run_config: dict[str, Any] | None = None,
+    tags: dict | None = None,
+    partition: tuple[Any, str] | None = None,
+) -> bool:
+    """Materialize assets of the code location in-process, recorded in the Dagster instance.
+
+    `partition` = (source spec, snapshot id): the run materializes that snapshot partition (added first).
+    """
     import dagster as dg
 
     from ocpdb_pipelines.definitions import build_definitions
@@ -57,9 +65,17 @@ def _materialize(selection_keys: list[Any], run_config: dict[str, Any] | None = 
         assert isinstance(asset, dg.AssetsDefinition)
         for key in asset.keys:
             by_key[key] = asset
+    instance = get_instance()
+    partition_key = None
+    if partition is not None:
+        from ocpdb_pipelines.defs.sources.partitions import add_partition
+
+        spec, partition_key = partition
+        add_partition(instance, spec, partition_key)
     result = dg.materialize(
         [by_key[key] for key in selection_keys],
-        instance=get_instance(),
+        instance=instance,
+        partition_key=partition_key,
         resources=build_resources(settings),
         run_config={**(run_config or {}), 'loggers': {'console': {'config': {'log_level': 'INFO'}}}},
         raise_on_error=False,
@@ -84,24 +100,64 @@ def import_group() -> None:
 
 @import_group.command('static')
 @click.argument('uid')
-@click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
-@click.option('--force', is_flag=True, help='Apply even if the shrink guard refuses.')
-def import_static(uid: str, from_file: str | None, force: bool) -> None:
-    """Full static import of one source."""
+@click.option(
+    '--from-file',
+    'from_file',
+    type=click.Path(exists=True),
+    help='Replay a payload file or an archived snapshot directory (data/raw/<uid>/static/<id>).',
+)
+@click.option('--snapshot', 'snapshot_id', help='Replay the archived snapshot with this id (its partition key).')
+@click.option('--force', is_flag=True, help='Apply even if the payload is unchanged or the shrink guard refuses.')
+@click.option('--allow-older', is_flag=True, help='Replay a snapshot older than the last applied one.')
+def import_static(uid: str, from_file: str | None, snapshot_id: str | None, force: bool, allow_older: bool) -> None:
+    """Full static import of one source: a fresh fetch (a new snapshot partition) or a replay."""
     from ocpdb_pipelines.defs.sources.keys import static_key
+    from ocpdb_pipelines.http.archive import new_snapshot_id
+    from ocpdb_pipelines.imports import snapshot_at
     from ocpdb_pipelines.sources.registry import get_spec
 
     spec = _spec(uid, get_spec)
     key = static_key(spec)
-    config = {'replay_file': str(from_file) if from_file else None, 'force': force}
+    config: dict[str, Any] = {'force': force, 'allow_older': allow_older}
+    partition: str | None = snapshot_id
+    if from_file:
+        snapshot = snapshot_at(from_file)
+        archived = snapshot is not None and snapshot.path.parent.parent.name == uid and snapshot.kind == 'static'
+        if archived:
+            partition = snapshot.id  # a snapshot of this source's archive: replay its partition
+        else:
+            config['replay_file'] = str(from_file)
+    elif partition is None:
+        partition = new_snapshot_id()  # a fresh fetch, archived under its new partition
     run_config = {'ops': {key.to_python_identifier(): {'config': config}}}
-    if not _materialize([key], run_config):
+    if not _materialize([key], run_config, partition=(spec, partition) if partition else None):
         sys.exit(1)
+
+
+@import_group.command('history')
+@click.argument('uid')
+@click.option('--from', 'start', required=True, type=click.DateTime(), help='Start of the range (UTC, inclusive).')
+@click.option('--to', 'end', required=True, type=click.DateTime(), help='End of the range (UTC, exclusive).')
+def import_history(uid: str, start: Any, end: Any) -> None:
+    """Rebuild evse_status_history of a source for a time range from its archived realtime snapshots."""
+    from datetime import UTC
+
+    from ocpdb_pipelines.history import rebuild_status_history
+    from ocpdb_pipelines.sources.registry import get_spec
+
+    _spec(uid, get_spec)
+    report = rebuild_status_history(_settings(), uid, start.replace(tzinfo=UTC), end.replace(tzinfo=UTC))
+    click.echo(
+        f'{uid}: {report.snapshots} realtime snapshots, {report.statuses_read} statuses read, '
+        f'{report.rows_deleted} history rows replaced by {report.rows_written}'
+    )
+    for skipped in report.skipped_snapshots:
+        click.echo(f'skipped {skipped}', err=True)
 
 
 @import_group.command('realtime')
 @click.argument('uid')
-@click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
+@click.option('--from-file', 'from_file', type=click.Path(exists=True), help='Replay a payload file or snapshot.')
 def import_realtime(uid: str, from_file: str | None) -> None:
     """Apply live statuses of one source."""
     from ocpdb_pipelines.defs.sources.keys import realtime_key

@@ -1,1 +1,2 @@
-"""HTTP for sources: one client with timeouts, retries with backoff, mTLS, and the raw archive."""
+"""Source HTTP: the one fetcher (fetcher.py) over one client (client.py), the raw-archive snapshots
+(archive.py), the fetch-state store (state.py), URL resolution (urls.py), budget and errors."""

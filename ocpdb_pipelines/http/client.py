@@ -1,40 +1,42 @@
-"""The HTTP client every source fetch uses.
+"""The HTTP client under every source fetch (and the image download): timeouts, retries, mTLS, budget.
 
-Retries transport errors, 429 and 5xx with exponential backoff; any other non-2xx raises
-`HttpStatusError` at once. Every received body goes to the raw archive before anyone parses it.
-Tests mock HTTP only here, at the transport (`httpx.MockTransport`).
+Retries of transport errors, 429 and 5xx use stamina (jittered exponential backoff, a bound on
+attempts and on total time, `Retry-After` honoured through its backoff hook); any other non-2xx
+raises `HttpStatusError` at once. An optional `Budget` bounds every timeout, retry and backoff
+together: `FetchBudgetExceeded` once it is spent. Tests mock HTTP only here, at the transport.
 """
 
 from __future__ import annotations
 
-import time
+import ssl
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import stamina
 
-from ocpdb_pipelines.http.archive import RawArchive
+from ocpdb_pipelines.http.budget import Budget
+from ocpdb_pipelines.http.errors import FetchBudgetExceeded, HttpStatusError
 from ocpdb_pipelines.sources.base import Page
 
+__all__ = ['RETRY_STATUS', 'HttpStatusError', 'SourceHttpClient']
+
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
 
 
-class HttpStatusError(RuntimeError):
-    def __init__(self, url: str, status_code: int, body: bytes = b''):
-        self.url = url
-        self.status_code = status_code
-        self.body = body
-        super().__init__(f'{url} answered HTTP {status_code}')
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response):
+        self.response = response
 
 
 class SourceHttpClient:
-    """HTTP for one source run: timeouts, retries with backoff, mTLS, raw archive."""
+    """One httpx client for one source run."""
 
     def __init__(
         self,
         uid: str,
         *,
-        archive: RawArchive | None = None,
         timeout: float = 120.0,
         retries: int = 3,
         backoff: float = 1.0,
@@ -43,11 +45,13 @@ class SourceHttpClient:
         verify: Any = True,
         headers: dict[str, str] | None = None,
         auth: httpx.Auth | tuple[str, str] | None = None,
+        budget: Budget | None = None,
     ):
         self.uid = uid
-        self.archive = archive
+        self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.budget = budget
         kwargs: dict[str, Any] = {
             'timeout': httpx.Timeout(timeout, connect=min(timeout, 30.0)),
             'headers': {'User-Agent': 'OCPDB (+https://github.com/ocpdb)', **(headers or {})},
@@ -71,51 +75,28 @@ class SourceHttpClient:
     def close(self) -> None:
         self._client.close()
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        kind: str = 'static',
-        ok_status: frozenset[int] = frozenset(),
-        **kwargs: Any,
-    ) -> Page:
-        """Send with retries; archive the body; raise HttpStatusError on a non-2xx answer."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                self.requests_made += 1
-                response = self._client.request(method, url, **kwargs)
-            except httpx.TransportError:
-                if attempt > self.retries:
-                    raise
-                self._sleep(attempt)
-                continue
-            if response.status_code in RETRY_STATUS and attempt <= self.retries:
-                self._sleep(attempt, response.headers.get('Retry-After'))
-                continue
-            break
+    def request(self, method: str, url: str, *, ok_status: frozenset[int] = frozenset(), **kwargs: Any) -> Page:
+        """Send with retries; raise HttpStatusError on a non-2xx answer not in `ok_status`."""
+        requested_at = datetime.now(UTC)
+        try:
+            response = self._send_with_retries(method, url, kwargs)
+        except _RetryableStatus as exc:  # retries used up: the last answer stands
+            response = exc.response
+        except httpx.TransportError as exc:
+            if self.budget is not None and self.budget.left() <= 0:
+                raise FetchBudgetExceeded(self.uid, self.budget.seconds, f'{type(exc).__name__} from {url}') from exc
+            raise
         body = response.content
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        if self.archive is not None and body:
-            self.archive.write(
-                self.uid,
-                kind,
-                body,
-                url=str(response.request.url),
-                status_code=response.status_code,
-                headers=headers,
-                method=method,
-            )
         if not (200 <= response.status_code < 300) and response.status_code not in ok_status:
             raise HttpStatusError(str(response.request.url), response.status_code, body[:2000])
         return Page(
             body=body,
             url=str(response.request.url),
             status_code=response.status_code,
-            headers=headers,
+            headers={k.lower(): v for k, v in response.headers.items()},
             fetched_at=datetime.now(UTC),
+            requested_at=requested_at,
+            method=method,
         )
 
     def get(self, url: str, **kwargs: Any) -> Page:
@@ -124,16 +105,45 @@ class SourceHttpClient:
     def post(self, url: str, **kwargs: Any) -> Page:
         return self.request('POST', url, **kwargs)
 
-    def _sleep(self, attempt: int, retry_after: str | None = None) -> None:
-        delay = self.backoff * 2 ** (attempt - 1)
-        if retry_after and retry_after.isdigit():
-            delay = max(delay, min(float(retry_after), 60.0))
-        time.sleep(delay)
+    def _send_with_retries(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Response:
+        retrying = stamina.retry_context(
+            on=self._backoff_hint,
+            attempts=self.retries + 1,
+            timeout=self.budget.left() if self.budget is not None else None,
+            wait_initial=self.backoff,
+            wait_max=max(self.backoff, 30.0),
+            wait_jitter=self.backoff,
+        )
+        for attempt in retrying:
+            with attempt:
+                if self.budget is not None:
+                    left = self.budget.remaining(f'before attempt {attempt.num} to {url}')
+                    kwargs['timeout'] = httpx.Timeout(min(self.timeout, left), connect=min(30.0, left))
+                self.requests_made += 1
+                response = self._client.request(method, url, **kwargs)
+                if response.status_code in RETRY_STATUS:
+                    response.read()
+                    raise _RetryableStatus(response)
+                return response
+        raise AssertionError('unreachable: stamina raises the last error when attempts run out')
+
+    def _backoff_hint(self, exc: Exception) -> bool | float:
+        """Retry transport errors and retryable statuses; wait what Retry-After asks (bounded), in the budget."""
+        if not isinstance(exc, httpx.TransportError | _RetryableStatus):
+            return False
+        if self.budget is not None and self.budget.left() <= self.backoff:
+            return False
+        if isinstance(exc, _RetryableStatus):
+            retry_after = exc.response.headers.get('Retry-After', '')
+            if retry_after.isdigit():
+                wait = min(float(retry_after), MAX_RETRY_AFTER)
+                if self.budget is not None and wait >= self.budget.left():
+                    return False
+                return max(wait, self.backoff)
+        return True
 
 
 def _ssl_context(verify: Any, cert: tuple[str, str]) -> Any:
-    import ssl
-
     if isinstance(verify, ssl.SSLContext):
         context = verify
     elif isinstance(verify, str):

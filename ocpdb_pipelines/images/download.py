@@ -256,7 +256,7 @@ def _download_one(client: SourceHttpClient, image: DueImage, directory: Path) ->
         return ImageFailure(image_id=image.id, url=image.external_url, reason=reason)
 
     try:
-        page = client.get(image.external_url.strip(), kind='image')
+        page = client.get(image.external_url.strip())
     except HttpStatusError as exc:
         return failure(f'HTTP {exc.status_code}')
     except httpx.TimeoutException as exc:

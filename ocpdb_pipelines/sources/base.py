@@ -1,8 +1,10 @@
 """What a source family provides: fetch (transport, pagination, auth) and parse (bytes -> model).
 
-A fetch returns the raw pages it received (already written to the raw archive by the HTTP client);
-a parse turns pages into the common model. Replaying a file (`--from-file`) skips the fetch and
-hands the same parser one page, so recorded payloads and live ones take one code path.
+A fetch describes the protocol only (URLs, pagination, auth kind): it asks `ctx.http`, the fetcher
+(ocpdb_pipelines.http.fetcher), for pages; the fetcher owns the client, auth, conditional requests,
+content hash, the raw-archive snapshot and the fetch state. A parse turns pages into the common
+model. Replaying a snapshot (`--from-file`) skips the fetch and hands the same parser the archived
+pages, so recorded payloads and live ones take one code path.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ocpdb_pipelines.model.updates import EvseRealtimeUpdate, LocationUpdate, Sk
 
 if TYPE_CHECKING:
     from ocpdb_pipelines.config import Settings, SourceConfig
-    from ocpdb_pipelines.http.client import SourceHttpClient
+    from ocpdb_pipelines.http.fetcher import Fetcher
     from ocpdb_pipelines.sources.registry import SourceSpec
 
 
@@ -41,6 +43,8 @@ class Page:
     status_code: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: datetime | None = None
+    requested_at: datetime | None = None
+    method: str = 'GET'
 
 
 @dataclass
@@ -64,11 +68,7 @@ class SourceContext:
     spec: SourceSpec
     config: SourceConfig
     settings: Settings
-    http: SourceHttpClient | None = None
-    # change-detection state from the previous run (etag, last_modified, content_hash)
-    previous_state: dict[str, str | None] = field(default_factory=dict)
-    # state the fetch learned this time, stored by the import after a successful apply
-    new_state: dict[str, str | None] = field(default_factory=dict)
+    http: Fetcher | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,13 @@ class Family:
     parse_static: Callable[[SourceContext, list[Page]], StaticBatch] | None = None
     fetch_realtime: Callable[[SourceContext], list[Page]] | None = None
     parse_realtime: Callable[[SourceContext, list[Page]], RealtimeBatch] | None = None
+    # bump when the mapping changes: an unchanged payload is skipped only under the same parser version
+    parser_version: str = '1'
+    # (static path, realtime path) appended to a configured `url` that names a base, not an endpoint
+    base_paths: tuple[str, str] | None = None
+    # a protocol cursor (e.g. "changed since") the next realtime fetch starts from, derived from the
+    # pages and the previous cursor; the fetcher stores it, the family never writes state
+    next_cursor: Callable[[list[Page], str | None], str | None] | None = None
 
 
 def skip(reference: object, reason: str) -> SkippedRecord:

@@ -1,6 +1,8 @@
 """Apply a full static snapshot of one source (predecessor §7.2 semantics), set-based.
 
-Everything runs inside the caller's transaction: rows are COPYed into staging tables, then each
+Everything runs inside the caller's transaction. Flattening the models into rows is CPU work and
+happens before it (`flatten`, called by the import ahead of the transaction), so the transaction
+holds its locks only for the SQL: rows are COPYed into staging tables, then each
 level (businesses, images, locations, stations, EVSEs, connectors, tariffs) is updated where its
 content differs, inserted where new and deleted where it vanished, in a handful of statements.
 Unchanged rows are not written, so re-importing an unchanged payload touches almost nothing.
@@ -17,7 +19,7 @@ from ocpdb_pipelines.model.updates import LocationUpdate
 from ocpdb_pipelines.sources.registry import SourceSpec
 from ocpdb_pipelines.store.errors import ShrinkGuardError
 from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
-from ocpdb_pipelines.store.staging import Flattener, stage
+from ocpdb_pipelines.store.staging import Flattener, StagedRows, stage
 
 
 @dataclass
@@ -206,10 +208,15 @@ def _upsert(
     return updated, inserted
 
 
+def flatten(locations: Iterable[LocationUpdate]) -> StagedRows:
+    """The staging rows of a snapshot: pure CPU, no connection; call it before opening the transaction."""
+    return Flattener().add_all(locations)
+
+
 def apply_static(
     conn: psycopg.Connection,
     spec: SourceSpec,
-    locations: Iterable[LocationUpdate],
+    locations: Iterable[LocationUpdate] | StagedRows,
     *,
     shrink_guard_ratio: float = 0.5,
     shrink_guard_min_existing: int = 20,
@@ -220,13 +227,14 @@ def apply_static(
 
     With `snapshot=False` (pushed single locations, e.g. giro-e PUT) the given locations are upserted
     and nothing else of the source is deleted: no vanished locations, no unreferenced tariffs.
+    `locations` may be flattened already (`flatten`), which keeps that CPU work out of the transaction.
     """
     result = StaticResult()
     params = {'src': spec.uid}
+    staged = locations if isinstance(locations, StagedRows) else flatten(locations)
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('ocpdb-source:' || %s))", (spec.uid,))
     ensure_source(conn, spec)
 
-    staged = Flattener().add_all(locations)
     result.incoming_locations = staged.count('stg_location')
     existing = conn.execute('SELECT count(*) AS n FROM location WHERE source = %s', (spec.uid,)).fetchone()['n']
     if (

@@ -172,7 +172,9 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
     assert results['machine']['postgres']['server_version']
     runs = results['runs']
     assert set(runs) == {
-        f'{layout} {run}' for layout in ('api', 'excel') for run in ('first', 'unchanged', 'baseline COPY')
+        f'{layout} {run}'
+        for layout in ('api', 'excel')
+        for run in ('first', 'unchanged', 'unchanged skipped', 'baseline COPY')
     }
     for layout in ('api', 'excel'):
         assert results[f'{layout}_file_mib'] > 0
@@ -187,6 +189,9 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
         # the instrumented phases still exist and are called
         for phase in ('parse', 'flatten', 'stage (COPY into temp tables)', 'sql apply_locations'):
             assert phase in first['phases'], phase
+        # an unchanged payload is recognised and not applied (forced, it is re-applied)
+        assert runs[f'{layout} unchanged skipped']['outcome'] == 'unchanged'
+        assert unchanged['outcome'] == 'applied'
         # an unchanged re-import writes nothing
         assert unchanged['counts']['incoming_locations'] == counts['incoming_locations']
         assert not any(value for key, value in unchanged['counts'].items() if key.endswith('_inserted'))

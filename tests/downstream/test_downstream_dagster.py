@@ -72,8 +72,12 @@ def test_new_locations_get_codes_on_import_once_regions_exist(cli_env, settings,
     _invoke('location', 'assign-regionalschluessel')
     db.execute("UPDATE location SET official_region_code = 'custom' WHERE uid = '1000001'")
     db.execute("DELETE FROM location WHERE source = 'bnetza_api' AND uid = '1000022'")
+    # force: the payload is the one applied before (unchanged payloads are skipped otherwise)
     report = run_static(
-        settings, 'bnetza_api', replay_pages=[Page(body=fixture_bytes('bnetza', 'bnetza_api_chargepoints.json'))]
+        settings,
+        'bnetza_api',
+        replay_pages=[Page(body=fixture_bytes('bnetza', 'bnetza_api_chargepoints.json'))],
+        force=True,
     )
     assert report.counts['region_codes_assigned'] == 1
     assert db.execute("SELECT official_region_code FROM location WHERE uid = '1000001'").fetchone() == {

@@ -1,21 +1,19 @@
-"""The source HTTP client: retries with backoff, raw archive, errors; mocked only at the transport."""
+"""The source HTTP client: retries (stamina) with backoff, Retry-After, budget, errors; mocked only at the transport."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from ocpdb_pipelines.http.archive import RawArchive, read_meta
+from ocpdb_pipelines.http.archive import safe_url
+from ocpdb_pipelines.http.budget import Budget
 from ocpdb_pipelines.http.client import HttpStatusError, SourceHttpClient
+from ocpdb_pipelines.http.errors import FetchBudgetExceeded
 
 
-def client(handler, tmp_path, retries=2) -> SourceHttpClient:
+def client(handler, tmp_path, retries=2, budget=None) -> SourceHttpClient:
     return SourceHttpClient(
-        'bnetza_api',
-        archive=RawArchive(tmp_path, retention_days=1, max_files_per_source=3),
-        retries=retries,
-        backoff=0.01,
-        transport=httpx.MockTransport(handler),
+        'bnetza_api', retries=retries, backoff=0.01, transport=httpx.MockTransport(handler), budget=budget
     )
 
 
@@ -56,13 +54,28 @@ def test_transport_errors_are_retried_then_raised(tmp_path):
         client(handler, tmp_path, retries=1).get('https://example.test/data')
 
 
-def test_every_body_is_archived_with_metadata_and_bounded(tmp_path):
-    http = client(lambda r: httpx.Response(200, content=b'payload', headers={'ETag': '"v1"'}), tmp_path)
-    for _ in range(5):
-        http.get('https://example.test/data')
-    bodies = sorted((tmp_path / 'bnetza_api').glob('*.body'))
-    assert len(bodies) == 3
-    assert bodies[-1].read_bytes() == b'payload'
-    meta = read_meta(bodies[-1])
-    assert meta['url'] == 'https://example.test/data'
-    assert meta['headers']['etag'] == '"v1"'
+def test_retry_after_is_honoured_within_the_budget(tmp_path):
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(429, headers={'Retry-After': '30'}) if len(calls) == 1 else httpx.Response(200)
+
+    # a 30 s Retry-After does not fit a 2 s budget: no retry, the 429 stands
+    with pytest.raises(HttpStatusError, match='429'):
+        client(handler, tmp_path, budget=Budget('bnetza_api', 2.0)).get('https://example.test/data')
+    assert len(calls) == 1
+
+
+def test_a_spent_budget_raises_fetch_budget_exceeded(tmp_path):
+    budget = Budget('bnetza_api', 0.0)
+    with pytest.raises(FetchBudgetExceeded, match='bnetza_api'):
+        client(lambda r: httpx.Response(200), tmp_path, budget=budget).get('https://example.test/data')
+
+
+def test_credentials_in_query_strings_are_masked_for_the_archive():
+    assert (
+        safe_url('https://x.test/a?api_key=abc&limit=10&token=t')
+        == 'https://x.test/a?api_key=%2A%2A%2A&limit=10&token=%2A%2A%2A'
+    )
+    assert safe_url('https://x.test/a') == 'https://x.test/a'

@@ -13,8 +13,11 @@ import httpx
 import orjson
 
 from ocpdb_pipelines.config import Settings, SourceConfig, load_settings
-from ocpdb_pipelines.http.client import SourceHttpClient
+from ocpdb_pipelines.http.archive import content_hash
+from ocpdb_pipelines.http.fetcher import Fetcher, build_client
+from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.sources.base import SourceContext
+from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.registry import get_spec
 
 
@@ -57,15 +60,35 @@ def context(
     retries: int = 2,
     **config: Any,
 ) -> SourceContext:
-    """A SourceContext with a real SourceHttpClient on the given transport (tiny backoff)."""
-    http = SourceHttpClient(uid, transport=transport, retries=retries, backoff=0.001) if transport else None
-    return SourceContext(
-        spec=get_spec(uid),
-        config=SourceConfig(**config),
-        settings=settings or load_settings(config_file='/dev/null', environ={}),
-        http=http,
-        previous_state=dict(previous_state or {}),
-    )
+    """A SourceContext whose fetcher (the real one, no snapshot) talks to the given transport (tiny backoff).
+
+    `previous_state` is the fetch state of the last applied fetch (etag, last_modified, cursor, ...).
+    """
+    spec = get_spec(uid)
+    source_config = SourceConfig(**config)
+    settings = settings or load_settings(config_file='/dev/null', environ={})
+    http = None
+    if transport is not None:
+        client = build_client(settings, spec, source_config, transport=transport, retries=retries, backoff=0.001)
+        http = Fetcher(
+            spec, source_config, client, family=get_family(spec), previous=FetchState(**(previous_state or {}))
+        )
+    return SourceContext(spec=spec, config=source_config, settings=settings, http=http)
+
+
+def next_state(ctx: SourceContext) -> dict[str, str | None]:
+    """What the import would store after applying this fetch (see ocpdb_pipelines.http.fetcher.fetch)."""
+    fetcher = ctx.http
+    assert fetcher is not None
+    family = fetcher.family
+    cursor = family.next_cursor(fetcher.pages, fetcher.cursor) if family and family.next_cursor else None
+    single = len(fetcher.pages) == 1
+    return {
+        'etag': fetcher.validators.get('etag') if single else None,
+        'last_modified': fetcher.validators.get('last_modified') if single else None,
+        'cursor': cursor,
+        'content_hash': content_hash(fetcher.pages),
+    }
 
 
 def with_source(settings: Settings, uid: str, **config: Any) -> Settings:
@@ -73,3 +96,13 @@ def with_source(settings: Settings, uid: str, **config: Any) -> Settings:
     sources = dict(settings.SOURCES)
     sources[uid] = SourceConfig(**config)
     return settings.model_copy(update={'SOURCES': sources, 'HTTP_RETRIES': 0})
+
+
+def server_context(
+    uid: str, settings: Settings, config: SourceConfig, previous: FetchState | None = None
+) -> SourceContext:
+    """A SourceContext whose fetcher talks real HTTP(S) to a local server, client built from the settings."""
+    spec = get_spec(uid)
+    client = build_client(settings, spec, config)
+    fetcher = Fetcher(spec, config, client, family=get_family(spec), previous=previous or FetchState())
+    return SourceContext(spec=spec, config=config, settings=settings, http=fetcher)

@@ -9,13 +9,17 @@ import httpx
 import orjson
 import pytest
 
+from ocpdb_pipelines.config import load_settings
 from ocpdb_pipelines.http.client import HttpStatusError
+from ocpdb_pipelines.http.fetcher import fetch
+from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import Capability, ConnectorFormat, ConnectorType, EvseStatus, PowerType
 from ocpdb_pipelines.sources.base import NotModified, Page, PayloadError
 from ocpdb_pipelines.sources.chargecloud import public
+from ocpdb_pipelines.sources.registry import get_spec
 from tests.fixtures_dir import fixture_bytes
-from tests.sources.live_sources_helpers import Recorder, context, raw_response, timeout, with_source
+from tests.sources.live_sources_helpers import Recorder, context, next_state, raw_response, timeout, with_source
 
 UID = 'chargecloud_stuttgart'
 
@@ -136,20 +140,32 @@ def test_fetch_uses_the_spec_url_and_realtime_is_conditional(body):
     pages = public.fetch_static(ctx)
     assert str(recorder.requests[0].url) == 'https://new-poi.chargecloud.de/SW-Stuttgart'
     assert pages[0].body == body
-    assert ctx.new_state['etag'] == '"v1"'
-    realtime_ctx = context(UID, recorder.transport, previous_state=ctx.new_state)
+    assert next_state(ctx)['etag'] == '"v1"'
+    realtime_ctx = context(UID, recorder.transport, previous_state=next_state(ctx))
     with pytest.raises(NotModified):
         public.fetch_realtime(realtime_ctx)
     assert recorder.requests[1].headers['If-None-Match'] == '"v1"'
 
 
-def test_realtime_same_hash_is_not_modified(body):
+def test_realtime_same_hash_is_not_modified(body, tmp_path):
     recorder = Recorder(raw_response(body))
     ctx = context(UID, recorder.transport)
     public.fetch_realtime(ctx)
-    again = context(UID, recorder.transport, previous_state=ctx.new_state)
-    with pytest.raises(NotModified):
-        public.fetch_realtime(again)
+    settings = load_settings(config_file='/dev/null', environ={'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path)})
+    spec = get_spec(UID)
+    previous = FetchState(content_hash=next_state(ctx)['content_hash'])
+    with pytest.raises(NotModified, match='unchanged'):
+        fetch(
+            settings,
+            spec,
+            ctx.config,
+            public.FAMILY,
+            'realtime',
+            public.fetch_realtime,
+            previous=previous,
+            transport=recorder.transport,
+        )
+    assert not list(tmp_path.rglob('*.body'))  # an unchanged realtime payload is not archived again
 
 
 def test_http_500_is_retried_then_raised():

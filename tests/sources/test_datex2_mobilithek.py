@@ -18,12 +18,15 @@ import pytest
 import trustme
 
 from ocpdb_pipelines.config import ConfigError, SourceConfig, load_settings
+from ocpdb_pipelines.http.archive import SnapshotError, read_snapshot
 from ocpdb_pipelines.http.client import SourceHttpClient
+from ocpdb_pipelines.http.fetcher import fetch
+from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.sources.base import NotModified, PayloadError, SourceContext
 from ocpdb_pipelines.sources.datex2 import family
 from ocpdb_pipelines.sources.datex2.mobilithek import fetch_realtime, fetch_static
-from ocpdb_pipelines.sources.registry import get_spec
 from tests.fixtures_dir import fixture_bytes
+from tests.sources.live_sources_helpers import next_state, server_context
 
 
 @dataclass
@@ -110,14 +113,15 @@ def _context(server: Mobilithek, certs: Certificates, tmp_path: Path, **config) 
         'mobilithek_key_path': certs.key,
         **config,
     }
-    return SourceContext(spec=get_spec('datex2_enbw'), config=SourceConfig(**values), settings=settings)
+    return server_context('datex2_enbw', settings, SourceConfig(**values))
 
 
 def test_static_pull_over_mtls(server, certificates, tmp_path):
     _, certs = certificates
     server.answers = [(200, 'Thu, 19 Mar 2026 00:00:00 GMT', fixture_bytes('datex2', 'enbw_static.json'))]
     ctx = _context(server, certs, tmp_path)
-    pages = fetch_static(ctx)
+    result = fetch(ctx.settings, ctx.spec, ctx.config, family.FAMILY, 'static', fetch_static, previous=FetchState())
+    pages = result.pages
     [request] = server.requests
     assert request['query'] == {'subscriptionID': ['12345']}
     assert request['if_modified_since'] is None
@@ -125,7 +129,12 @@ def test_static_pull_over_mtls(server, certificates, tmp_path):
     batch = family.parse_static(ctx, pages)
     assert len(batch.locations) == 10
     assert batch.source_timestamp == datetime(2026, 3, 19, tzinfo=UTC)
-    assert list((tmp_path / 'raw' / 'datex2_enbw').glob('*-static-*.body'))  # archived before parsing
+    # archived before parsing, as one snapshot with its HTTP metadata
+    snapshot = read_snapshot(tmp_path / 'raw' / 'datex2_enbw' / 'static' / result.snapshot.id)
+    assert [p.body for p in snapshot.pages] == [p.body for p in pages]
+    assert snapshot.manifest['pages'][0]['headers']['last-modified'] == 'Thu, 19 Mar 2026 00:00:00 GMT'
+    assert snapshot.manifest['complete']
+    assert snapshot.manifest['content_hash'] == result.content_hash
 
 
 def test_static_without_last_modified_uses_now(server, certificates, tmp_path):
@@ -144,7 +153,7 @@ def test_connection_without_client_certificate_is_refused(server, certificates, 
 
     trust = ssl.create_default_context(cafile=certs.ca_file)
     with SourceHttpClient('datex2_enbw', retries=0, verify=trust) as client:
-        ctx.http = client
+        ctx.http.client = client
         with pytest.raises(httpx.TransportError):
             fetch_static(ctx)
     assert server.requests == []
@@ -167,7 +176,7 @@ def test_realtime_if_modified_since_loop(server, certificates, tmp_path):
     assert before - timedelta(hours=1, seconds=5) <= first <= before - timedelta(hours=1) + timedelta(seconds=5)
     assert sent[1:] == ['Tue, 11 Aug 2026 11:00:00 GMT', 'Tue, 11 Aug 2026 12:00:00 GMT']
     assert {r['query']['subscriptionID'][0] for r in server.requests} == {'67890'}
-    assert ctx.new_state['last_modified'] == 'Tue, 11 Aug 2026 12:00:00 GMT'
+    assert next_state(ctx)['cursor'] == 'Tue, 11 Aug 2026 12:00:00 GMT'
     batch = family.parse_realtime(ctx, pages)
     assert len(batch.updates) == 11
     assert batch.source_timestamp == datetime(2026, 8, 11, 12, tzinfo=UTC)
@@ -178,7 +187,7 @@ def test_realtime_starts_from_stored_last_modified(server, certificates, tmp_pat
     body = fixture_bytes('datex2', 'enbw_realtime.json')
     server.answers = [(200, 'Tue, 11 Aug 2026 10:00:00 GMT', body)]
     ctx = _context(server, certs, tmp_path)
-    ctx.previous_state = {'last_modified': 'Tue, 11 Aug 2026 10:00:00 GMT'}
+    ctx.http.previous = FetchState(cursor='Tue, 11 Aug 2026 10:00:00 GMT')
     assert len(fetch_realtime(ctx)) == 1  # unchanged Last-Modified: one request, still applied
     assert server.requests[0]['if_modified_since'] == 'Tue, 11 Aug 2026 10:00:00 GMT'
 
@@ -189,8 +198,12 @@ def test_realtime_missing_last_modified_fails(server, certificates, tmp_path):
     server.answers = [(200, 'Tue, 11 Aug 2026 11:00:00 GMT', body), (200, None, body)]
     ctx = _context(server, certs, tmp_path)
     with pytest.raises(PayloadError, match='Last-Modified'):
-        fetch_realtime(ctx)
-    assert 'last_modified' not in ctx.new_state
+        fetch(ctx.settings, ctx.spec, ctx.config, family.FAMILY, 'realtime', fetch_realtime, previous=FetchState())
+    # the half-done fetch is kept for inspection, marked incomplete: it is never replayed
+    [directory] = (tmp_path / 'raw' / 'datex2_enbw' / 'realtime').iterdir()
+    assert read_snapshot(directory, with_pages=False).manifest['complete'] is False
+    with pytest.raises(SnapshotError, match='incomplete'):
+        read_snapshot(directory)
 
 
 def test_realtime_304_first_is_not_modified(server, certificates, tmp_path):

@@ -15,7 +15,15 @@ from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import Capability, ConnectorFormat, ConnectorType, EvseStatus, PowerType
 from ocpdb_pipelines.sources.base import NotModified, Page, PayloadError
 from ocpdb_pipelines.sources.giroe import family, mapper
-from tests.sources.live_sources_helpers import Recorder, context, json_response, raw_response, timeout, with_source
+from tests.sources.live_sources_helpers import (
+    Recorder,
+    context,
+    json_response,
+    next_state,
+    raw_response,
+    timeout,
+    with_source,
+)
 
 UID = 'giroe'
 BASE = 'https://backend.giro-e.example'
@@ -177,10 +185,10 @@ def test_realtime_pull_works_and_asks_only_for_changes():
         ('DEGIR0002', EvseStatus.OUTOFORDER),
     ]
     assert batch.updates[0].last_updated == datetime(2024, 6, 1, 12, tzinfo=UTC)
-    assert ctx.new_state['last_modified'] == '2024-06-01T12:05:00+00:00'
+    assert next_state(ctx)['cursor'] == '2024-06-01T12:05:00+00:00'
     # the next pull asks for changes since then; nothing changed -> NotModified
     later = _recorder({'items': []})
-    next_ctx = context(UID, later.transport, previous_state=ctx.new_state, **CONFIG)
+    next_ctx = context(UID, later.transport, previous_state=next_state(ctx), **CONFIG)
     with pytest.raises(NotModified):
         family.fetch_realtime(next_ctx)
     assert later.requests[0].url.params['modified_since'] == '2024-06-01T12:05:00+00:00'
@@ -229,5 +237,5 @@ def test_end_to_end_static_and_realtime(settings, db):
         {'uid': 'DEEBGE32000301', 'status': 'AVAILABLE'},
         {'uid': 'DEEBGE32000302', 'status': 'CHARGING'},
     ]
-    state = db.execute("SELECT last_modified FROM source_fetch_state WHERE source_uid = 'giroe' AND kind = 'realtime'")
-    assert state.fetchone() == {'last_modified': '2024-06-01T12:00:00+00:00'}
+    state = db.execute("SELECT cursor FROM fetch_state WHERE source_uid = 'giroe' AND kind = 'realtime'")
+    assert state.fetchone() == {'cursor': '2024-06-01T12:00:00+00:00'}

@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from ocpdb_pipelines.config import SourceConfig, load_settings
+from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import (
     Capability,
@@ -28,7 +29,7 @@ from ocpdb_pipelines.model.enums import (
 from ocpdb_pipelines.sources.base import Page, PayloadError, SourceContext
 from ocpdb_pipelines.sources.ochp import family
 from ocpdb_pipelines.sources.ochp.soap import OCHP, SOAPENV, WSSE, WSU
-from ocpdb_pipelines.sources.registry import get_spec
+from tests.sources.live_sources_helpers import next_state, server_context
 
 USER, PASSWORD = 'ocpdb-user', 's3cret'
 NS = {'s': SOAPENV, 'w': WSSE, 'u': WSU, 'o': OCHP}
@@ -186,7 +187,7 @@ def _context(endpoint: SoapEndpoint, tmp_path, uid: str = 'ochp_albwerk', passwo
         environ={'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'), 'OCPDB_HTTP_RETRIES': '0'},
     )
     config = SourceConfig(url=endpoint.url, user=USER, password=password)
-    return SourceContext(spec=get_spec(uid), config=config, settings=settings)
+    return server_context(uid, settings, config)
 
 
 def test_static_over_soap(endpoint, tmp_path):
@@ -282,9 +283,9 @@ def test_realtime_over_soap(endpoint, tmp_path):
     }
     assert len(batch.skipped) == 2
     # the next run asks for changes since the start of this one
-    ctx.previous_state = dict(ctx.new_state)
+    ctx.http.previous = FetchState(cursor=next_state(ctx)['cursor'])
     family.fetch_realtime(ctx)
-    assert endpoint.requests[1]['since'] == ctx.previous_state['last_modified']
+    assert endpoint.requests[1]['since'] == ctx.http.cursor
     assert endpoint.requests[1]['since'].endswith('Z')
 
 

@@ -22,7 +22,7 @@ from ocpdb_pipelines.model.enums import (
 from ocpdb_pipelines.sources.base import NotModified, Page, PayloadError
 from ocpdb_pipelines.sources.opendata_swiss import family, realtime, static
 from tests.fixtures_dir import fixture_bytes
-from tests.sources.live_sources_helpers import Recorder, context, raw_response, timeout, with_source
+from tests.sources.live_sources_helpers import Recorder, context, next_state, raw_response, timeout, with_source
 
 UID = 'opendata_swiss'
 
@@ -224,7 +224,7 @@ def test_fetch_urls_and_change_detection(static_body, realtime_body):
     live = context(UID, recorder.transport)
     family.fetch_realtime(live)
     assert str(recorder.requests[1].url).endswith('/status/oicp/ch.bfe.ladestellen-elektromobilitaet.json')
-    again = context(UID, recorder.transport, previous_state=live.new_state)
+    again = context(UID, recorder.transport, previous_state=next_state(live))
     with pytest.raises(NotModified):
         family.fetch_realtime(again)
     assert recorder.requests[2].headers['If-Modified-Since'] == 'Tue, 01 Apr 2025 10:00:00 GMT'

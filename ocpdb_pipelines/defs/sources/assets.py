@@ -1,4 +1,9 @@
-"""Source assets: `source/<uid>` (static snapshot) and `source/<uid>/realtime` (live statuses)."""
+"""Source assets: `source/<uid>` (static snapshot) and `source/<uid>/realtime` (live statuses).
+
+`source/<uid>` is partitioned by archived snapshot (see partitions.py): a partition key with a
+snapshot replays it, a new key fetches fresh under it. Unpartitioned runs (a replayed file, a
+pushed upload, the demo) still work; the snapshot they archive becomes a partition too.
+"""
 
 import dagster as dg
 
@@ -11,8 +16,10 @@ from ocpdb_pipelines.defs.sources.checks import (
     static_check_specs,
 )
 from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+from ocpdb_pipelines.defs.sources.partitions import add_partition, snapshot_partitions
 from ocpdb_pipelines.imports import (
     ImportReport,
+    OlderSnapshotError,
     SourceNotConfigured,
     replay_pages_from_file,
     run_realtime,
@@ -22,14 +29,19 @@ from ocpdb_pipelines.landing import LandingArea
 from ocpdb_pipelines.sources.base import SourceNotImplemented
 from ocpdb_pipelines.sources.registry import SourceSpec
 
+ALLOW_OLDER_TAG = 'ocpdb/allow_older'
+
 
 class StaticImportConfig(dg.Config):
     replay_file: str | None = None
-    """Import this recorded payload (e.g. from data/raw/<uid>/) instead of fetching."""
+    """Import this payload instead of fetching: a snapshot directory (data/raw/<uid>/static/<id>) or a file."""
     landed_file: str | None = None
     """A pushed payload from the landing area; removed after it was applied."""
     force: bool = False
-    """Apply even when the shrink guard would refuse (the feed really got smaller)."""
+    """Apply even when the payload is unchanged or the shrink guard refuses (the feed really got smaller)."""
+    allow_older: bool = False
+    """Replay a snapshot older than the last applied one (an explicit step back in time; or run tag
+    `ocpdb/allow_older=true`, which the Backfill dialog can set)."""
 
 
 class RealtimeImportConfig(dg.Config):
@@ -63,7 +75,7 @@ def _run(fn, *args, **kwargs) -> ImportReport:  # type: ignore[no-untyped-def]
     """Configuration and not-implemented problems become a clear Failure, not a stack trace."""
     try:
         return fn(*args, **kwargs)
-    except (SourceNotConfigured, SourceNotImplemented, FileNotFoundError) as exc:
+    except (SourceNotConfigured, SourceNotImplemented, FileNotFoundError, OlderSnapshotError) as exc:
         raise dg.Failure(description=str(exc)) from None
 
 
@@ -77,12 +89,26 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         metadata={'uid': spec.uid, 'family': spec.family, 'country': spec.country},
         tags={'family': spec.family},
         pool='postgis_writes',
+        partitions_def=snapshot_partitions(spec),
     )
     def _static(context: dg.AssetExecutionContext, config: StaticImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         payload = config.replay_file or config.landed_file
-        replay = replay_pages_from_file(payload) if payload else None
-        report = _run(run_static, settings, spec.uid, replay_pages=replay, force=config.force)
+        partition = context.partition_key if context.has_partition_key else None
+        # the Backfill dialog takes tags, not config: `ocpdb/allow_older=true` replays a range of older snapshots
+        allow_older = config.allow_older or context.run.tags.get(ALLOW_OLDER_TAG, '').lower() == 'true'
+        report = _run(
+            run_static,
+            settings,
+            spec.uid,
+            replay_path=payload,
+            snapshot_id=None if payload else partition,
+            force=config.force,
+            allow_older=allow_older,
+            origin='landing' if config.landed_file else 'replay',
+        )
+        if report.snapshot_id and report.snapshot_id != partition:
+            add_partition(context.instance, spec, report.snapshot_id)  # replayable from the partition bar
         if config.landed_file:
             landing = LandingArea(settings.path(settings.LANDING_DIR))
             for landed in landing.pending(spec.uid, 'static'):

@@ -6,7 +6,8 @@ import dagster as dg
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.defs.sources.assets import build_realtime_asset, build_static_asset
-from ocpdb_pipelines.defs.sources.automation import build_schedule, build_sensor, realtime_interval
+from ocpdb_pipelines.defs.sources.automation import build_sensor, realtime_interval
+from ocpdb_pipelines.defs.sources.partitions import build_fetch_schedule
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 
@@ -19,6 +20,6 @@ def build_source_definitions(settings: Settings) -> dg.Definitions:
         assets.append(static_asset)
         if spec.has_realtime:
             assets.append(build_realtime_asset(spec, realtime_interval(settings, spec)))
-        schedules.append(build_schedule(settings, spec, static_asset))
+        schedules.append(build_fetch_schedule(settings, spec, static_asset))
         sensors.append(build_sensor(settings, spec, static_asset))
     return dg.Definitions(assets=assets, schedules=schedules, sensors=sensors)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from ocpdb_pipelines.sources.base import Family, Page, SourceContext, StaticBatch
 from ocpdb_pipelines.sources.bnetza import api, excel
+from ocpdb_pipelines.sources.common.pull import get_single, static_url
 
 
 def fetch_static(ctx: SourceContext) -> list[Page]:
-    assert ctx.http is not None
-    url = ctx.config.url or ctx.spec.static_url
-    assert url is not None
     headers = {'Accept': 'application/json'} if ctx.spec.uid == 'bnetza_api' else {}
-    return [ctx.http.get(url, headers=headers, kind='static')]
+    return get_single(ctx, static_url(ctx), headers=headers)
 
 
 def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:

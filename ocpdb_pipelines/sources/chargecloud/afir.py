@@ -1,8 +1,9 @@
 """chargecloud AFIR API (Ludwigsburg): OCPI 2.2.1 Locations in cursor pages `{next, items}`.
 
-Every request sends `X-Api-Key` and `limit=100`, from the second page on also `cursor=<next>`
-(opaque, passed through). Reading stops when `next` is empty or a page has no items. A page without
-`items` is unreadable (PayloadError). EVSE tariffs are stored (see ocpi.tariffs).
+Every request sends `X-Api-Key` (the fetcher's, auth kind `api_key`) and `limit=100`, from the
+second page on also `cursor=<next>` (opaque, passed through). Reading stops when `next` is empty or
+a page has no items. A page without `items` is unreadable (PayloadError). EVSE tariffs are stored
+(see ocpi.tariffs).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
-from ocpdb_pipelines.sources.common.pull import MAX_PAGES, finish, http_of, require, static_url
+from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of, static_url
 from ocpdb_pipelines.sources.common.values import load_json
 from ocpdb_pipelines.sources.ocpi.parse import realtime_batch, static_batch
 
@@ -28,9 +29,8 @@ def read_page(body: bytes, what: str) -> tuple[list[Any], str | None]:
 
 
 def fetch(ctx: SourceContext, kind: str) -> list[Page]:
-    (api_key,) = require(ctx, 'api_key')
     url, http = static_url(ctx), http_of(ctx)
-    headers = {'X-Api-Key': api_key, 'Accept': 'application/json'}
+    headers = {'Accept': 'application/json'}
     pages: list[Page] = []
     cursor: str | None = None
     seen: set[str] = set()
@@ -38,7 +38,7 @@ def fetch(ctx: SourceContext, kind: str) -> list[Page]:
         params: dict[str, Any] = {'limit': PAGE_LIMIT}
         if cursor:
             params['cursor'] = cursor
-        page = http.get(url, params=params, headers=headers, kind=kind)
+        page = http.get(url, params=params, headers=headers)
         pages.append(page)
         items, cursor = read_page(page.body, f'{ctx.spec.uid} page {len(pages)}')
         if not items or not cursor or cursor in seen:
@@ -46,7 +46,7 @@ def fetch(ctx: SourceContext, kind: str) -> list[Page]:
         if len(pages) >= MAX_PAGES:
             raise PayloadError(f'{ctx.spec.uid}: more than {MAX_PAGES} pages, giving up')
         seen.add(cursor)
-    return finish(ctx, pages, kind=kind)
+    return pages
 
 
 def _items(ctx: SourceContext, pages: list[Page]) -> list[Any]:

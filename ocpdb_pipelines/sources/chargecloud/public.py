@@ -73,11 +73,11 @@ def _locations(ctx: SourceContext, pages: list[Page]) -> list[Any]:
 
 
 def fetch_static(ctx: SourceContext) -> list[Page]:
-    return get_single(ctx, static_url(ctx), kind='static')
+    return get_single(ctx, static_url(ctx))
 
 
 def fetch_realtime(ctx: SourceContext) -> list[Page]:
-    return get_single(ctx, static_url(ctx), kind='realtime')
+    return get_single(ctx, static_url(ctx))
 
 
 def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:

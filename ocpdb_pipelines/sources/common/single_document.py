@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
-from ocpdb_pipelines.sources.common.pull import basic_auth, get_single, static_url
+from ocpdb_pipelines.sources.common.pull import get_single, static_url
 
 
 def single_document_family(
@@ -19,10 +19,9 @@ def single_document_family(
     *,
     params: dict[str, Any] | None = None,
 ) -> Family:
-    def fetch(ctx: SourceContext, kind: str) -> list[Page]:
-        return get_single(
-            ctx, static_url(ctx), kind=kind, params=params, auth=basic_auth(ctx), headers={'Accept': 'application/json'}
-        )
+    def fetch(ctx: SourceContext) -> list[Page]:
+        # Basic auth is the fetcher's (the spec's auth kind)
+        return get_single(ctx, static_url(ctx), params=params, headers={'Accept': 'application/json'})
 
     def one(pages: list[Page]) -> bytes:
         if len(pages) != 1:
@@ -31,8 +30,8 @@ def single_document_family(
 
     return Family(
         name=name,
-        fetch_static=lambda ctx: fetch(ctx, 'static'),
+        fetch_static=fetch,
         parse_static=lambda ctx, pages: parse_static(one(pages)),
-        fetch_realtime=lambda ctx: fetch(ctx, 'realtime'),
+        fetch_realtime=fetch,
         parse_realtime=lambda ctx, pages: parse_realtime(one(pages)),
     )

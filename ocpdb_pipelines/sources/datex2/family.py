@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
 from ocpdb_pipelines.sources.datex2.jsonpath import load_json
-from ocpdb_pipelines.sources.datex2.mobilithek import fetch_realtime, fetch_static, page_last_modified
+from ocpdb_pipelines.sources.datex2.mobilithek import fetch_realtime, fetch_static, next_cursor, page_last_modified
 from ocpdb_pipelines.sources.datex2.realtime import parse_status_bodies
 from ocpdb_pipelines.sources.datex2.static import parse_static_document
 
@@ -38,4 +38,5 @@ FAMILY = Family(
     parse_static=parse_static,
     fetch_realtime=fetch_realtime,
     parse_realtime=parse_realtime,
+    next_cursor=next_cursor,
 )

@@ -3,8 +3,8 @@ via `next_path` (appended to the configured base URL) until it is absent.
 
 Realtime works (the predecessor's pull crashed): it reads the connector list and applies each
 connector's status to the EVSE of the same uid. It asks only for what changed since the newest
-`modified` it saw last time (`modified_since`, kept in the fetch state as last_modified); an empty
-answer to such a question is NotModified.
+`modified` it saw last time (`modified_since`: the fetch state's cursor, derived by `next_cursor`);
+an empty answer to such a question is NotModified.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ocpdb_pipelines.sources.base import (
     StaticBatch,
     skip,
 )
-from ocpdb_pipelines.sources.common.pull import MAX_PAGES, basic_auth, content_hash, http_of, require
+from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of
 from ocpdb_pipelines.sources.common.values import RecordError, load_json, parse_datetime
 from ocpdb_pipelines.sources.giroe.mapper import connector_realtime, map_location, reason
 
@@ -43,12 +43,13 @@ def read_page(body: bytes, what: str) -> tuple[list[Any], str | None]:
     return payload['items'], next_path or None
 
 
-def _pull(ctx: SourceContext, path: str, *, kind: str, params: dict[str, str]) -> list[Page]:
-    (base,) = require(ctx, 'url')
-    base = base.rstrip('/')
-    auth, http = basic_auth(ctx), http_of(ctx)
+def _pull(ctx: SourceContext, kind: str, params: dict[str, str]) -> list[Page]:
+    http = http_of(ctx)
+    path = CONNECTORS_PATH if kind == 'realtime' else LOCATIONS_PATH
+    url = http.realtime_url if kind == 'realtime' else http.static_url
+    base = url.removesuffix(path)  # next_path is relative to the configured base
     headers = {'Accept': 'application/json'}
-    pages = [http.get(f'{base}{path}', params=params, auth=auth, headers=headers, kind=kind)]
+    pages = [http.get(url, params=params, headers=headers)]
     seen: set[str] = set()
     while True:
         _, next_path = read_page(pages[-1].body, f'giroe page {len(pages)}')
@@ -58,28 +59,28 @@ def _pull(ctx: SourceContext, path: str, *, kind: str, params: dict[str, str]) -
             raise PayloadError(f'giroe: more than {MAX_PAGES} pages, giving up')
         seen.add(next_path)
         url = next_path if next_path.startswith(('http://', 'https://')) else f'{base}/{next_path.lstrip("/")}'
-        pages.append(http.get(url, auth=auth, headers=headers, kind=kind))
+        pages.append(http.get(url, headers=headers))
 
 
 def fetch_static(ctx: SourceContext) -> list[Page]:
-    pages = _pull(ctx, LOCATIONS_PATH, kind='static', params=dict(BASE_PARAMS))
-    ctx.new_state.update({'etag': None, 'last_modified': None, 'content_hash': content_hash(pages)})
-    return pages
+    return _pull(ctx, 'static', dict(BASE_PARAMS))
 
 
 def fetch_realtime(ctx: SourceContext) -> list[Page]:
     params = dict(BASE_PARAMS)
-    since = ctx.previous_state.get('last_modified')
+    since = http_of(ctx).cursor
     if since:
         params['modified_since'] = since
-    pages = _pull(ctx, CONNECTORS_PATH, kind='realtime', params=params)
-    newest = _newest_modified(pages)
-    ctx.new_state.update(
-        {'etag': None, 'last_modified': newest.isoformat() if newest else since, 'content_hash': content_hash(pages)}
-    )
-    if since and newest is None:
+    pages = _pull(ctx, 'realtime', params)
+    if since and _newest_modified(pages) is None:
         raise NotModified(f'giroe: no connector changed since {since}')
     return pages
+
+
+def next_cursor(pages: list[Page], previous: str | None) -> str | None:
+    """The newest `modified` seen: the next pull asks only for what changed after it."""
+    newest = _newest_modified(pages)
+    return newest.isoformat() if newest else previous
 
 
 def _newest_modified(pages: list[Page]) -> datetime | None:
@@ -129,4 +130,6 @@ FAMILY = Family(
     parse_static=parse_static,
     fetch_realtime=fetch_realtime,
     parse_realtime=parse_realtime,
+    base_paths=(LOCATIONS_PATH, CONNECTORS_PATH),
+    next_cursor=next_cursor,
 )

@@ -10,16 +10,16 @@ from __future__ import annotations
 import uuid
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
-from ocpdb_pipelines.sources.common.pull import MAX_PAGES, finish, get_single, http_of, next_link, require, static_url
+from ocpdb_pipelines.sources.common.pull import MAX_PAGES, get_single, http_of, next_link, static_url
 from ocpdb_pipelines.sources.ocpi.envelope import envelope_data
 from ocpdb_pipelines.sources.ocpi.parse import realtime_batch, static_batch
 
 PAGE_LIMIT = 1000
 
 
-def _request_headers(token: str) -> dict[str, str]:
+def _request_headers() -> dict[str, str]:
+    """The token header is the fetcher's (auth kind `token`); each request gets fresh ids."""
     return {
-        'Authorization': f'Token {token}',
         'X-Request-ID': str(uuid.uuid4()),
         'X-Correlation-ID': str(uuid.uuid4()),
         'Accept': 'application/json',
@@ -29,17 +29,16 @@ def _request_headers(token: str) -> dict[str, str]:
 def fetch(ctx: SourceContext, kind: str) -> list[Page]:
     url = static_url(ctx)
     if ctx.spec.auth != 'token':
-        return get_single(ctx, url, kind=kind, headers={'Accept': 'application/json'})
-    (token,) = require(ctx, 'token')
+        return get_single(ctx, url, headers={'Accept': 'application/json'})
     http = http_of(ctx)
-    pages = [http.get(url, params={'limit': PAGE_LIMIT}, headers=_request_headers(token), kind=kind)]
+    pages = [http.get(url, params={'limit': PAGE_LIMIT}, headers=_request_headers())]
     seen = {pages[0].url}
     while (following := next_link(pages[-1])) and following not in seen:
         if len(pages) >= MAX_PAGES:
             raise PayloadError(f'{ctx.spec.uid}: more than {MAX_PAGES} pages, giving up')
         seen.add(following)
-        pages.append(http.get(following, headers=_request_headers(token), kind=kind))
-    return finish(ctx, pages, kind=kind)
+        pages.append(http.get(following, headers=_request_headers()))
+    return pages
 
 
 def fetch_static(ctx: SourceContext) -> list[Page]:

@@ -15,11 +15,11 @@ def _one(pages: list[Page]) -> bytes:
 
 
 def fetch_static(ctx: SourceContext) -> list[Page]:
-    return get_single(ctx, static_url(ctx), kind='static')
+    return get_single(ctx, static_url(ctx))
 
 
 def fetch_realtime(ctx: SourceContext) -> list[Page]:
-    return get_single(ctx, realtime_url(ctx), kind='realtime')
+    return get_single(ctx, realtime_url(ctx))
 
 
 def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
