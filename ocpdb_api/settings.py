@@ -52,6 +52,14 @@ class ApiSettings:
     pool_max_size: int = 0
     # data_version is re-read at most this often per process (tile ETag / cache key)
     version_ttl_seconds: float = 1.0
+    # database faults: a request waits at most pool_timeout_seconds for a connection (then 503), a
+    # connection attempt at most connect_timeout_seconds (libpq counts whole seconds, at least 2), a
+    # query at most statement_timeout_seconds; /health answers within health_timeout_seconds
+    pool_timeout_seconds: float = 5.0
+    connect_timeout_seconds: int = 2
+    statement_timeout_seconds: float = 10.0
+    reconnect_timeout_seconds: float = 2.0
+    health_timeout_seconds: float = 1.5
 
     def __post_init__(self) -> None:
         if self.pool_max_size <= 0:
@@ -80,6 +88,8 @@ class ApiSettings:
             'evse_status_metrics': settings.EVSE_STATUS_METRICS,
             'mobilithek_name': settings.MOBILITHEK_NAME,
             'pool_max_size': settings.API_POOL_SIZE,
+            'pool_timeout_seconds': settings.API_POOL_TIMEOUT,
+            'statement_timeout_seconds': settings.API_STATEMENT_TIMEOUT,
         }
         values.update(overrides)
         return cls(**values)

@@ -65,6 +65,9 @@ class Settings(BaseModel):
     DATABASE_URL: str = 'postgresql://postgres@127.0.0.1:5432/ocpdb'
     API_DATABASE_URL: str | None = None
     API_POOL_SIZE: int = Field(default=0, ge=0)
+    API_POOL_TIMEOUT: float = Field(default=5.0, gt=0)
+    API_STATEMENT_TIMEOUT: float = Field(default=10.0, gt=0)
+    INGEST_DATABASE_URL: str | None = None
     REDIS_URL: str = 'redis://127.0.0.1:6379/0'
     PROJECT_URL: str = 'http://localhost:8000'
     SOURCES: dict[str, SourceConfig] = Field(default_factory=dict)
