@@ -98,6 +98,10 @@ class Settings(BaseModel):
     SHRINK_GUARD_RATIO: float = Field(default=0.5, ge=0, le=1)
     SHRINK_GUARD_MIN_EXISTING: int = Field(default=20, ge=0)
 
+    SERVER_MAX_BODY_BYTES: dict[str, int] = Field(default_factory=dict)  # per push endpoint: giroe, datex, bnetza
+    LANDING_REJECTED_MAX_BYTES: int = Field(default=64 * 1024 * 1024, ge=0)  # per source
+    LANDING_REJECTED_RETENTION_DAYS: int = Field(default=14, ge=0)
+
     DATEX2_ASYNC_STATION_STATUS_THRESHOLD: int = 25
     DATEX2_SYNC_MAX_CONTENT_LENGTH: int = 256000
     EVSE_STATUS_METRICS: bool = False
