@@ -6,9 +6,9 @@ import os
 
 import dagster as dg
 
+from ocpdb_pipelines.definitions import build_definitions
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.quarantine import CHECK, QUARANTINE_KEY, landing_quarantine
-from ocpdb_pipelines.definitions import build_definitions
 from ocpdb_pipelines.landing import LandingArea
 from ocpdb_pipelines.push.kinds import REALTIME
 from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
