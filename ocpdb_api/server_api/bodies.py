@@ -39,22 +39,25 @@ def body_limit(settings: Settings, endpoint: str) -> int:
 def gunzip(data: bytes, limit: int, max_ratio: int = MAX_RATIO) -> bytes:
     """Inflate a gzip body (every member), producing at most what the size and ratio caps allow."""
     cap = min(limit, max(RATIO_FREE_BYTES, len(data) * max_ratio))
-    out = bytearray()
+    parts: list[bytes] = []
+    produced = 0
     rest = data
     while rest:
         inflater = zlib.decompressobj(wbits=31)  # gzip framing only
         try:
-            out += inflater.decompress(rest, cap + 1 - len(out))
+            part = inflater.decompress(rest, cap + 1 - produced)
         except zlib.error as exc:
             raise BodyError(f'invalid gzip body: {exc}') from None
-        if len(out) > cap or inflater.unconsumed_tail:
+        parts.append(part)
+        produced += len(part)
+        if produced > cap or inflater.unconsumed_tail:
             if cap < limit:
                 raise BodyTooLarge(f'gzip body above the compression ratio cap ({max_ratio}x)')
             raise BodyTooLarge(f'body larger than {limit} bytes')
         if not inflater.eof:
             raise BodyError('invalid gzip body: truncated')
         rest = inflater.unused_data  # a further gzip member (concatenated gzip is one valid body)
-    return bytes(out)
+    return parts[0] if len(parts) == 1 else b''.join(parts)
 
 
 def _encodings(request: Request) -> list[str]:
