@@ -68,3 +68,19 @@ def test_connections_killed_under_the_pool_are_replaced(cluster_up, api):
         ).fetchone()[0]
     assert killed >= 1
     assert [api.get(LOCATIONS).status_code for _ in range(8)] == [200] * 8
+
+
+def test_a_query_past_the_statement_timeout_is_503(cluster_up, fault_settings):
+    """A query stuck behind a lock (or just slow) is cancelled by the API's statement timeout: 503, not 500."""
+    settings = ApiSettings.from_settings(
+        fault_settings, pool_min_size=1, pool_max_size=2, statement_timeout_seconds=0.3, version_ttl_seconds=0.0
+    )
+    with serve(settings) as base, httpx.Client(base_url=base, timeout=10) as client:
+        assert client.get(LOCATIONS).status_code == 200
+        with psycopg.connect(cluster_up.url(FAULT_DB)) as admin:
+            admin.execute('LOCK TABLE data_version, location IN ACCESS EXCLUSIVE MODE')
+            response = client.get(LOCATIONS)
+            admin.rollback()
+        _assert_unavailable(response)
+        assert 'too long' in response.json()['error']['message']
+        assert client.get(LOCATIONS).status_code == 200

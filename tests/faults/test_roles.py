@@ -151,3 +151,25 @@ def test_passwords_are_set_only_for_the_projects_roles(settings, role):
         update={'API_DATABASE_URL': psycopg.conninfo.make_conninfo(**{**url, 'user': role, 'password': 'x'})}
     )
     assert set_role_passwords(configured) == []
+
+
+def test_the_api_process_works_without_writer_credentials(settings):
+    """DATABASE_URL pointing at a role that does not exist: the whole app (public API and receivers) still
+    answers, because it only ever connects as the reader and the ingest role."""
+    from starlette.testclient import TestClient
+
+    from ocpdb_api.app import create_app
+
+    info = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
+    configured = settings.model_copy(
+        update={
+            'DATABASE_URL': psycopg.conninfo.make_conninfo(**{**info, 'user': 'no_such_writer'}),
+            'API_DATABASE_URL': reader_url(settings),
+            'INGEST_DATABASE_URL': ingest_url(settings),
+        }
+    )
+    with TestClient(create_app(configured)) as client:
+        assert client.get('/health').status_code == 200
+        assert client.get('/api/public/v1/locations').status_code == 200
+        head = client.head('/api/server/v1/datex/v3.5/datex2_enbw/realtime?key=none')
+        assert head.status_code == 401  # reached the receiver; its key check, not the database, answered
