@@ -312,7 +312,7 @@ def scenario_kill_import(settings: Settings, sites: int, payload: Path) -> dict:
         'unchanged_after_kill': after_kill == before,
         'lost': 0 if after_kill == before or not killed else 1,
         'next_import': report.outcome,
-        'recovery_s': round(time.monotonic() - started, 2),
+        'next_import_s': round(time.monotonic() - started, 2),
     }
 
 

@@ -32,6 +32,9 @@ class LifoConnectionPool(AsyncConnectionPool):
     Taking the newest keeps the busy backends busy and lets the others idle, as SQLAlchemy's
     `pool_use_lifo`, node-postgres and PgBouncer (`server_round_robin = 0`) do. The longest-idle connection
     stays at the other end, so the pool's shrinking still closes that one first.
+
+    It also knows when the database is gone (tests/faults, bench/RESULTS-faults.md): checked connections are
+    swept together, and while connecting fails a checkout gives up quickly with `DatabaseUnreachable` (503).
     """
 
     # while the last connection attempt failed, a checkout waits only this long: a request gets its 503 at
