@@ -20,7 +20,6 @@ The script exits 1 when an invariant breaks. bench/RESULTS-faults.md holds a run
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import os
@@ -31,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -363,8 +363,15 @@ def _rss_peak_mb(pid: int) -> float:
     return 0.0
 
 
-def scenario_bombs(settings: Settings, clients: int, rounds: int) -> dict:
-    bomb = gzip.compress(bytes(MiB), compresslevel=9, mtime=0) * 1024  # ~1 MB -> 1 GiB
+def gzip_bomb(mib: int) -> bytes:
+    """One gzip member of `mib` MiB of zeros (~1 kB per MiB), compressed in 1 MiB steps."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    block = bytes(MiB)
+    return b''.join([*(compressor.compress(block) for _ in range(mib)), compressor.flush()])
+
+
+def scenario_bombs(settings: Settings, clients: int, rounds: int, bomb_mib: int) -> dict:
+    bomb = gzip_bomb(bomb_mib)
     with api_process(settings) as (base, proc), Load(base, clients) as load:
         time.sleep(1)
         rss_before = _rss_peak_mb(proc.pid)
@@ -384,7 +391,7 @@ def scenario_bombs(settings: Settings, clients: int, rounds: int) -> dict:
         rss_after = _rss_peak_mb(proc.pid)
     result = summarize(load.samples, fault_start, fault_end)
     result.update(
-        push_413=statuses[413], push_other=sum(n for s, n in statuses.items() if s != 413),
+        bomb_bytes=len(bomb), push_413=statuses[413], push_other=sum(n for s, n in statuses.items() if s != 413),
         rss_peak_before_mb=rss_before, rss_peak_after_mb=rss_after,
     )  # fmt: skip
     return result
@@ -398,6 +405,7 @@ def main() -> None:
     parser.add_argument('--clients', type=int, default=8, help='concurrent load threads against the API')
     parser.add_argument('--payloads', type=int, default=20, help='landed realtime payloads for kill_apply')
     parser.add_argument('--bomb-rounds', type=int, default=3)
+    parser.add_argument('--bomb-mib', type=int, default=1024, help='what one gzip bomb inflates to')
     parser.add_argument('--json', type=Path, help='also write the figures here')
     args = parser.parse_args()
     chosen = [s.strip() for s in args.scenarios.split(',') if s.strip()]
@@ -438,7 +446,7 @@ def main() -> None:
             elif name == 'kill_apply':
                 result = scenario_kill_apply(settings, args.sites, args.payloads, static)
             else:
-                result = scenario_bombs(settings, args.clients, args.bomb_rounds)
+                result = scenario_bombs(settings, args.clients, args.bomb_rounds, args.bomb_mib)
             result['scenario_s'] = round(time.monotonic() - started, 1)
             results[name] = result
             print(f'scenario {name}: ' + ' '.join(f'{k}={v}' for k, v in result.items()), flush=True)

@@ -412,7 +412,7 @@ def test_bench_faults(tmp_path: Path) -> None:
     out = tmp_path / 'faults.json'
     stdout = run_script(
         '-m', 'bench.bench_faults', '--sites', '20', '--outage', '2', '--clients', '2', '--payloads', '3',
-        '--bomb-rounds', '1', '--json', str(out),
+        '--bomb-rounds', '1', '--bomb-mib', '128', '--json', str(out),
     )  # fmt: skip
     skipped = re.search(r'^skipped: .*$', stdout, re.M)
     if skipped:
