@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from psycopg import OperationalError
 from psycopg_pool import PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -13,6 +14,7 @@ from ocpdb_api.db import lifespan_for
 from ocpdb_api.errors import (
     ApiError,
     api_error_handler,
+    database_unavailable_handler,
     http_exception_handler,
     overload_handler,
     server_error_handler,
@@ -54,6 +56,7 @@ def create_app(
             ApiError: api_error_handler,
             HTTPException: http_exception_handler,
             PoolTimeout: overload_handler,
+            OperationalError: database_unavailable_handler,
             Exception: server_error_handler,
         },
         lifespan=lifespan_for(api),

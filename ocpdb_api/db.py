@@ -9,13 +9,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as redis_async
+from psycopg import OperationalError
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 
 from ocpdb_api.settings import ApiSettings
 
 log = logging.getLogger(__name__)
+
+
+class DatabaseUnreachable(OperationalError):
+    """The pool's last connection attempt failed and no pooled connection is free: 503 without waiting."""
 
 
 class LifoConnectionPool(AsyncConnectionPool):
@@ -27,12 +32,54 @@ class LifoConnectionPool(AsyncConnectionPool):
     Taking the newest keeps the busy backends busy and lets the others idle, as SQLAlchemy's
     `pool_use_lifo`, node-postgres and PgBouncer (`server_round_robin = 0`) do. The longest-idle connection
     stays at the other end, so the pool's shrinking still closes that one first.
+
+    It also knows when the database is gone (tests/faults, bench/RESULTS-faults.md): checked connections are
+    swept together, and while connecting fails a checkout gives up quickly with `DatabaseUnreachable` (503).
     """
+
+    # while the last connection attempt failed, a checkout waits only this long: a request gets its 503 at
+    # once instead of after the full pool timeout, and still starts the next reconnect attempt
+    UNREACHABLE_TIMEOUT = 0.5
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unreachable_since: float | None = None
+
+    async def getconn(self, timeout: float | None = None) -> Any:
+        if self.unreachable_since is None:
+            return await super().getconn(timeout)
+        try:
+            return await super().getconn(min(timeout or self.timeout, self.UNREACHABLE_TIMEOUT))
+        except PoolTimeout:
+            raise DatabaseUnreachable('the database cannot be reached') from None
+
+    async def _connect(self, timeout: float | None = None) -> Any:
+        try:
+            conn = await super()._connect(timeout)
+        except Exception:
+            if self.unreachable_since is None:
+                self.unreachable_since = time.monotonic()
+            raise
+        self.unreachable_since = None
+        return conn
 
     async def _get_ready_connection(self, timeout: float | None) -> Any:
         # psycopg_pool takes from the left and returns to the right: bring the newest to the left first
         self._pool.rotate(1)
         return await super()._get_ready_connection(timeout)
+
+    async def _check_connection(self, conn: Any) -> None:
+        """Check on checkout (`check=`); on the first failure, check every idle connection at once.
+
+        A restart or failover kills all pooled connections together: psycopg_pool would find them one
+        per checkout, sleeping 1, 2, 4 ... s between failed checks within one request. Sweeping the idle
+        ones on the first failure discards them together and lets the pool reconnect.
+        """
+        try:
+            await super()._check_connection(conn)
+        except Exception:
+            await self.check()
+            raise
 
 
 class Resources:
@@ -44,7 +91,19 @@ class Resources:
             settings.database_url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
-            kwargs={'row_factory': dict_row, 'autocommit': True},
+            kwargs={
+                'row_factory': dict_row,
+                'autocommit': True,
+                'connect_timeout': settings.connect_timeout_seconds,
+                # the reader role has its own default; this is the API's own, tighter budget
+                'options': f'-c statement_timeout={int(settings.statement_timeout_seconds * 1000)}',
+            },
+            check=AsyncConnectionPool.check_connection,
+            # wait at most this long for a connection, then 503 (the default 30 s hangs every client)
+            timeout=settings.pool_timeout_seconds,
+            # give up a reconnect attempt early: the next checkout starts a new one at once, so the pool
+            # is back within a second of the database instead of after a 1-2-4-8-16 s backoff
+            reconnect_timeout=settings.reconnect_timeout_seconds,
             open=False,
         )
         self.redis: redis_async.Redis | None = (

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import orjson
+from psycopg.errors import QueryCanceled
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -104,11 +105,30 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 async def overload_handler(request: Request, exc: Exception) -> Response:
     """No database connection within the pool timeout: the server is overloaded, not broken."""
     log.warning('database pool exhausted on %s', request.url.path)
+    return _unavailable(request, 'The server is overloaded, try again later.', retry_after=1)
+
+
+def _unavailable(request: Request, message: str, *, retry_after: int) -> Response:
+    """503 with `Retry-After`, in the OCPI envelope under /ocpi, else the error body."""
     if _is_ocpi(request):
-        return _ocpi(ApiError(503, 'service_unavailable', 'The server is overloaded, try again later.'))
-    return error_response(
-        503, 'service_unavailable', 'The server is overloaded, try again later.', headers={'Retry-After': '1'}
+        response = _ocpi(ApiError(503, 'service_unavailable', message))
+        response.headers['Retry-After'] = str(retry_after)
+        return response
+    return error_response(503, 'service_unavailable', message, headers={'Retry-After': str(retry_after)})
+
+
+async def database_unavailable_handler(request: Request, exc: Exception) -> Response:
+    """The database is gone, restarting or cancelled the query (psycopg.OperationalError): 503, retry soon.
+
+    Nothing is wrong with the request; the pool replaces the lost connections on the next checkout.
+    """
+    log.warning('database unavailable on %s: %s', request.url.path, type(exc).__name__)
+    message = (
+        'The request took too long, try again later.'
+        if isinstance(exc, QueryCanceled)
+        else 'The database is unavailable, try again later.'
     )
+    return _unavailable(request, message, retry_after=2)
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:

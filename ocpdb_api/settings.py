@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import psycopg
 
 from ocpdb_pipelines.config import Settings
+from ocpdb_pipelines.db.roles import INGEST_ROLE, READER_ROLE
 
-READER_ROLE = 'ocpdb_reader'
+__all__ = ['INGEST_ROLE', 'READER_ROLE', 'ApiSettings', 'ingest_url', 'reader_url']
 
 
 def _normalize(url: str) -> str:
@@ -20,14 +21,29 @@ def _normalize(url: str) -> str:
     return url
 
 
+def _as_role(url: str, role: str) -> str:
+    """`url` with `role` swapped in and its password dropped (the role authenticates by trust/peer/pgpass)."""
+    info = psycopg.conninfo.conninfo_to_dict(_normalize(url))
+    info.pop('password', None)
+    info['user'] = role
+    return psycopg.conninfo.make_conninfo(**info)
+
+
 def reader_url(settings: Settings) -> str:
-    """API_DATABASE_URL, or DATABASE_URL with the read-only role swapped in (no password: trust/peer/pgpass)."""
+    """API_DATABASE_URL, or DATABASE_URL as the read-only role ocpdb_reader (without its password)."""
     if settings.API_DATABASE_URL:
         return _normalize(settings.API_DATABASE_URL)
-    info = psycopg.conninfo.conninfo_to_dict(_normalize(settings.DATABASE_URL))
-    info.pop('password', None)
-    info['user'] = READER_ROLE
-    return psycopg.conninfo.make_conninfo(**info)
+    return _as_role(settings.DATABASE_URL, READER_ROLE)
+
+
+def ingest_url(settings: Settings) -> str:
+    """INGEST_DATABASE_URL, or DATABASE_URL as the push receivers' role ocpdb_ingest (without its password).
+
+    Either way the API process never connects with DATABASE_URL's own (writer) credentials.
+    """
+    if settings.INGEST_DATABASE_URL:
+        return _normalize(settings.INGEST_DATABASE_URL)
+    return _as_role(settings.DATABASE_URL, INGEST_ROLE)
 
 
 def default_pool_size() -> int:
@@ -52,6 +68,14 @@ class ApiSettings:
     pool_max_size: int = 0
     # data_version is re-read at most this often per process (tile ETag / cache key)
     version_ttl_seconds: float = 1.0
+    # database faults: a request waits at most pool_timeout_seconds for a connection (then 503), a
+    # connection attempt at most connect_timeout_seconds (libpq counts whole seconds, at least 2), a
+    # query at most statement_timeout_seconds; /health answers within health_timeout_seconds
+    pool_timeout_seconds: float = 5.0
+    connect_timeout_seconds: int = 2
+    statement_timeout_seconds: float = 10.0
+    reconnect_timeout_seconds: float = 2.0
+    health_timeout_seconds: float = 1.5
 
     def __post_init__(self) -> None:
         if self.pool_max_size <= 0:
@@ -80,6 +104,8 @@ class ApiSettings:
             'evse_status_metrics': settings.EVSE_STATUS_METRICS,
             'mobilithek_name': settings.MOBILITHEK_NAME,
             'pool_max_size': settings.API_POOL_SIZE,
+            'pool_timeout_seconds': settings.API_POOL_TIMEOUT,
+            'statement_timeout_seconds': settings.API_STATEMENT_TIMEOUT,
         }
         values.update(overrides)
         return cls(**values)

@@ -65,6 +65,9 @@ class Settings(BaseModel):
     DATABASE_URL: str = 'postgresql://postgres@127.0.0.1:5432/ocpdb'
     API_DATABASE_URL: str | None = None
     API_POOL_SIZE: int = Field(default=0, ge=0)
+    API_POOL_TIMEOUT: float = Field(default=5.0, gt=0)
+    API_STATEMENT_TIMEOUT: float = Field(default=10.0, gt=0)
+    INGEST_DATABASE_URL: str | None = None
     REDIS_URL: str = 'redis://127.0.0.1:6379/0'
     PROJECT_URL: str = 'http://localhost:8000'
     SOURCES: dict[str, SourceConfig] = Field(default_factory=dict)
@@ -98,6 +101,10 @@ class Settings(BaseModel):
     HTTP_RETRIES: int = Field(default=3, ge=0)
     SHRINK_GUARD_RATIO: float = Field(default=0.5, ge=0, le=1)
     SHRINK_GUARD_MIN_EXISTING: int = Field(default=20, ge=0)
+
+    SERVER_MAX_BODY_BYTES: dict[str, int] = Field(default_factory=dict)  # per push endpoint: giroe, datex, bnetza
+    LANDING_REJECTED_MAX_BYTES: int = Field(default=64 * 1024 * 1024, ge=0)  # per source
+    LANDING_REJECTED_RETENTION_DAYS: int = Field(default=14, ge=0)
 
     DATEX2_ASYNC_STATION_STATUS_THRESHOLD: int = 25
     DATEX2_SYNC_MAX_CONTENT_LENGTH: int = 256000

@@ -9,6 +9,7 @@ from ocpdb_pipelines.defs.downstream.definitions import build_downstream_definit
 from ocpdb_pipelines.defs.images import build_image_definitions
 from ocpdb_pipelines.defs.resources import build_resources
 from ocpdb_pipelines.defs.sources.definitions import build_source_definitions
+from ocpdb_pipelines.defs.sources.quarantine import build_quarantine_definitions
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -16,6 +17,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_source_definitions(settings),
         build_downstream_definitions(settings),
         build_image_definitions(settings),
+        build_quarantine_definitions(),
         dg.Definitions(resources=build_resources(settings)),
     )
 

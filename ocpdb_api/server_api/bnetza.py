@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ocpdb_api.server_api.auth import check_basic
-from ocpdb_api.server_api.bodies import BodyError, read_body
+from ocpdb_api.server_api.bodies import BodyError, body_limit, read_body
 from ocpdb_api.server_api.context import server_context
 from ocpdb_api.server_api.landing import land
-from ocpdb_api.server_api.responses import bad_request, empty
+from ocpdb_api.server_api.responses import bad_request, body_error, empty
 from ocpdb_pipelines.push.kinds import BNETZA_UPLOAD_UID, STATIC
 
 ROLE = 'bnetza'
@@ -25,9 +25,9 @@ async def upload(request: Request) -> Response:
     if denied is not None:
         return denied
     try:
-        body = await read_body(request)
+        body = await read_body(request, body_limit(context.settings, 'bnetza'))
     except BodyError as exc:
-        return bad_request(str(exc))
+        return body_error(exc)
     if not body:
         return bad_request('no import file')
     if not body.startswith(XLSX_MAGIC):

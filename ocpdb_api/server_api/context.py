@@ -1,9 +1,11 @@
 """What the server handlers need: the pipeline settings, the landing area, read-only look-ups.
 
 The settings are `app.state.server_settings` when the app set them (tests, `build_server_app`), else
-the process configuration (`get_settings()`, the same config.yaml/env the main app reads).
-Look-ups use a short read-only connection per request: push traffic is small and this keeps the
-receivers independent of the public API's pool and its read-only role.
+the process configuration (`get_settings()`, the same config.yaml/env the main app reads), with
+DATABASE_URL replaced by the ingest role's URL (`ingest_url`): everything the receivers do in the
+database (look-ups, the immediate apply of a small DATEX delta) runs as ocpdb_ingest, never as the
+pipelines' writer. Look-ups use a short read-only connection per request: push traffic is small and
+this keeps the receivers independent of the public API's pool and its role.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from psycopg.rows import dict_row
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from ocpdb_api.settings import ingest_url
 from ocpdb_pipelines.config import Settings, get_settings
 from ocpdb_pipelines.db.connection import normalize_url
 from ocpdb_pipelines.landing import LandingArea
@@ -28,7 +31,7 @@ LOOKUP_TIMEOUT_SECONDS = 10
 
 @dataclass
 class ServerContext:
-    settings: Settings
+    settings: Settings  # DATABASE_URL is the ingest role's
     landing: LandingArea
 
     async def land(self, uid: str, kind: str, body: bytes, meta: dict[str, Any]) -> Path:
@@ -72,7 +75,8 @@ def server_context(request: Request) -> ServerContext:
     state = request.app.state
     context = getattr(state, 'server_api_context', None)
     if context is None:
-        settings = getattr(state, 'server_settings', None) or get_settings()
+        configured = getattr(state, 'server_settings', None) or get_settings()
+        settings = configured.model_copy(update={'DATABASE_URL': ingest_url(configured)})
         context = ServerContext(settings=settings, landing=LandingArea(settings.path(settings.LANDING_DIR)))
         state.server_api_context = context
     return context

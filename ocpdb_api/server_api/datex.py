@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ocpdb_api.server_api.auth import check_api_key
-from ocpdb_api.server_api.bodies import BodyError, read_body
+from ocpdb_api.server_api.bodies import BodyError, body_limit, read_body
 from ocpdb_api.server_api.context import ServerContext, server_context
 from ocpdb_api.server_api.landing import land
-from ocpdb_api.server_api.responses import bad_request, empty, not_found, unavailable
+from ocpdb_api.server_api.responses import bad_request, body_error, empty, not_found, unavailable
 from ocpdb_pipelines.push.kinds import REALTIME
 from ocpdb_pipelines.push.realtime import apply_landed_now
 from ocpdb_pipelines.sources.base import PayloadError
@@ -51,9 +51,9 @@ async def realtime(request: Request) -> Response:
     if request.method == 'HEAD':
         return await _head(context, uid)
     try:
-        body = await read_body(request)
+        body = await read_body(request, body_limit(context.settings, 'datex'))
     except BodyError as exc:
-        return bad_request(str(exc))
+        return body_error(exc)
     if not body.strip():
         return bad_request('no realtime payload')
     meta: dict = {'received_at': datetime.now(UTC).isoformat(), 'bytes': len(body)}

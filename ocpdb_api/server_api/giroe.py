@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ocpdb_api.server_api.auth import check_basic
-from ocpdb_api.server_api.bodies import BodyError, read_body
+from ocpdb_api.server_api.bodies import BodyError, body_limit, read_body
 from ocpdb_api.server_api.context import ServerContext, server_context
 from ocpdb_api.server_api.landing import land
-from ocpdb_api.server_api.responses import bad_request, empty, not_found, unavailable, validation_error
+from ocpdb_api.server_api.responses import body_error, empty, not_found, unavailable, validation_error
 from ocpdb_pipelines.push.giroe_requests import (
     PushRequestError,
     delete_meta,
@@ -50,10 +50,10 @@ async def location(request: Request) -> Response:
     if request.method == 'DELETE':
         return await _delete(context, location_id, secret)
     try:
-        body = await read_body(request)
+        body = await read_body(request, body_limit(context.settings, 'giroe'))
         put = parse_location_put(location_id, body, secret)
     except BodyError as exc:
-        return bad_request(str(exc))
+        return body_error(exc)
     except PushRequestError as exc:
         return validation_error(str(exc))
     return await _land_and_ack(context, body, put.meta())
@@ -80,10 +80,10 @@ async def connector(request: Request) -> Response:
         return denied
     evse_uid: str = request.path_params['connector_uid']
     try:
-        body = await read_body(request)
+        body = await read_body(request, body_limit(context.settings, 'giroe'))
         parse_connector_patch(evse_uid, body)
     except BodyError as exc:
-        return bad_request(str(exc))
+        return body_error(exc)
     except PushRequestError as exc:
         return validation_error(str(exc))
     try:

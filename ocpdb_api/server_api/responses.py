@@ -24,6 +24,17 @@ def bad_request(message: str) -> Response:
     return error(400, 'bad_request', message)
 
 
+def too_large(message: str) -> Response:
+    return error(413, 'payload_too_large', message)
+
+
+def body_error(exc: Exception) -> Response:
+    """413 for a body over its limit, 400 for one that cannot be read."""
+    from ocpdb_api.server_api.bodies import BodyTooLarge
+
+    return too_large(str(exc)) if isinstance(exc, BodyTooLarge) else bad_request(str(exc))
+
+
 def validation_error(message: str) -> Response:
     return error(400, 'validation_error', message)
 

@@ -36,11 +36,14 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create the database if needed and apply pending migrations (a no-op when up to date)."""
     from ocpdb_pipelines.db.migrations import ensure_database, upgrade
+    from ocpdb_pipelines.db.roles import set_role_passwords
 
     settings = _settings()
     ensure_database(settings.DATABASE_URL)
     applied = upgrade(settings.DATABASE_URL)
     click.echo(f'applied: {", ".join(applied)}' if applied else 'database is up to date')
+    for role in set_role_passwords(settings):
+        click.echo(f'password of role {role} set from its configured URL')
 
 
 def _materialize(

@@ -32,8 +32,8 @@ from ocpdb_pipelines.push.giroe_requests import (
     parse_location_put,
 )
 from ocpdb_pipelines.push.kinds import GIROE_UID, PUSH
-from ocpdb_pipelines.push.landing_ops import reject
 from ocpdb_pipelines.push.lock import landing_lock
+from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store.realtime import apply_realtime
 from ocpdb_pipelines.store.sources import bump_data_version
@@ -185,7 +185,8 @@ def apply_pending_giroe(settings: Settings) -> PushReport:
             try:
                 ops.append(_decode(landed, settings.OBJECT_ID_SECRET))
             except (PushRequestError, KeyError, ValueError, TypeError) as exc:
-                reject(landing, GIROE_UID, landed, PUSH, f'cannot decode landed request: {exc}')
+                reason = f'cannot decode landed request: {exc}'
+                reject(landing, GIROE_UID, landed, PUSH, reason, QuarantinePolicy.from_settings(settings))
                 report.rejected += 1
         with connect(settings.DATABASE_URL) as conn:
             for group in _groups(ops):

@@ -17,8 +17,8 @@ from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.imports import ImportReport, run_realtime
 from ocpdb_pipelines.landing import Landed, LandingArea
 from ocpdb_pipelines.push.kinds import REALTIME
-from ocpdb_pipelines.push.landing_ops import reject
 from ocpdb_pipelines.push.lock import landing_lock
+from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
 from ocpdb_pipelines.sources.base import Page, PayloadError
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def apply_pending_realtime(settings: Settings, uid: str) -> LandedRealtimeResult
             try:
                 report = _apply(settings, uid, landed)
             except PayloadError as exc:
-                reject(landing, uid, landed, REALTIME, str(exc))
+                reject(landing, uid, landed, REALTIME, str(exc), QuarantinePolicy.from_settings(settings))
                 result.rejected += 1
                 result.messages.append(f'push: rejected {landed.path.name}: {exc}')
                 continue

@@ -46,6 +46,7 @@ COVERED = {
     'bench_datex2_import.py': 'test_bench_datex2_import',
     'bench_datex2_parse.py': 'test_bench_datex2_parse',
     'bench_export.py': 'test_bench_export',
+    'bench_faults.py': 'test_bench_faults',
     'bench_matching.py': 'test_bench_matching',
     'bench_realtime.py': 'test_bench_realtime',
     'bench_regions.py': 'test_bench_regions',
@@ -409,3 +410,29 @@ def test_bench_api_tipg_imports() -> None:
     """bench_api_tipg.py needs tipg in a separate environment: only check that it imports and parses its options."""
     stdout = run_script(str(BENCH / 'bench_api_tipg.py'), '--help')
     assert '--tipg-python' in stdout
+
+
+def test_bench_faults(tmp_path: Path) -> None:
+    """Every fault scenario on 20 sites with 2 s outages: the script asserts its own invariants (exit 0)."""
+    out = tmp_path / 'faults.json'
+    stdout = run_script(
+        '-m', 'bench.bench_faults', '--sites', '20', '--outage', '2', '--clients', '2', '--payloads', '3',
+        '--bomb-rounds', '1', '--bomb-mib', '128', '--json', str(out),
+    )  # fmt: skip
+    skipped = re.search(r'^skipped: .*$', stdout, re.M)
+    if skipped:
+        pytest.skip(skipped.group(0))
+    assert 'imported 20 sites (80 EVSEs)' in stdout
+    results = json.loads(out.read_text())
+    scenarios = {'pg_restart', 'pg_outage', 'redis_kill', 'landing_full', 'kill_import', 'kill_apply', 'bombs'}
+    assert set(results) == scenarios
+    for name, figures in results.items():
+        search(rf'^scenario {name}: ', stdout)
+        assert figures.get('http_500', 0) == 0, (name, figures)
+        assert figures.get('lost', 0) == 0, (name, figures)
+    assert results['pg_outage']['http_503'] > 0  # the outage was real and answered 503
+    assert results['pg_outage']['recovery_s'] is not None
+    assert results['kill_import']['unchanged_after_kill'] is True
+    assert results['kill_apply']['pending_after'] == 0
+    assert results['bombs']['push_413'] >= 1
+    search(r'^invariants: held', stdout)

@@ -8,8 +8,10 @@ import gzip
 from datetime import datetime, timedelta, timezone
 
 import orjson
+import psycopg
 import pytest
 
+from ocpdb_api.settings import ingest_url
 from ocpdb_pipelines.imports import run_static
 from ocpdb_pipelines.push.lock import landing_lock
 from ocpdb_pipelines.push.realtime import apply_pending_realtime
@@ -187,3 +189,19 @@ def test_small_delta_while_another_applier_works_is_left_for_the_sensor(server, 
     assert set(_statuses(db).values()) == {'UNKNOWN'}
     assert len(apply_pending_realtime(server.settings, UID).reports) == 1
     assert _pending(server) == []
+
+
+def test_receivers_never_use_the_writer_url(serve_with, enbw, db, settings):
+    """With DATABASE_URL unusable (a role that does not exist), look-ups and the immediate apply of a
+    small delta still work: the receivers act as ocpdb_ingest (INGEST_DATABASE_URL)."""
+    info = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
+    writer = psycopg.conninfo.make_conninfo(**{**info, 'user': 'no_such_writer'})
+    server = serve_with(DATABASE_URL=writer, INGEST_DATABASE_URL=ingest_url(settings))
+    body = datex_push('deltaPush', stations=3)
+    with server.client() as client:
+        assert client.post(URL, content=body).status_code == 200
+        assert client.head(URL).headers['last-modified']
+    assert _pending(server) == []  # applied at once, as ocpdb_ingest
+    assert _statuses(db)['DE*EBW*E914081*1'] == 'OUTOFORDER'
+    roles = db.execute("SELECT DISTINCT usename FROM pg_stat_activity WHERE usename LIKE 'no_such%'").fetchall()
+    assert roles == []
