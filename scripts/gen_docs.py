@@ -191,6 +191,7 @@ def sources_page() -> str:
     if unknown:
         raise ValueError(f'UPSTREAM_REMARKS names uids the registry does not know: {", ".join(unknown)}')
     lines = [
+        '---\nhide: [toc]\n---\n',
         GENERATED_NOTE,
         '# Source catalogue',
         '',
@@ -199,15 +200,26 @@ def sources_page() -> str:
         '([configuration](configuration.md)); `ocpdb source list -v` shows which are on. '
         'The families are described in [Sources](../sources.md).',
         '',
-        '| name | uid | family | realtime | auth | required keys | extra keys | static schedule (UTC) | state |',
-        '|---|---|---|---|---|---|---|---|---|',
+        '| name | uid | family | realtime | state |',
+        '|---|---|---|---|---|',
+    ]
+    for spec in REGISTRY.values():
+        family = spec.family + (f' {spec.datex_version}' if spec.datex_version else '')
+        row = [spec.name, _code(spec.uid), family, realtime_mode(spec), state(spec)]
+        lines.append('| ' + ' | '.join(_cell(c) for c in row) + ' |')
+    lines += [
+        '',
+        '## What each source needs',
+        '',
+        'Keys under `SOURCES.<uid>`; "extra keys" are optional keys only this source (family) reads.',
+        '',
+        '| uid | auth | required keys | extra keys | static schedule (UTC) |',
+        '|---|---|---|---|---|',
     ]
     for spec in REGISTRY.values():
         required = ', '.join(_code(k) for k in spec.required_config) or '–'
         extra = ', '.join(_code(k) for k in optional_keys(spec)) or '–'
-        family = spec.family + (f' {spec.datex_version}' if spec.datex_version else '')
-        row = [spec.name, _code(spec.uid), family, realtime_mode(spec), spec.auth, required, extra]
-        row += [_schedule(spec), state(spec)]
+        row = [_code(spec.uid), spec.auth, required, extra, _schedule(spec)]
         lines.append('| ' + ' | '.join(_cell(c) for c in row) + ' |')
     lines += [
         '',

@@ -31,6 +31,7 @@ from ocpdb_pipelines.config import Settings, load_settings
 from tests.api import builder
 from tests.api.live import free_port
 from tests.docs import examples
+from tests.downstream.mtls_server import mtls_receiver
 
 PAGES = [
     page for page in examples.all_pages() if any(b.kind in ('shell', 'http', 'config') for b in examples.blocks(page))
@@ -159,30 +160,39 @@ class PageRun:
 
 @contextmanager
 def page_run(tmp_path: Path, db_url: str, redis_url: str) -> Iterator[PageRun]:
+    """The environment of one page: test database and Redis, data directories under tmp_path, and a local
+    HTTPS server demanding a client certificate standing in for the Mobilithek (its address and the
+    certificates override the MOBILITHEK_* keys a page's config shows)."""
     work = tmp_path / 'work'
     work.mkdir()
     data = tmp_path / 'data'
-    env = {
-        'PATH': f'{Path(sys.executable).parent}{os.pathsep}{os.environ.get("PATH", "")}',
-        'HOME': os.environ.get('HOME', str(tmp_path)),
-        'LANG': 'C.UTF-8',
-        'DATABASE_URL': db_url,
-        'REDIS_URL': redis_url,
-        'OCPDB_CONFIG': str(work / 'config.yaml'),
-        'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'OCPDB_DATA_DIR': str(data),
-        'OCPDB_RAW_ARCHIVE_DIR': str(data / 'raw'),
-        'OCPDB_LANDING_DIR': str(data / 'landing'),
-        'OCPDB_EXPORT_DIR': str(data / 'exports'),
-        'OCPDB_DYNAMIC_IMAGE_DIR': str(data / 'images'),
-        'OCPDB_BNETZA_IMPORT_DIR': str(data / 'bnetza-import'),
-        'OCPDB_VG25_GEOPACKAGE_PATH': str(data / 'regionalschluessel' / 'vg25.gpkg'),
-    }
-    run = PageRun(work, env)
-    try:
-        yield run
-    finally:
-        run.stop()
+    with mtls_receiver(tmp_path) as mobilithek:
+        env = {
+            'PATH': f'{Path(sys.executable).parent}{os.pathsep}{os.environ.get("PATH", "")}',
+            'HOME': os.environ.get('HOME', str(tmp_path)),
+            'LANG': 'C.UTF-8',
+            'DATABASE_URL': db_url,
+            'REDIS_URL': redis_url,
+            'OCPDB_CONFIG': str(work / 'config.yaml'),
+            'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
+            'OCPDB_DATA_DIR': str(data),
+            'OCPDB_RAW_ARCHIVE_DIR': str(data / 'raw'),
+            'OCPDB_LANDING_DIR': str(data / 'landing'),
+            'OCPDB_EXPORT_DIR': str(data / 'exports'),
+            'OCPDB_DYNAMIC_IMAGE_DIR': str(data / 'images'),
+            'OCPDB_BNETZA_IMPORT_DIR': str(data / 'bnetza-import'),
+            'OCPDB_VG25_GEOPACKAGE_PATH': str(data / 'regionalschluessel' / 'vg25.gpkg'),
+            'OCPDB_MOBILITHEK_URL': mobilithek.url,
+            'OCPDB_MOBILITHEK_CA_FILE': str(mobilithek.ca_file),
+            'OCPDB_KEY_DIR': str(mobilithek.key_dir),
+            'OCPDB_MOBILITHEK_CERTIFICATE_FILENAME': mobilithek.cert_name,
+            'OCPDB_MOBILITHEK_KEY_FILENAME': mobilithek.key_name,
+        }
+        run = PageRun(work, env)
+        try:
+            yield run
+        finally:
+            run.stop()
 
 
 @pytest.mark.slow
