@@ -44,3 +44,30 @@ def test_every_page_is_reachable_from_the_nav() -> None:
     listed = set(pages(config['nav']))
     written = {p.relative_to(DOCS).as_posix() for p in Path(DOCS).rglob('*.md')}
     assert written <= listed, written - listed
+
+
+def test_the_command_table_names_existing_commands() -> None:
+    """Every `ocpdb ...` in the getting-started table is a command of the CLI, and every command is there."""
+    import click
+
+    from ocpdb_pipelines.cli import main
+
+    def leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+        found = set()
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found |= leaves(command, (*prefix, name))
+            else:
+                found.add((*prefix, name))
+        return found
+
+    page = (DOCS / 'getting-started.md').read_text()
+    table = page.split('## The `ocpdb` command', 1)[1].split('\n## ', 1)[0]
+    shown = set()
+    for cell in re.findall(r'^\| (`ocpdb [^|]+)\|', table, re.M):
+        for command in re.findall(r'`ocpdb ([a-z0-9 -]+?)(?: [\[<-][^`]*)?`', cell):
+            shown.add(tuple(command.split()))
+    # `ocpdb location push-mobilithek-static` / `-realtime-full` / `-realtime-diff`
+    if ('location', 'push-mobilithek-static') in shown:
+        shown |= {('location', 'push-mobilithek-realtime-full'), ('location', 'push-mobilithek-realtime-diff')}
+    assert shown == leaves(main)
