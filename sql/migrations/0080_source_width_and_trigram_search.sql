@@ -1,10 +1,9 @@
 -- Columns that reference source(uid) have its width (varchar(256)); before, a uid longer than 64
--- characters could be registered but none of its locations, tariffs or fetch state stored.
+-- characters could be registered but none of its locations or tariffs stored (fetch state: 0010).
 -- Widening a varchar is a catalogue-only change in PostgreSQL (no table rewrite).
 ALTER TABLE location ALTER COLUMN source TYPE varchar(256);
 ALTER TABLE tariff ALTER COLUMN source TYPE varchar(256);
 ALTER TABLE tariff_association ALTER COLUMN source TYPE varchar(256);
-ALTER TABLE source_fetch_state ALTER COLUMN source_uid TYPE varchar(256);
 
 -- The API's name/address/city and operator/business-name filters are substring matches
 -- (LIKE '%...%'), which a b-tree cannot serve; pg_trgm (installed by 0001) can.
