@@ -88,7 +88,11 @@ def source_config(settings: Settings, spec: SourceSpec, *, replay: bool) -> Sour
 
 
 def http_client(
-    settings: Settings, spec: SourceSpec, config: SourceConfig, transport: httpx.BaseTransport | None
+    settings: Settings,
+    spec: SourceSpec,
+    config: SourceConfig,
+    transport: httpx.BaseTransport | None,
+    budget_seconds: float | None = None,
 ) -> SourceHttpClient:
     cert = None
     if config.mobilithek_cert_path and config.mobilithek_key_path:
@@ -108,6 +112,7 @@ def http_client(
         # the Mobilithek pull and our push talk to the same server: one CA setting for both
         verify=settings.MOBILITHEK_CA_FILE or True,
         auth=auth,
+        budget_seconds=budget_seconds,
     )
 
 
@@ -222,8 +227,12 @@ def run_realtime(
     *,
     replay_pages: list[Page] | None = None,
     transport: httpx.BaseTransport | None = None,
+    budget_seconds: float | None = None,
 ) -> ImportReport:
-    """Apply live statuses of one source. Skipped while its static import is not ACTIVE."""
+    """Apply live statuses of one source. Skipped while its static import is not ACTIVE.
+
+    `budget_seconds` bounds the whole fetch (requests, retries, backoff): `FetchBudgetExceeded` past it.
+    """
     spec = get_spec(uid)
     started = time.monotonic()
     with log_context(source=uid, initiator='realtime-import'):
@@ -247,7 +256,7 @@ def run_realtime(
                     if family.fetch_realtime is None:
                         raise NotImplementedError(f'source {uid}: family {family.name} cannot fetch realtime data')
                     context.previous_state = _fetch_state(conn, uid, 'realtime')
-                    with http_client(settings, spec, config, transport) as client:
+                    with http_client(settings, spec, config, transport, budget_seconds) as client:
                         context.http = client
                         pages = family.fetch_realtime(context)
                     digest = payload_hash(pages)

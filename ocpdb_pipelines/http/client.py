@@ -1,7 +1,9 @@
 """The HTTP client every source fetch uses.
 
 Retries transport errors, 429 and 5xx with exponential backoff; any other non-2xx raises
-`HttpStatusError` at once. Every received body goes to the raw archive before anyone parses it.
+`HttpStatusError` at once. An optional overall budget bounds every timeout, retry and backoff of the
+client's lifetime together (`FetchBudgetExceeded` once it is spent). Every received body goes to the
+raw archive before anyone parses it.
 Tests mock HTTP only here, at the transport (`httpx.MockTransport`).
 """
 
@@ -14,6 +16,7 @@ from typing import Any
 import httpx
 
 from ocpdb_pipelines.http.archive import RawArchive
+from ocpdb_pipelines.http.errors import FetchBudgetExceeded
 from ocpdb_pipelines.sources.base import Page
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -43,8 +46,12 @@ class SourceHttpClient:
         verify: Any = True,
         headers: dict[str, str] | None = None,
         auth: httpx.Auth | tuple[str, str] | None = None,
+        budget_seconds: float | None = None,
     ):
         self.uid = uid
+        self.timeout = timeout
+        self.budget_seconds = budget_seconds
+        self._deadline = time.monotonic() + budget_seconds if budget_seconds is not None else None
         self.archive = archive
         self.retries = retries
         self.backoff = backoff
@@ -84,16 +91,19 @@ class SourceHttpClient:
         attempt = 0
         while True:
             attempt += 1
+            remaining = self._remaining(f'before request {attempt} to {url}')
+            if remaining is not None:
+                kwargs['timeout'] = httpx.Timeout(min(self.timeout, remaining), connect=min(30.0, remaining))
             try:
                 self.requests_made += 1
                 response = self._client.request(method, url, **kwargs)
-            except httpx.TransportError:
-                if attempt > self.retries:
+            except httpx.TransportError as exc:
+                self._remaining(f'{type(exc).__name__} from {url}')  # a timeout the budget shortened
+                if attempt > self.retries or not self._sleep(attempt):
                     raise
-                self._sleep(attempt)
                 continue
-            if response.status_code in RETRY_STATUS and attempt <= self.retries:
-                self._sleep(attempt, response.headers.get('Retry-After'))
+            retry_after = response.headers.get('Retry-After')
+            if response.status_code in RETRY_STATUS and attempt <= self.retries and self._sleep(attempt, retry_after):
                 continue
             break
         body = response.content
@@ -124,11 +134,25 @@ class SourceHttpClient:
     def post(self, url: str, **kwargs: Any) -> Page:
         return self.request('POST', url, **kwargs)
 
-    def _sleep(self, attempt: int, retry_after: str | None = None) -> None:
+    def _remaining(self, detail: str) -> float | None:
+        """Seconds left of the budget (None: no budget); raises once it is spent."""
+        if self._deadline is None:
+            return None
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchBudgetExceeded(self.uid, self.budget_seconds or 0.0, detail)
+        return remaining
+
+    def _sleep(self, attempt: int, retry_after: str | None = None) -> bool:
+        """Back off before the next attempt; False when the budget has no room for it (the caller
+        then reports the last error itself, which says more than 'out of time')."""
         delay = self.backoff * 2 ** (attempt - 1)
         if retry_after and retry_after.isdigit():
             delay = max(delay, min(float(retry_after), 60.0))
+        if self._deadline is not None and time.monotonic() + delay >= self._deadline:
+            return False
         time.sleep(delay)
+        return True
 
 
 def _ssl_context(verify: Any, cert: tuple[str, str]) -> Any:

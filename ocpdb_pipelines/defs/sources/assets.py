@@ -3,14 +3,17 @@
 import dagster as dg
 
 from ocpdb_pipelines.db.connection import connect
+from ocpdb_pipelines.db.locks import source_apply_lock
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.checks import (
     realtime_check_specs,
     realtime_fresh_evaluation,
+    realtime_freshness_policy,
     static_check_results,
     static_check_specs,
 )
 from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+from ocpdb_pipelines.defs.sources.realtime_pull import PULL_CHECK
 from ocpdb_pipelines.imports import (
     ImportReport,
     SourceNotConfigured,
@@ -21,6 +24,9 @@ from ocpdb_pipelines.imports import (
 from ocpdb_pipelines.landing import LandingArea
 from ocpdb_pipelines.sources.base import SourceNotImplemented
 from ocpdb_pipelines.sources.registry import SourceSpec
+
+# a run waits this long for a sensor tick (bounded by its budget) or another apply of the source to finish
+RUN_LOCK_WAIT_SECONDS = 300.0
 
 
 class StaticImportConfig(dg.Config):
@@ -82,7 +88,8 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         settings = ocpdb.settings()
         payload = config.replay_file or config.landed_file
         replay = replay_pages_from_file(payload) if payload else None
-        report = _run(run_static, settings, spec.uid, replay_pages=replay, force=config.force)
+        with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
+            report = _run(run_static, settings, spec.uid, replay_pages=replay, force=config.force)
         if config.landed_file:
             landing = LandingArea(settings.path(settings.LANDING_DIR))
             for landed in landing.pending(spec.uid, 'static'):
@@ -108,6 +115,7 @@ def build_realtime_asset(spec: SourceSpec, interval_seconds: int) -> dg.AssetsDe
         group_name=spec.group,
         description=f'Live EVSE statuses of {spec.name}. Usually reported by the source sensor without a run.',
         check_specs=realtime_check_specs(spec),
+        freshness_policy=realtime_freshness_policy(interval_seconds),
         kinds={'python', 'postgres'},
         metadata={'uid': spec.uid, 'interval_seconds': interval_seconds},
         tags={'family': spec.family},
@@ -115,15 +123,24 @@ def build_realtime_asset(spec: SourceSpec, interval_seconds: int) -> dg.AssetsDe
     def _realtime(context: dg.AssetExecutionContext, config: RealtimeImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         replay = replay_pages_from_file(config.replay_file) if config.replay_file else None
-        report = _run(run_realtime, settings, spec.uid, replay_pages=replay)
+        with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
+            report = _run(run_realtime, settings, spec.uid, replay_pages=replay)
         with connect(settings.DATABASE_URL) as conn:
             evaluation = realtime_fresh_evaluation(conn, spec, interval_seconds)
-        check = dg.AssetCheckResult(
-            check_name=evaluation.check_name,
-            passed=evaluation.passed,
-            severity=evaluation.severity,
-            metadata=evaluation.metadata,
-        )
-        return dg.MaterializeResult(metadata=report_metadata(report), check_results=[check])
+        checks = [
+            dg.AssetCheckResult(
+                check_name=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity,
+                metadata=evaluation.metadata,
+            ),
+            dg.AssetCheckResult(
+                check_name=PULL_CHECK,
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={'outcome': report.outcome, 'trigger': 'replay' if replay else 'run'},
+            ),
+        ]
+        return dg.MaterializeResult(metadata=report_metadata(report), check_results=checks)
 
     return _realtime
