@@ -88,14 +88,14 @@ def import_group() -> None:
 @click.option('--force', is_flag=True, help='Apply even if the shrink guard refuses.')
 def import_static(uid: str, from_file: str | None, force: bool) -> None:
     """Full static import of one source."""
-    from ocpdb_pipelines.defs.sources.keys import static_key
+    from ocpdb_pipelines.defs.sources.keys import run_tags, static_key
     from ocpdb_pipelines.sources.registry import get_spec
 
     spec = _spec(uid, get_spec)
     key = static_key(spec)
     config = {'replay_file': str(from_file) if from_file else None, 'force': force}
     run_config = {'ops': {key.to_python_identifier(): {'config': config}}}
-    if not _materialize([key], run_config):
+    if not _materialize([key], run_config, tags=run_tags(spec)):
         sys.exit(1)
 
 
@@ -104,7 +104,7 @@ def import_static(uid: str, from_file: str | None, force: bool) -> None:
 @click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
 def import_realtime(uid: str, from_file: str | None) -> None:
     """Apply live statuses of one source."""
-    from ocpdb_pipelines.defs.sources.keys import realtime_key
+    from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags
     from ocpdb_pipelines.sources.registry import get_spec
 
     spec = _spec(uid, get_spec)
@@ -112,7 +112,7 @@ def import_realtime(uid: str, from_file: str | None) -> None:
         raise click.ClickException(f'source {uid} has no realtime data')
     key = realtime_key(spec)
     run_config = {'ops': {key.to_python_identifier(): {'config': {'replay_file': from_file}}}}
-    if not _materialize([key], run_config):
+    if not _materialize([key], run_config, tags=run_tags(spec)):
         sys.exit(1)
 
 
@@ -120,7 +120,7 @@ def import_realtime(uid: str, from_file: str | None) -> None:
 def import_all() -> None:
     """Static then realtime import of every enabled source with fetch_at_init; one failure does not stop the rest."""
     from ocpdb_pipelines.defs.sources.automation import is_enabled
-    from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+    from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, static_key
     from ocpdb_pipelines.sources.registry import REGISTRY
 
     settings = _settings()
@@ -132,7 +132,7 @@ def import_all() -> None:
         keys = [static_key(spec)]
         if spec.has_realtime and not spec.realtime_from_static:
             keys.append(realtime_key(spec))
-        if not _materialize(keys, tags={'ocpdb/source': spec.uid}):
+        if not _materialize(keys, tags=run_tags(spec)):
             failed.append(spec.uid)
     if failed:
         click.echo(f'failed sources: {", ".join(failed)}', err=True)

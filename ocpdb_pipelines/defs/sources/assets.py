@@ -12,7 +12,7 @@ from ocpdb_pipelines.defs.sources.checks import (
     static_check_results,
     static_check_specs,
 )
-from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+from ocpdb_pipelines.defs.sources.keys import realtime_key, source_pool, static_key
 from ocpdb_pipelines.defs.sources.realtime_pull import PULL_CHECK
 from ocpdb_pipelines.imports import (
     ImportReport,
@@ -65,12 +65,18 @@ def _describe(spec: SourceSpec) -> str:
     return '\n\n'.join(lines)
 
 
-def _run(fn, *args, **kwargs) -> ImportReport:  # type: ignore[no-untyped-def]
-    """Configuration and not-implemented problems become a clear Failure, not a stack trace."""
+NO_RETRY_TAGS = {'dagster/retry_on_asset_or_op_failure': 'false'}
+
+
+def _run(context: dg.AssetExecutionContext, fn, *args, **kwargs) -> ImportReport:  # type: ignore[no-untyped-def]
+    """Configuration and not-implemented problems become a clear Failure, not a stack trace, and are not
+    retried by run_retries (a retry cannot fix them; transient failures are still retried)."""
     try:
         return fn(*args, **kwargs)
     except (SourceNotConfigured, SourceNotImplemented, FileNotFoundError) as exc:
-        raise dg.Failure(description=str(exc)) from None
+        # the retry decision is taken when the run fails, from the run's tags
+        context.instance.add_run_tags(context.run.run_id, NO_RETRY_TAGS)
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
 def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
@@ -82,14 +88,14 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         kinds={'python', 'postgres'},
         metadata={'uid': spec.uid, 'family': spec.family, 'country': spec.country},
         tags={'family': spec.family},
-        pool='postgis_writes',
+        pool=source_pool(spec),
     )
     def _static(context: dg.AssetExecutionContext, config: StaticImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         payload = config.replay_file or config.landed_file
         replay = replay_pages_from_file(payload) if payload else None
         with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
-            report = _run(run_static, settings, spec.uid, replay_pages=replay, force=config.force)
+            report = _run(context, run_static, settings, spec.uid, replay_pages=replay, force=config.force)
         if config.landed_file:
             landing = LandingArea(settings.path(settings.LANDING_DIR))
             for landed in landing.pending(spec.uid, 'static'):
@@ -119,12 +125,13 @@ def build_realtime_asset(spec: SourceSpec, interval_seconds: int) -> dg.AssetsDe
         kinds={'python', 'postgres'},
         metadata={'uid': spec.uid, 'interval_seconds': interval_seconds},
         tags={'family': spec.family},
+        pool=source_pool(spec),
     )
     def _realtime(context: dg.AssetExecutionContext, config: RealtimeImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         replay = replay_pages_from_file(config.replay_file) if config.replay_file else None
         with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
-            report = _run(run_realtime, settings, spec.uid, replay_pages=replay)
+            report = _run(context, run_realtime, settings, spec.uid, replay_pages=replay)
         with connect(settings.DATABASE_URL) as conn:
             evaluation = realtime_fresh_evaluation(conn, spec, interval_seconds)
         checks = [

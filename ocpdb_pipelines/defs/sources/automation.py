@@ -16,7 +16,7 @@ from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.assets import report_metadata
 from ocpdb_pipelines.defs.sources.checks import realtime_fresh_evaluation
-from ocpdb_pipelines.defs.sources.keys import realtime_key, schedule_name, sensor_name, static_key
+from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, schedule_name, sensor_name, static_key
 from ocpdb_pipelines.defs.sources.push import landed_push_events
 from ocpdb_pipelines.defs.sources.realtime_pull import PullOutcome, TickState, pull, pull_check
 from ocpdb_pipelines.http.errors import FetchBudgetExceeded
@@ -57,6 +57,7 @@ def build_schedule(settings: Settings, spec: SourceSpec, static_asset: dg.Assets
         cron_schedule=static_cron(settings, spec),
         target=static_asset,
         execution_timezone='UTC',
+        tags=run_tags(spec),
         default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
         description=f'Full static import of {spec.uid}'
         + ('' if is_enabled(settings, spec) else f' (off: SOURCES.{spec.uid} is not configured)'),
@@ -97,7 +98,7 @@ def build_sensor(
                 run_key=landed.path.name,
                 asset_selection=[static_key(spec)],
                 run_config={'ops': {op_name: {'config': {'landed_file': str(landed.path)}}}},
-                tags={'ocpdb/trigger': 'landing'},
+                tags={**run_tags(spec), 'ocpdb/trigger': 'landing'},
             )
             for landed in landing.pending(spec.uid, 'static')
         ]
@@ -124,7 +125,7 @@ def build_sensor(
                         dg.RunRequest(
                             run_key=f'realtime-budget-{int(time.time())}',
                             asset_selection=[realtime_key(spec)],
-                            tags={'ocpdb/trigger': 'tick-budget'},
+                            tags={**run_tags(spec), 'ocpdb/trigger': 'tick-budget'},
                         )
                     )
             with connect(current.DATABASE_URL) as conn:
