@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,28 +9,34 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 import pytest
+import yaml
 from dagster._core.instance.ref import InstanceRef
 
 from ocpdb_pipelines.config import PROJECT_ROOT, Settings, SourceConfig
+from ocpdb_pipelines.defs.resources import make_resources
 from tests.conftest import ADMIN_URL, _database_name
 
 
 @pytest.fixture
-def deployed_env(settings: Settings, dagster_home: Path, monkeypatch):
-    """Point the environment-reading resource (like a deployed code location) at the test services;
-    returns a function that configures sources and settings on top."""
+def deployed_env(settings: Settings, dagster_home: Path, tmp_path: Path, monkeypatch):
+    """Configure sources and settings for the code location as a deployment would: a config file.
+    Returns a function giving the Settings; `resources_of(settings)` gives the swapped-in resources.
+    The environment is set too (for CLI tests: the CLI's interface is the environment)."""
 
     def configure(sources: dict[str, dict], **overrides: str) -> Settings:
-        env = {
-            'OCPDB_CONFIG': os.devnull,
+        values: dict[str, object] = {
+            key: getattr(settings, key)
+            for key in ('DATA_DIR', 'RAW_ARCHIVE_DIR', 'LANDING_DIR', 'EXPORT_DIR', 'DYNAMIC_IMAGE_DIR')
+        }
+        values['SOURCES'] = sources
+        values.update({key: yaml.safe_load(value) for key, value in overrides.items()})
+        config_file = tmp_path / 'config.yaml'
+        config_file.write_text(yaml.safe_dump(values))
+        for key, value in {
+            'OCPDB_CONFIG': str(config_file),
             'DATABASE_URL': settings.DATABASE_URL,
             'REDIS_URL': settings.REDIS_URL,
-            'OCPDB_SOURCES': json.dumps(sources),
-            'OCPDB_RAW_ARCHIVE_DIR': settings.RAW_ARCHIVE_DIR,
-            'OCPDB_LANDING_DIR': settings.LANDING_DIR,
-            **{f'OCPDB_{key}': value for key, value in overrides.items()},
-        }
-        for key, value in env.items():
+        }.items():
             monkeypatch.setenv(key, value)
         updates = {'SOURCES': {uid: SourceConfig(**config) for uid, config in sources.items()}}
         for key, value in overrides.items():
@@ -39,6 +44,11 @@ def deployed_env(settings: Settings, dagster_home: Path, monkeypatch):
         return settings.model_copy(update=updates)
 
     return configure
+
+
+def resources_of(settings: Settings) -> dict[str, object]:
+    """The code location's resources over the test services and the test config file."""
+    return make_resources(settings.DATABASE_URL, settings.REDIS_URL, config_file=os.environ['OCPDB_CONFIG'])
 
 
 STORAGE = os.environ.get('OCPDB_TEST_DAGSTER_STORAGE', 'sqlite')
@@ -51,8 +61,9 @@ def dagster_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / 'dagster_home'
     home.mkdir(exist_ok=True)
     if STORAGE == 'postgres':
-        url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=f'{_database_name()}_dagster')
-        _recreate_plain_database(url)
+        name = f'{_database_name()}_dagster'
+        _recreate_plain_database(name)
+        url = ADMIN_URL.rsplit('/', 1)[0] + '/' + name  # dagster-postgres takes a URL, not a conninfo
         monkeypatch.setenv('DAGSTER_PG_URL', url)
         template = PROJECT_ROOT / 'dagster.postgres.yaml'
     else:
@@ -69,8 +80,7 @@ def dagster_instance(dagster_home) -> Iterator[dg.DagsterInstance]:
         yield instance
 
 
-def _recreate_plain_database(url: str) -> None:
-    name = psycopg.conninfo.conninfo_to_dict(url)['dbname']
+def _recreate_plain_database(name: str) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -11,10 +11,10 @@ from dagster._core.definitions.freshness import FreshnessState
 
 from ocpdb_pipelines.db.locks import source_apply_lock
 from ocpdb_pipelines.definitions import build_definitions
-from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.realtime_pull import TickState
 from ocpdb_pipelines.imports import run_static
 from ocpdb_pipelines.sources.base import Page
+from tests.dagster.conftest import resources_of
 from tests.dagster.upstream import live_upstream, refused_url
 from tests.fixtures_dir import fixture_bytes
 
@@ -28,6 +28,7 @@ class Ticks:
     """Evaluates the source's sensor tick after tick, carrying the cursor, reporting events like the daemon."""
 
     def __init__(self, settings):
+        self.resources = resources_of(settings)
         self.repository = build_definitions(settings).get_repository_def()
         self.sensor = self.repository.get_sensor_def(f'{UID}_sensor')
         self.instance = dg.DagsterInstance.ephemeral()
@@ -36,7 +37,7 @@ class Ticks:
     def tick(self) -> dg.SensorResult:
         with dg.build_sensor_context(
             instance=self.instance,
-            resources={'ocpdb': OcpdbConfig()},
+            resources=self.resources,
             repository_def=self.repository,
             cursor=self.cursor,
         ) as context:

@@ -17,7 +17,7 @@ from dagster._utils.tags import TagConcurrencyLimitsCounter
 from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.config import PROJECT_ROOT
 from ocpdb_pipelines.definitions import build_definitions
-from ocpdb_pipelines.defs.resources import build_resources
+from tests.dagster.conftest import resources_of
 from tests.fixtures_dir import fixture_path
 
 BNETZA_FILE = fixture_path('bnetza', 'bnetza_api_chargepoints.json')
@@ -99,7 +99,7 @@ def _materialize(settings, instance, key: dg.AssetKey, config: dict) -> dg.Execu
     return dg.materialize(
         [asset],
         instance=instance,
-        resources=build_resources(settings),
+        resources=resources_of(settings),
         run_config={'ops': {key.to_python_identifier(): {'config': config}}},
         raise_on_error=False,
     )

@@ -69,7 +69,7 @@ def test_sensor_applies_realtime_in_the_tick_without_a_run(settings, db, upstrea
         'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
     }.items():
         monkeypatch.setenv(key, value)
-    resources = {'ocpdb': OcpdbConfig()}
+    resources = {'ocpdb': OcpdbConfig()}  # from the environment, like a deployed code location
     instance = dg.DagsterInstance.ephemeral()
     with dg.build_sensor_context(instance=instance, resources=resources, repository_def=repository) as context:
         first = sensor.evaluate_tick(context)

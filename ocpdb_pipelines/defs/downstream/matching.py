@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.defs.downstream.automation import after_inputs_update
-from ocpdb_pipelines.defs.resources import OcpdbConfig
+from ocpdb_pipelines.defs.resources import OcpdbConfig, PostgisResource
 from ocpdb_pipelines.matching.service import run_matching
 
 MATCHING_KEY = dg.AssetKey(['matching', 'bnetza'])
@@ -24,9 +23,9 @@ def build_matching_asset(source_keys: list[dg.AssetKey], bnetza_keys: list[dg.As
         '(distance, address and operator trigram similarity, EVSE count) and stores the best link above '
         'MATCHING_FACTOR_THRESHOLD; tiles hide matched duplicates.',
     )
-    def bnetza_matching(ocpdb: OcpdbConfig) -> dg.MaterializeResult:
+    def bnetza_matching(ocpdb: OcpdbConfig, postgis: PostgisResource) -> dg.MaterializeResult:
         settings = ocpdb.settings()
-        with connect(settings.DATABASE_URL) as conn:
+        with postgis.connection() as conn:
             report = run_matching(conn, settings.MATCHING_FACTOR_THRESHOLD)
         metadata = {
             key: dg.MetadataValue.json(value) if isinstance(value, dict) else value

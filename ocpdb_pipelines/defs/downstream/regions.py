@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.defs.downstream.automation import after_inputs_update
-from ocpdb_pipelines.defs.resources import OcpdbConfig
+from ocpdb_pipelines.defs.resources import OcpdbConfig, PostgisResource
 from ocpdb_pipelines.regions.assign import assign_region_codes
 from ocpdb_pipelines.regions.vg25 import load_regions
 
@@ -60,9 +59,8 @@ def build_region_codes_asset(german_sources: list[dg.AssetKey]) -> dg.AssetsDefi
     )(official_region_codes)
 
 
-def official_region_codes(config: RegionCodesConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
-    settings = ocpdb.settings()
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+def official_region_codes(config: RegionCodesConfig, postgis: PostgisResource) -> dg.MaterializeResult:
+    with postgis.connection(autocommit=True) as conn:
         report = assign_region_codes(conn, source_uid=config.source_uid, re_assign=config.re_assign)
         missing = conn.execute(
             'SELECT count(*) FILTER (WHERE official_region_code IS NULL) AS missing, count(*) AS total '

@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.db.locks import source_apply_lock
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.checks import (
@@ -102,7 +101,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 if str(landed.path) == config.landed_file:
                     landing.done(landed)
         context.log.info(f'{spec.uid}: {report.metadata()}')
-        with connect(settings.DATABASE_URL) as conn:
+        with ocpdb.connection() as conn:
             checks = static_check_results(
                 conn,
                 spec,
@@ -132,7 +131,7 @@ def build_realtime_asset(spec: SourceSpec, interval_seconds: int) -> dg.AssetsDe
         replay = replay_pages_from_file(config.replay_file) if config.replay_file else None
         with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
             report = _run(context, run_realtime, settings, spec.uid, replay_pages=replay)
-        with connect(settings.DATABASE_URL) as conn:
+        with ocpdb.connection() as conn:
             evaluation = realtime_fresh_evaluation(conn, spec, interval_seconds)
         checks = [
             dg.AssetCheckResult(

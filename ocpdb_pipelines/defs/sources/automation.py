@@ -12,7 +12,6 @@ import time
 import dagster as dg
 
 from ocpdb_pipelines.config import Settings
-from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.assets import report_metadata
 from ocpdb_pipelines.defs.sources.checks import realtime_fresh_evaluation
@@ -128,7 +127,7 @@ def build_sensor(
                             tags={**run_tags(spec), 'ocpdb/trigger': 'tick-budget'},
                         )
                     )
-            with connect(current.DATABASE_URL) as conn:
+            with ocpdb.connection() as conn:
                 freshness = realtime_fresh_evaluation(conn, spec, interval)
             # record the check when data arrived or the verdict flipped, not on every idle tick
             materialized = any(isinstance(e, dg.AssetMaterialization) for e in events)
