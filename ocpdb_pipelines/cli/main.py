@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from ocpdb_pipelines.config import ConfigError, Settings, load_settings
+from ocpdb_pipelines.config import ConfigError, Settings, current_settings, load_settings
 
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        return current_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -48,17 +48,27 @@ def _materialize(selection_keys: list[Any], run_config: dict[str, Any] | None = 
     import dagster as dg
 
     from ocpdb_pipelines.definitions import build_definitions
+
+    by_key = {}
+    for asset in build_definitions(_settings()).assets or []:
+        assert isinstance(asset, dg.AssetsDefinition)
+        for key in asset.keys:
+            by_key[key] = asset
+    return _materialize_assets([by_key[key] for key in selection_keys], run_config, tags)
+
+
+def _materialize_assets(assets: list[Any], run_config: dict[str, Any] | None = None, tags: dict | None = None) -> bool:
+    """Run these asset definitions in-process as one run recorded in the Dagster instance (the UI shows it
+    beside scheduled runs). A source import builds only its own asset: the whole code location (37 sources'
+    assets, schedules and sensors, downstream) would cost more than the import itself."""
+    import dagster as dg
+
     from ocpdb_pipelines.defs.instance import get_instance
     from ocpdb_pipelines.defs.resources import build_resources
 
     settings = _settings()
-    by_key = {}
-    for asset in build_definitions(settings).assets or []:
-        assert isinstance(asset, dg.AssetsDefinition)
-        for key in asset.keys:
-            by_key[key] = asset
     result = dg.materialize(
-        [by_key[key] for key in selection_keys],
+        assets,
         instance=get_instance(),
         resources=build_resources(settings),
         run_config={**(run_config or {}), 'loggers': {'console': {'config': {'log_level': 'INFO'}}}},
@@ -75,6 +85,16 @@ def _materialize(selection_keys: list[Any], run_config: dict[str, Any] | None = 
                 error = event.step_failure_data.error
                 click.echo(f'FAILED: {error.message.strip() if error else event.message}', err=True)
     return result.success
+
+
+def _source_asset(spec: Any, kind: str) -> Any:
+    """The one asset definition of a source import, built as the code location builds it."""
+    from ocpdb_pipelines.defs.sources.assets import build_realtime_asset, build_static_asset
+    from ocpdb_pipelines.defs.sources.automation import realtime_interval
+
+    if kind == 'static':
+        return build_static_asset(spec)
+    return build_realtime_asset(spec, realtime_interval(_settings(), spec))
 
 
 @main.group('import')
@@ -95,7 +115,7 @@ def import_static(uid: str, from_file: str | None, force: bool) -> None:
     key = static_key(spec)
     config = {'replay_file': str(from_file) if from_file else None, 'force': force}
     run_config = {'ops': {key.to_python_identifier(): {'config': config}}}
-    if not _materialize([key], run_config, tags=run_tags(spec)):
+    if not _materialize_assets([_source_asset(spec, 'static')], run_config, tags=run_tags(spec)):
         sys.exit(1)
 
 
@@ -112,7 +132,7 @@ def import_realtime(uid: str, from_file: str | None) -> None:
         raise click.ClickException(f'source {uid} has no realtime data')
     key = realtime_key(spec)
     run_config = {'ops': {key.to_python_identifier(): {'config': {'replay_file': from_file}}}}
-    if not _materialize([key], run_config, tags=run_tags(spec)):
+    if not _materialize_assets([_source_asset(spec, 'realtime')], run_config, tags=run_tags(spec)):
         sys.exit(1)
 
 
@@ -120,7 +140,7 @@ def import_realtime(uid: str, from_file: str | None) -> None:
 def import_all() -> None:
     """Static then realtime import of every enabled source with fetch_at_init; one failure does not stop the rest."""
     from ocpdb_pipelines.defs.sources.automation import is_enabled
-    from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, static_key
+    from ocpdb_pipelines.defs.sources.keys import run_tags
     from ocpdb_pipelines.sources.registry import REGISTRY
 
     settings = _settings()
@@ -129,10 +149,10 @@ def import_all() -> None:
         config = settings.source(spec.uid)
         if not is_enabled(settings, spec) or not (config and config.fetch_at_init):
             continue
-        keys = [static_key(spec)]
+        assets = [_source_asset(spec, 'static')]
         if spec.has_realtime and not spec.realtime_from_static:
-            keys.append(realtime_key(spec))
-        if not _materialize(keys, tags=run_tags(spec)):
+            assets.append(_source_asset(spec, 'realtime'))
+        if not _materialize_assets(assets, tags=run_tags(spec)):
             failed.append(spec.uid)
     if failed:
         click.echo(f'failed sources: {", ".join(failed)}', err=True)

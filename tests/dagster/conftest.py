@@ -63,7 +63,9 @@ def dagster_home(tmp_path, monkeypatch) -> Path:
     if STORAGE == 'postgres':
         name = f'{_database_name()}_dagster'
         _recreate_plain_database(name)
-        url = ADMIN_URL.rsplit('/', 1)[0] + '/' + name  # dagster-postgres takes a URL, not a conninfo
+        # dagster-postgres takes a SQLAlchemy URL; SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, on
+        # which dagster-postgres's NOTIFY fails: name its driver (see dagster.postgres.yaml)
+        url = ADMIN_URL.replace('postgresql://', 'postgresql+psycopg2://', 1).rsplit('/', 1)[0] + '/' + name
         monkeypatch.setenv('DAGSTER_PG_URL', url)
         template = PROJECT_ROOT / 'dagster.postgres.yaml'
     else:

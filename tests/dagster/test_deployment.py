@@ -4,6 +4,7 @@ monitoring; the Kubernetes values mirror the instance settings."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -105,3 +106,14 @@ def test_the_helm_values_mirror_the_instance_settings():
     assert values['runLauncher']['type'] == 'K8sRunLauncher'
     [deployment] = values['dagster-user-deployments']['deployments']
     assert deployment['dagsterApiGrpcArgs'][:2] == ['-m', 'ocpdb_pipelines.definitions']
+
+
+def test_the_dagster_storage_url_names_the_driver_dagster_postgres_runs_on(compose, monkeypatch, tmp_path):
+    assert compose['x-ocpdb']['environment']['DAGSTER_PG_URL'].startswith('postgresql+psycopg2://')
+    from ocpdb_pipelines.defs.instance import ensure_dagster_home
+
+    monkeypatch.setenv('DAGSTER_HOME', str(tmp_path / 'home'))
+    monkeypatch.setenv('DAGSTER_PG_URL', 'postgresql://u@h:5432/dagster')
+    ensure_dagster_home()
+    assert os.environ['DAGSTER_PG_URL'] == 'postgresql+psycopg2://u@h:5432/dagster'
+    assert (tmp_path / 'home' / 'dagster.yaml').resolve() == PROJECT_ROOT / 'dagster.postgres.yaml'
