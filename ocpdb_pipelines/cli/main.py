@@ -18,7 +18,35 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose listed subcommands are imported only when invoked: `ocpdb import static` does not
+    pay for the modules of `ocpdb demo`, `ocpdb export` or `ocpdb import images`."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            import importlib
+
+            module, attribute = self.lazy[cmd_name].split(':')
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        'demo': 'ocpdb_pipelines.cli.demo:demo',
+        'match': 'ocpdb_pipelines.cli.downstream:match',
+        'location': 'ocpdb_pipelines.cli.downstream:location',
+        'export': 'ocpdb_pipelines.cli.downstream:export_group',
+    },
+)
 def main() -> None:
     """Open ChargePoint DataBase: imports, database, API."""
     from ocpdb_pipelines.logs import configure_logging
@@ -97,7 +125,7 @@ def _source_asset(spec: Any, kind: str) -> Any:
     return build_realtime_asset(spec, realtime_interval(_settings(), spec))
 
 
-@main.group('import')
+@main.group('import', cls=LazyGroup, lazy={'images': 'ocpdb_pipelines.cli.images:import_images'})
 def import_group() -> None:
     """Import sources (each import is a Dagster run)."""
 
@@ -208,16 +236,3 @@ def api(host: str, port: int) -> None:
     from ocpdb_api.__main__ import serve
 
     serve(_settings(), host=host, port=port)
-
-
-def _register_subcommands() -> None:
-    from ocpdb_pipelines.cli.demo import demo
-    from ocpdb_pipelines.cli.downstream import export_group, location, match
-    from ocpdb_pipelines.cli.images import import_images
-
-    import_group.add_command(import_images)
-    for command in (demo, match, location, export_group):
-        main.add_command(command)
-
-
-_register_subcommands()
