@@ -99,6 +99,7 @@ class Settings(BaseModel):
 
     HTTP_TIMEOUT: float = Field(default=120.0, gt=0)
     HTTP_RETRIES: int = Field(default=3, ge=0)
+    REALTIME_TICK_BUDGET_SECONDS: float = Field(default=30.0, gt=0, le=50)
     SHRINK_GUARD_RATIO: float = Field(default=0.5, ge=0, le=1)
     SHRINK_GUARD_MIN_EXISTING: int = Field(default=20, ge=0)
 

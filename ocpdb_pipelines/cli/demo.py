@@ -1,8 +1,10 @@
 """`ocpdb demo`: the whole system on this machine, offline.
 
-Migrates, generates sample payloads for every source family (the project's own generators, not
-recorded data), imports them as Dagster materializations (so the UI shows them), runs the downstream
-assets, then serves the Dagster UI (webserver + daemon) and the API until interrupted.
+Migrates, generates sample payloads for every registered source (the project's own generators, not
+recorded data) describing a few minutes ago, imports them as Dagster materializations (so the UI shows
+every source materialized and freshness is judged from a true age), turns on the sensors of what it
+imported, runs the downstream assets, then serves the Dagster UI (webserver + daemon) and the API until
+Ctrl-C or SIGTERM, which stop both cleanly.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -27,11 +32,25 @@ from ocpdb_pipelines.config import PROJECT_ROOT
 @click.option('--api-port', default=8000, show_default=True, type=int)
 def demo(serve: bool, dagster_port: int, api_port: int) -> None:
     """Run the demo: migrate, import generated samples of every source, run downstream assets, serve."""
-    from ocpdb_pipelines.cli.main import _materialize, _settings
+    with stop_on_sigterm():
+        failed = _import_everything()
+        if serve:
+            serve_until_stopped(_serve_commands(dagster_port, api_port), banner=_banner(dagster_port, api_port))
+        elif failed:
+            sys.exit(1)
+
+
+# the samples describe this long ago; their realtime part a few minutes later (see samples/sites.py)
+SAMPLE_AGE = timedelta(minutes=8)
+
+
+def _import_everything() -> list[str]:
+    from ocpdb_pipelines.cli.main import _materialize_assets, _settings, _source_asset
     from ocpdb_pipelines.db.migrations import ensure_database, upgrade
     from ocpdb_pipelines.defs.instance import ensure_dagster_home
-    from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+    from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, static_key
     from ocpdb_pipelines.samples.catalog import write_demo_samples
+    from ocpdb_pipelines.samples.sites import samples_at
     from ocpdb_pipelines.sources.registry import get_spec
 
     settings = _settings()
@@ -39,9 +58,10 @@ def demo(serve: bool, dagster_port: int, api_port: int) -> None:
     ensure_database(settings.DATABASE_URL)
     upgrade(settings.DATABASE_URL)
     directory = settings.path(settings.DATA_DIR) / 'demo'
-    payloads = write_demo_samples(directory)
+    with samples_at(datetime.now(UTC) - SAMPLE_AGE):
+        payloads = write_demo_samples(directory)
     click.echo(f'generated {len(payloads)} sample payloads in {directory}')
-    failed = []
+    failed: list[str] = []
     # live sources first: the register sample then gets entries duplicating some of them (see matching)
     register = [p for p in payloads if p.uid == 'bnetza_api']
     payloads = [p for p in payloads if p.uid != 'bnetza_api'] + register
@@ -52,8 +72,12 @@ def demo(serve: bool, dagster_port: int, api_port: int) -> None:
         key = static_key(spec) if payload.kind == 'static' else realtime_key(spec)
         run_config = {'ops': {key.to_python_identifier(): {'config': {'replay_file': str(payload.path)}}}}
         click.echo(f'-> {payload.uid} {payload.kind} from {Path(payload.path).name}')
-        if not _materialize([key], run_config, tags={'ocpdb/trigger': 'demo'}):
+        asset = _source_asset(spec, payload.kind)
+        if not _materialize_assets([asset], run_config, tags={**run_tags(spec), 'ocpdb/trigger': 'demo'}):
             failed.append(f'{payload.uid}/{payload.kind}')
+    imported = sorted({p.uid for p in payloads} - {f.split('/')[0] for f in failed})
+    started = start_sensors([f'{uid}_sensor' for uid in imported])
+    click.echo(f'turned on {started} sensors of the imported sources')
     _use_demo_regions(settings, directory)
     for step in _downstream_steps():
         click.echo(f'-> {step}')
@@ -61,10 +85,96 @@ def demo(serve: bool, dagster_port: int, api_port: int) -> None:
             failed.append(step)
     if failed:
         click.echo(f'demo steps that failed: {", ".join(failed)}', err=True)
-    if serve:
-        _serve(dagster_port, api_port)
-    elif failed:
-        sys.exit(1)
+    return failed
+
+
+def start_sensors(names: list[str]) -> int:
+    """Turn the named sensors on in the instance, as the UI's toggle does (the code location loaded in
+    process under workspace.yaml's location name, so `dagster dev` finds the same sensor states)."""
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.context import WorkspaceProcessContext
+    from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
+
+    from ocpdb_pipelines.defs.instance import get_instance
+
+    origin = InProcessCodeLocationOrigin(
+        loadable_target_origin=LoadableTargetOrigin(module_name='ocpdb_pipelines.definitions', attribute='defs'),
+        location_name=WORKSPACE_LOCATION,
+    )
+    instance = get_instance()
+    started = 0
+    with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget([origin])) as workspace:
+        location = workspace.create_request_context().get_code_location(WORKSPACE_LOCATION)
+        for repository in location.get_repositories().values():
+            for name in names:
+                if repository.has_sensor(name):
+                    sensor = repository.get_sensor(name)
+                    state = instance.get_instigator_state(sensor.get_remote_origin_id(), sensor.selector_id)
+                    if state is None or not state.is_running:
+                        instance.start_sensor(sensor)
+                    started += 1
+    return started
+
+
+WORKSPACE_LOCATION = 'ocpdb'
+
+
+class Stopped(Exception):
+    """SIGTERM arrived: stop like Ctrl-C."""
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (docker stop, systemd, kill) stops the demo as Ctrl-C does; both exit quietly."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise Stopped
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except (KeyboardInterrupt, Stopped):
+        click.echo('demo stopped', err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_commands(dagster_port: int, api_port: int) -> list[list[str]]:
+    return [
+        [sys.executable, '-m', 'dagster', 'dev', '-w', str(PROJECT_ROOT / 'workspace.yaml'), '-h', '0.0.0.0',
+         '-p', str(dagster_port)],
+        [sys.executable, '-m', 'ocpdb_pipelines.cli', 'api', '--host', '0.0.0.0', '--port', str(api_port)],
+    ]  # fmt: skip
+
+
+def _banner(dagster_port: int, api_port: int) -> str:
+    return (
+        f'Dagster UI: http://localhost:{dagster_port}   API and map: http://localhost:{api_port}   '
+        '(Ctrl-C or SIGTERM stops)'
+    )
+
+
+def serve_until_stopped(commands: list[list[str]], *, banner: str = '', grace_seconds: float = 20.0) -> None:
+    """Run the commands until one exits or we are stopped; then stop every child: SIGINT (what `dagster dev`
+    and uvicorn shut down cleanly on), SIGKILL after `grace_seconds`."""
+    processes = [subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ}) for command in commands]
+    if banner:
+        click.echo(banner)
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + grace_seconds
+        for process in processes:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _add_register_duplicates(settings, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -114,47 +224,3 @@ def _materialize_downstream(key: str) -> bool:
     from ocpdb_pipelines.cli.main import _materialize
 
     return _materialize([dg.AssetKey(key.split('/'))], tags={'ocpdb/trigger': 'demo'})
-
-
-def _serve(dagster_port: int, api_port: int) -> None:
-    env = {**os.environ}
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                '-m',
-                'dagster',
-                'dev',
-                '-w',
-                str(PROJECT_ROOT / 'workspace.yaml'),
-                '-h',
-                '0.0.0.0',
-                '-p',
-                str(dagster_port),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-        ),
-        subprocess.Popen(
-            [sys.executable, '-m', 'ocpdb_pipelines.cli', 'api', '--host', '0.0.0.0', '--port', str(api_port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-        ),
-    ]
-    click.echo(
-        f'Dagster UI: http://localhost:{dagster_port}   API and map: http://localhost:{api_port}   (Ctrl-C stops)'
-    )
-    try:
-        while all(p.poll() is None for p in processes):
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()

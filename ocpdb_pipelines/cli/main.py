@@ -8,17 +8,45 @@ from typing import Any
 
 import click
 
-from ocpdb_pipelines.config import ConfigError, Settings, load_settings
+from ocpdb_pipelines.config import ConfigError, Settings, current_settings, load_settings
 
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        return current_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose listed subcommands are imported only when invoked: `ocpdb import static` does not
+    pay for the modules of `ocpdb demo`, `ocpdb export` or `ocpdb import images`."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            import importlib
+
+            module, attribute = self.lazy[cmd_name].split(':')
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        'demo': 'ocpdb_pipelines.cli.demo:demo',
+        'match': 'ocpdb_pipelines.cli.downstream:match',
+        'location': 'ocpdb_pipelines.cli.downstream:location',
+        'export': 'ocpdb_pipelines.cli.downstream:export_group',
+    },
+)
 def main() -> None:
     """Open ChargePoint DataBase: imports, database, API."""
     from ocpdb_pipelines.logs import configure_logging
@@ -52,22 +80,37 @@ def _materialize(
     tags: dict | None = None,
     partition: tuple[Any, str] | None = None,
 ) -> bool:
-    """Materialize assets of the code location in-process, recorded in the Dagster instance.
+    """Materialize assets of the code location in-process, recorded in the Dagster instance."""
+    import dagster as dg
+
+    from ocpdb_pipelines.definitions import build_definitions
+
+    by_key = {}
+    for asset in build_definitions(_settings()).assets or []:
+        assert isinstance(asset, dg.AssetsDefinition)
+        for key in asset.keys:
+            by_key[key] = asset
+    return _materialize_assets([by_key[key] for key in selection_keys], run_config, tags, partition)
+
+
+def _materialize_assets(
+    assets: list[Any],
+    run_config: dict[str, Any] | None = None,
+    tags: dict | None = None,
+    partition: tuple[Any, str] | None = None,
+) -> bool:
+    """Run these asset definitions in-process as one run recorded in the Dagster instance (the UI shows it
+    beside scheduled runs). A source import builds only its own asset: the whole code location (37 sources'
+    assets, schedules and sensors, downstream) would cost more than the import itself.
 
     `partition` = (source spec, snapshot id): the run materializes that snapshot partition (added first).
     """
     import dagster as dg
 
-    from ocpdb_pipelines.definitions import build_definitions
     from ocpdb_pipelines.defs.instance import get_instance
     from ocpdb_pipelines.defs.resources import build_resources
 
     settings = _settings()
-    by_key = {}
-    for asset in build_definitions(settings).assets or []:
-        assert isinstance(asset, dg.AssetsDefinition)
-        for key in asset.keys:
-            by_key[key] = asset
     instance = get_instance()
     partition_key = None
     if partition is not None:
@@ -76,7 +119,7 @@ def _materialize(
         spec, partition_key = partition
         add_partition(instance, spec, partition_key)
     result = dg.materialize(
-        [by_key[key] for key in selection_keys],
+        assets,
         instance=instance,
         partition_key=partition_key,
         resources=build_resources(settings),
@@ -96,7 +139,17 @@ def _materialize(
     return result.success
 
 
-@main.group('import')
+def _source_asset(spec: Any, kind: str) -> Any:
+    """The one asset definition of a source import, built as the code location builds it."""
+    from ocpdb_pipelines.defs.sources.assets import build_realtime_asset, build_static_asset
+    from ocpdb_pipelines.defs.sources.automation import realtime_interval
+
+    if kind == 'static':
+        return build_static_asset(spec)
+    return build_realtime_asset(spec, realtime_interval(_settings(), spec))
+
+
+@main.group('import', cls=LazyGroup, lazy={'images': 'ocpdb_pipelines.cli.images:import_images'})
 def import_group() -> None:
     """Import sources (each import is a Dagster run)."""
 
@@ -114,7 +167,7 @@ def import_group() -> None:
 @click.option('--allow-older', is_flag=True, help='Replay a snapshot older than the last applied one.')
 def import_static(uid: str, from_file: str | None, snapshot_id: str | None, force: bool, allow_older: bool) -> None:
     """Full static import of one source: a fresh fetch (a new snapshot partition) or a replay."""
-    from ocpdb_pipelines.defs.sources.keys import static_key
+    from ocpdb_pipelines.defs.sources.keys import run_tags, static_key
     from ocpdb_pipelines.http.archive import new_snapshot_id
     from ocpdb_pipelines.imports import snapshot_at
     from ocpdb_pipelines.sources.registry import get_spec
@@ -133,7 +186,10 @@ def import_static(uid: str, from_file: str | None, snapshot_id: str | None, forc
     elif partition is None:
         partition = new_snapshot_id()  # a fresh fetch, archived under its new partition
     run_config = {'ops': {key.to_python_identifier(): {'config': config}}}
-    if not _materialize([key], run_config, partition=(spec, partition) if partition else None):
+    partition_arg = (spec, partition) if partition else None
+    if not _materialize_assets(
+        [_source_asset(spec, 'static')], run_config, tags=run_tags(spec), partition=partition_arg
+    ):
         sys.exit(1)
 
 
@@ -163,7 +219,7 @@ def import_history(uid: str, start: Any, end: Any) -> None:
 @click.option('--from-file', 'from_file', type=click.Path(exists=True), help='Replay a payload file or snapshot.')
 def import_realtime(uid: str, from_file: str | None) -> None:
     """Apply live statuses of one source."""
-    from ocpdb_pipelines.defs.sources.keys import realtime_key
+    from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags
     from ocpdb_pipelines.sources.registry import get_spec
 
     spec = _spec(uid, get_spec)
@@ -171,7 +227,7 @@ def import_realtime(uid: str, from_file: str | None) -> None:
         raise click.ClickException(f'source {uid} has no realtime data')
     key = realtime_key(spec)
     run_config = {'ops': {key.to_python_identifier(): {'config': {'replay_file': from_file}}}}
-    if not _materialize([key], run_config):
+    if not _materialize_assets([_source_asset(spec, 'realtime')], run_config, tags=run_tags(spec)):
         sys.exit(1)
 
 
@@ -179,7 +235,7 @@ def import_realtime(uid: str, from_file: str | None) -> None:
 def import_all() -> None:
     """Static then realtime import of every enabled source with fetch_at_init; one failure does not stop the rest."""
     from ocpdb_pipelines.defs.sources.automation import is_enabled
-    from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+    from ocpdb_pipelines.defs.sources.keys import run_tags
     from ocpdb_pipelines.sources.registry import REGISTRY
 
     settings = _settings()
@@ -188,10 +244,10 @@ def import_all() -> None:
         config = settings.source(spec.uid)
         if not is_enabled(settings, spec) or not (config and config.fetch_at_init):
             continue
-        keys = [static_key(spec)]
+        assets = [_source_asset(spec, 'static')]
         if spec.has_realtime and not spec.realtime_from_static:
-            keys.append(realtime_key(spec))
-        if not _materialize(keys, tags={'ocpdb/source': spec.uid}):
+            assets.append(_source_asset(spec, 'realtime'))
+        if not _materialize_assets(assets, tags=run_tags(spec)):
             failed.append(spec.uid)
     if failed:
         click.echo(f'failed sources: {", ".join(failed)}', err=True)
@@ -247,16 +303,3 @@ def api(host: str, port: int) -> None:
     from ocpdb_api.__main__ import serve
 
     serve(_settings(), host=host, port=port)
-
-
-def _register_subcommands() -> None:
-    from ocpdb_pipelines.cli.demo import demo
-    from ocpdb_pipelines.cli.downstream import export_group, location, match
-    from ocpdb_pipelines.cli.images import import_images
-
-    import_group.add_command(import_images)
-    for command in (demo, match, location, export_group):
-        main.add_command(command)
-
-
-_register_subcommands()

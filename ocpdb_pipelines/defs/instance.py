@@ -17,7 +17,11 @@ def ensure_dagster_home() -> Path:
     home = Path(os.environ.get('DAGSTER_HOME') or DEFAULT_HOME)
     home.mkdir(parents=True, exist_ok=True)
     config = home / 'dagster.yaml'
-    template = PROJECT_ROOT / ('dagster.postgres.yaml' if os.environ.get('DAGSTER_PG_URL') else 'dagster.yaml')
+    pg_url = os.environ.get('DAGSTER_PG_URL')
+    if pg_url and pg_url.startswith(('postgresql://', 'postgres://')):
+        # dagster-postgres runs on psycopg2; SQLAlchemy 2.1 would pick psycopg 3 for a bare scheme
+        os.environ['DAGSTER_PG_URL'] = 'postgresql+psycopg2://' + pg_url.split('://', 1)[1]
+    template = PROJECT_ROOT / ('dagster.postgres.yaml' if pg_url else 'dagster.yaml')
     if not config.exists() and template.exists():
         config.symlink_to(template)
     os.environ['DAGSTER_HOME'] = str(home)

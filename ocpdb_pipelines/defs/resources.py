@@ -1,7 +1,14 @@
-"""Resources: how Dagster code reaches configuration, PostGIS, Redis and the Mobilithek."""
+"""Resources: how Dagster code reaches configuration, PostGIS and Redis.
+
+`postgis` and `redis` hold their URLs as `EnvVar`s, so the Resources page shows the variable's name,
+never the URL with its password. `ocpdb` (the settings: config.yaml + environment) is composed of
+both: the domain code it hands settings to connects to exactly the database the `postgis` resource names,
+and a test swaps the resources (`make_resources`) instead of editing the environment.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,41 +19,76 @@ import redis
 from ocpdb_pipelines.config import Settings, current_settings, load_settings
 from ocpdb_pipelines.db.connection import connect
 
-
-class OcpdbConfig(dg.ConfigurableResource):
-    """The OCPDB settings (config.yaml + environment), optionally with other resources' URLs on top."""
-
-    config_file: str | None = None
-    database_url: str | None = None
-    redis_url: str | None = None
-
-    def settings(self) -> Settings:
-        settings = load_settings(self.config_file) if self.config_file else current_settings()
-        updates = {
-            key: value for key, value in (('DATABASE_URL', self.database_url), ('REDIS_URL', self.redis_url)) if value
-        }
-        return settings.model_copy(update=updates) if updates else settings
+# a URL taken from config.yaml (not the environment) is handed to the resource under this prefix
+RESOURCE_ENV_PREFIX = 'OCPDB_RESOURCE_'
 
 
 class PostgisResource(dg.ConfigurableResource):
+    """The PostGIS database the pipelines write."""
+
     database_url: str
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
-        with connect(self.database_url) as conn:
+    def connection(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+        with connect(self.database_url, autocommit=autocommit) as conn:
             yield conn
 
 
 class RedisResource(dg.ConfigurableResource):
+    """The Redis of caches and push watermarks."""
+
     url: str
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
 
 
-def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+class OcpdbConfig(dg.ConfigurableResource):
+    """The OCPDB settings (config.yaml + environment) with the database and Redis of the resources on top."""
+
+    config_file: str | None = None
+    postgis: PostgisResource | None = None
+    redis: RedisResource | None = None
+    # plain overrides kept for callers that predate the nested resources; build_resources never sets them
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    def settings(self) -> Settings:
+        settings = load_settings(self.config_file) if self.config_file else current_settings()
+        database_url = self.postgis.database_url if self.postgis else self.database_url
+        redis_url = self.redis.url if self.redis else self.redis_url
+        updates = {key: value for key, value in (('DATABASE_URL', database_url), ('REDIS_URL', redis_url)) if value}
+        return settings.model_copy(update=updates) if updates else settings
+
+    @contextmanager
+    def connection(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+        with connect(self.settings().DATABASE_URL, autocommit=autocommit) as conn:
+            yield conn
+
+
+def _secret(name: str, value: str) -> dg.EnvVar:
+    """The value as an EnvVar: the variable itself when the environment set it, else (config.yaml)
+    handed over through OCPDB_RESOURCE_<name> in this process's environment."""
+    if os.environ.get(name) == value:
+        return dg.EnvVar(name)
+    os.environ[RESOURCE_ENV_PREFIX + name] = value
+    return dg.EnvVar(RESOURCE_ENV_PREFIX + name)
+
+
+def make_resources(database_url: str, redis_url: str, config_file: str | None = None) -> dict[str, object]:
+    """The resource set over given services (tests: swap these instead of the environment)."""
+    return _compose(PostgisResource(database_url=database_url), RedisResource(url=redis_url), config_file)
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    postgis = PostgisResource(database_url=_secret('DATABASE_URL', settings.DATABASE_URL))
+    redis_resource = RedisResource(url=_secret('REDIS_URL', settings.REDIS_URL))
+    return _compose(postgis, redis_resource, None)
+
+
+def _compose(postgis: PostgisResource, redis_resource: RedisResource, config_file: str | None) -> dict[str, object]:
     return {
-        'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL, redis_url=settings.REDIS_URL),
-        'postgis': PostgisResource(database_url=settings.DATABASE_URL),
-        'redis': RedisResource(url=settings.REDIS_URL),
+        'ocpdb': OcpdbConfig(config_file=config_file, postgis=postgis, redis=redis_resource),
+        'postgis': postgis,
+        'redis': redis_resource,
     }

@@ -59,10 +59,9 @@ def _entries() -> list[_Entry]:
     add('lichtblick', 'realtime', 'json', partial(_realtime, lichtblick.write_payload))
     add('giroe', 'static', 'json', giroe.write_locations)
     add('giroe', 'realtime', 'json', giroe.write_connectors)
-    for uid in datex2.SOURCES:
+    for uid in datex2.all_uids():
         add(uid, 'static', 'json', partial(_with_uid, datex2.write_static, uid=uid))
-        if datex2.VERSIONS.get(uid, '3.5') == '3.5':
-            add(uid, 'realtime', 'json', partial(_with_uid, datex2.write_realtime, uid=uid))
+        add(uid, 'realtime', 'json', partial(_with_uid, datex2.write_realtime, uid=uid))
     for uid in ochp.SOURCES:
         add(uid, 'static', 'xml', partial(_with_uid, ochp.write_charge_point_list, uid=uid))
         add(uid, 'realtime', 'xml', partial(_with_uid, ochp.write_status, uid=uid))

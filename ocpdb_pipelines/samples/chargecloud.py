@@ -18,7 +18,7 @@ from typing import Any
 from ocpdb_pipelines.samples.areas import LUDWIGSBURG, PFORZHEIM, STUTTGART, TUEBINGEN, City
 from ocpdb_pipelines.samples.files import write_json
 from ocpdb_pipelines.samples.ocpi import Operator, ocpi_location
-from ocpdb_pipelines.samples.sites import REFERENCE_TIME, Evse, Site, generate_sites, iso, later_statuses
+from ocpdb_pipelines.samples.sites import Evse, Site, generate_sites, iso, later_statuses, reference_time
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def public_payload(uid: str, seed: int = 1, *, realtime: bool = False) -> dict[s
         'currentLocale': 'de_DE',
         'status_code': 1000,
         'status_message': 'Success',
-        'timestamp': iso(REFERENCE_TIME, zulu=False),
+        'timestamp': iso(reference_time(), zulu=False),
         'data': [_public_location(site, feed, rng) for site in sites],
     }
 
@@ -165,7 +165,7 @@ def _afir_tariff(dc: bool) -> dict[str, Any]:
                 ],
             },
         ],
-        'last_updated': iso(REFERENCE_TIME.replace(month=1, day=15)),
+        'last_updated': iso(reference_time().replace(month=1, day=15)),
     }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ocpdb_pipelines.samples.areas import BADEN_WUERTTEMBERG, GERMANY, RUHR_AND_RHINELAND, City
 from ocpdb_pipelines.samples.files import write_json
-from ocpdb_pipelines.samples.sites import REFERENCE_TIME, Evse, Plug, Site, Station, generate_sites, later_statuses
+from ocpdb_pipelines.samples.sites import Evse, Plug, Site, Station, generate_sites, later_statuses, reference_time
 
 CONNECTOR_TYPES = {
     'IEC_62196_T2': 'iec62196T2',
@@ -136,6 +136,47 @@ SOURCES: dict[str, DatexSource] = {
     ),
 }
 VERSIONS = {'datex2_giroe': '3.7'}
+
+
+def source_of(uid: str) -> DatexSource:
+    """The hand-made sample operator of `uid`, or a plain one for every other registered DATEX II source
+    (so the demo materializes all of them)."""
+    if uid in SOURCES:
+        return SOURCES[uid]
+    from ocpdb_pipelines.sources.registry import get_spec
+
+    spec = get_spec(uid)
+    key = uid.removeprefix('datex2_')
+    code = (key.replace('_', '') + 'xxx')[:3].upper()
+    return DatexSource(
+        uid=uid,
+        operator=spec.name.removesuffix(' Datex II'),
+        operator_id=f'DE*{code}',
+        helpdesk_phone='+49 800 0000000',
+        cities=GERMANY,
+        mix=(('ac22', 4), ('ac11', 2), ('dc50', 1)),
+        count=8,
+        rates=(Rate(f'{code}-ADHOC', 'adHoc', (Price('pricePerKWh', 0.55),)),),
+        site_names=(f'{spec.name.removesuffix(" Datex II")} Ladepunkt',),
+    )
+
+
+def version_of(uid: str) -> str:
+    if uid in VERSIONS:
+        return VERSIONS[uid]
+    from ocpdb_pipelines.sources.registry import get_spec
+
+    return get_spec(uid).datex_version or '3.5'
+
+
+def all_uids() -> list[str]:
+    """Every registered DATEX II source, the hand-made samples first."""
+    from ocpdb_pipelines.sources.registry import REGISTRY
+
+    rest = [uid for uid, spec in REGISTRY.items() if spec.family == 'datex2' and uid not in SOURCES]
+    return [*SOURCES, *rest]
+
+
 VALID_FROM = '2025-01-01T00:00:00Z'
 
 
@@ -205,7 +246,7 @@ def _rate(rate: Rate, source: DatexSource, evse: Evse) -> dict[str, Any]:
     return {
         'idG': f'{rate.rate_id}-{evse.number}',  # per EVSE, as real feeds do; the parser groups by content
         'ratePolicy': {'value': rate.policy},
-        'lastUpdated': _time(REFERENCE_TIME - timedelta(days=30)),
+        'lastUpdated': _time(reference_time() - timedelta(days=30)),
         'applicableCurrency': ['EUR'],
         'energyPrice': [_price(price, source.tax_rate) for price in rate.prices],
     }
@@ -369,12 +410,12 @@ def _site(source: DatexSource, site: Site, spelling: Spelling) -> dict[str, Any]
 
 
 def static_payload(uid: str, seed: int = 1) -> dict[str, Any]:
-    source = SOURCES[uid]
-    spelling = SPELLINGS[VERSIONS.get(uid, '3.5')]
+    source = source_of(uid)
+    spelling = SPELLINGS[version_of(uid)]
     sites = source_sites(source, seed)
     publication = {
         'lang': 'de',
-        'publicationTime': _time(REFERENCE_TIME),
+        'publicationTime': _time(reference_time()),
         'publicationCreator': {'country': 'DE', 'nationalIdentifier': f'DE-{source.operator_id.split("*")[1]}'},
         'energyInfrastructureTable': [
             {
@@ -398,7 +439,7 @@ def _status_value(evse: Evse) -> str:
 
 def status_publication(uid: str, seed: int = 1) -> dict[str, Any]:
     """The 3.5 status publication of the sample's EVSEs a few minutes after the static one."""
-    source = SOURCES[uid]
+    source = source_of(uid)
     sites = later_statuses(source_sites(source, seed), seed)
     operator = source.operator_id.replace('*', '')
     site_statuses = []
@@ -437,7 +478,7 @@ def status_publication(uid: str, seed: int = 1) -> dict[str, Any]:
         'profileVersionG': '01-00-00',
         'aegiEnergyInfrastructureStatusPublication': {
             'lang': 'de',
-            'publicationTime': _time(REFERENCE_TIME + timedelta(minutes=6)),
+            'publicationTime': _time(reference_time() + timedelta(minutes=6)),
             'publicationCreator': {'country': 'DE', 'nationalIdentifier': f'DE-{source.operator_id.split("*")[1]}'},
             'energyInfrastructureSiteStatus': site_statuses,
         },
@@ -459,7 +500,7 @@ def realtime_payload(uid: str, seed: int = 1) -> dict[str, Any]:
                 },
                 'dynamicInformation': {
                     'exchangeStatus': {'value': 'online'},
-                    'messageGenerationTimestamp': _time(REFERENCE_TIME + timedelta(minutes=6)),
+                    'messageGenerationTimestamp': _time(reference_time() + timedelta(minutes=6)),
                 },
             },
         }

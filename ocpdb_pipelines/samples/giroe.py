@@ -15,7 +15,7 @@ from typing import Any
 
 from ocpdb_pipelines.samples.areas import RUHR_AND_RHINELAND
 from ocpdb_pipelines.samples.files import write_json
-from ocpdb_pipelines.samples.sites import REFERENCE_TIME, Evse, Site, generate_sites, iso, later_statuses
+from ocpdb_pipelines.samples.sites import Evse, Site, generate_sites, iso, later_statuses, reference_time
 
 STATUS = {
     'AVAILABLE': ('available',),
@@ -96,7 +96,7 @@ def locations_page(seed: int = 1) -> dict[str, Any]:
 
 
 def connectors_page(seed: int = 1) -> dict[str, Any]:
-    sites = later_statuses(location_sites(seed), seed, at=REFERENCE_TIME)
+    sites = later_statuses(location_sites(seed), seed, at=reference_time())
     return {'items': [connector(evse) for site in sites for evse in site.evses], 'next_path': None}
 
 

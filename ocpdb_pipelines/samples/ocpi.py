@@ -23,7 +23,7 @@ from ocpdb_pipelines.samples.areas import (
     ULM,
 )
 from ocpdb_pipelines.samples.files import write_json
-from ocpdb_pipelines.samples.sites import REFERENCE_TIME, Site, Station, generate_sites, iso, later_statuses
+from ocpdb_pipelines.samples.sites import Site, Station, generate_sites, iso, later_statuses, reference_time
 
 CAPABILITIES_AC = ['RFID_READER', 'REMOTE_START_STOP_CAPABLE']
 CAPABILITIES_DC = ['RFID_READER', 'REMOTE_START_STOP_CAPABLE', 'CREDIT_CARD_PAYABLE']
@@ -138,7 +138,7 @@ def stadtnavi_payload(seed: int = 1, *, realtime: bool = False, count: int = 24)
     for site in sites:
         operator = HERRENBERG_OPERATORS[site.number % len(HERRENBERG_OPERATORS)]
         data.append(ocpi_location(site, operator, location_id=f'herrenberg-{site.number:03d}', name=site.address))
-    return envelope(data, REFERENCE_TIME)
+    return envelope(data, reference_time())
 
 
 # -- eaaze_pbw: Parkraumgesellschaft Baden-Württemberg garages --------------------------------------
@@ -169,7 +169,7 @@ def pbw_payload(seed: int = 1, *, realtime: bool = False, count: int = 30) -> di
         location = ocpi_location(site, PBW, location_id=f'PBW{site.number:05d}', name=f'{garage} {site.city.name}')
         location['facilities'] = ['PARKING_LOT']
         data.append(location)
-    return envelope(data, REFERENCE_TIME)
+    return envelope(data, reference_time())
 
 
 def write_stadtnavi(path: str | Path, seed: int = 1, *, realtime: bool = False) -> Path:

@@ -10,15 +10,33 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from math import cos, radians, sin
 
 from ocpdb_pipelines.samples.areas import City
 
-# The instant the samples describe; fixed so a seed always gives the same bytes.
+# The instant the samples describe; fixed so a seed always gives the same bytes (tests, benchmarks).
 REFERENCE_TIME = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+_reference: ContextVar[datetime] = ContextVar('sample_reference_time', default=REFERENCE_TIME)
+
+
+def reference_time() -> datetime:
+    """The instant samples written now describe: REFERENCE_TIME unless inside `samples_at`."""
+    return _reference.get()
+
+
+@contextmanager
+def samples_at(moment: datetime) -> Iterator[None]:
+    """Write samples describing `moment` (the demo: a few minutes ago, so freshness checks are honest)."""
+    token = _reference.set(moment)
+    try:
+        yield
+    finally:
+        _reference.reset(token)
 
 
 @dataclass(frozen=True)
@@ -138,9 +156,10 @@ def generate_sites(
     stations_per_site: tuple[int, int] = (1, 1),
     parking_types: Sequence[tuple[str, float]] = (('ON_STREET', 6), ('PARKING_LOT', 3), ('PARKING_GARAGE', 1)),
     single_plug: bool = False,
-    at: datetime = REFERENCE_TIME,
+    at: datetime | None = None,
 ) -> list[Site]:
     """`count` sites over `cities` (round robin, so every city gets some), each with its stations and EVSEs."""
+    at = at or reference_time()
     sites: list[Site] = []
     used_addresses: set[tuple[str, str, str]] = set()
     evse_number = 0
@@ -187,9 +206,10 @@ def generate_sites(
 
 
 def later_statuses(
-    sites: list[Site], seed: int, *, share: float = 0.35, minutes: int = 5, at: datetime = REFERENCE_TIME
+    sites: list[Site], seed: int, *, share: float = 0.35, minutes: int = 5, at: datetime | None = None
 ) -> list[Site]:
     """A copy of the sites `minutes` later: about `share` of the EVSEs have another status (at least one)."""
+    at = at or reference_time()
     rng = random.Random(f'{seed}-later')
     later = copy.deepcopy(sites)
     evses = [evse for site in later for evse in site.evses]

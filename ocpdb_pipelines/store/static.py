@@ -38,7 +38,6 @@ class StaticResult:
     tariffs: LevelCounts = field(default_factory=LevelCounts)
     statuses_changed: int = 0
     incoming_locations: int = 0
-    region_codes_assigned: int = 0
 
     @property
     def changed(self) -> bool:
@@ -52,7 +51,6 @@ class StaticResult:
                 flat[f'{name}_{key}'] = value
         flat['statuses_changed'] = self.statuses_changed
         flat['incoming_locations'] = self.incoming_locations
-        flat['region_codes_assigned'] = self.region_codes_assigned
         return flat
 
 
@@ -260,7 +258,6 @@ def apply_static(
     _apply_image_links(conn)
     _apply_tariffs(conn, result, params, snapshot=snapshot)
     _chain_last_updated(conn)
-    result.region_codes_assigned = _assign_region_codes(conn, params)
     if result.changed:
         bump_data_version(conn)
     return result
@@ -601,10 +598,3 @@ def _chain_last_updated(conn: psycopg.Connection) -> None:
         WHERE l.id = m.location_id AND m.newest > l.last_updated
         """
     )
-
-
-def _assign_region_codes(conn: psycopg.Connection, params: dict) -> int:
-    """New German locations get their municipality's regional code; existing codes are kept."""
-    from ocpdb_pipelines.regions.assign import assign_region_codes
-
-    return assign_region_codes(conn, source_uid=params['src']).updated

@@ -41,6 +41,7 @@ COVERED = {
     'bench_api.py': 'test_bench_api',
     'bench_api_tipg.py': 'test_bench_api_tipg_imports (needs a separate tipg install: --help only)',
     'bench_bnetza_import.py': 'test_bench_bnetza_import',
+    'bench_cli_startup.py': 'test_bench_cli_startup',
     'bnetza_baseline.py': 'test_bench_bnetza_import (the "baseline COPY" runs)',
     'bench_dagster_realtime.py': 'test_bench_dagster_realtime',
     'bench_datex2_import.py': 'test_bench_datex2_import',
@@ -154,6 +155,15 @@ def test_bench_dagster_realtime(bench_db: str, redis_url: str, tmp_path: Path) -
     # the code server has imported Dagster and the definitions by the first sample: CPU seconds > 0
     assert all(sample['cpu']['code server'] > 0 for sample in samples)
     assert summary['target_cpu_seconds_per_minute'] == 15
+
+
+def test_bench_cli_startup(bench_db: str) -> None:
+    stdout = run_script('-m', 'bench.bench_cli_startup', '--database-url', bench_db, '--rounds', '1')
+    for name in ('import dagster', 'floor', 'cli'):
+        assert search(rf'^{name} +wall median +[0-9.]+ s .* cpu median +[0-9.]+ s', stdout)
+    assert search(r'^cli / floor: wall [0-9.]+ +cpu [0-9.]+$', stdout)
+    # the warm-up import and one measured import, each recorded as a run in the instance
+    assert search(r'^runs recorded in the instance: 2$', stdout)
 
 
 def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import dagster as dg
+import pytest
 from click.testing import CliRunner
+from dagster._core.scheduler.instigation import InstigatorType
 
 from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.sources.registry import REGISTRY
@@ -42,3 +48,52 @@ def test_demo_imports_every_family_and_runs_downstream(settings, db, tmp_path, m
     instance = dg.DagsterInstance.get()
     for key in (['source', 'bnetza_api'], ['source', 'datex2_enbw', 'realtime'], ['matching', 'bnetza']):
         assert instance.get_latest_materialization_event(dg.AssetKey(key)) is not None
+
+    # every registered source is materialized: no asset says "Never materialized"
+    for uid, spec in REGISTRY.items():
+        assert instance.get_latest_materialization_event(dg.AssetKey(['source', uid])) is not None, uid
+        if spec.has_realtime:
+            realtime = dg.AssetKey(['source', uid, 'realtime'])
+            assert instance.get_latest_materialization_event(realtime) is not None, f'{uid} realtime'
+    # the sensors of what it imported are on
+    running = {
+        state.instigator_name
+        for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+        if state.is_running
+    }
+    assert {f'{uid}_sensor' for uid in REGISTRY} <= running
+    # the samples describe a few minutes ago, not a fixed date: freshness is judged on a true age
+    ages = db.execute(
+        'SELECT uid, extract(epoch FROM now() - realtime_data_updated_at) AS age FROM source '
+        'WHERE realtime_data_updated_at IS NOT NULL'
+    ).fetchall()
+    assert ages
+    assert all(-60 < row['age'] < 20 * 60 for row in ages), [r for r in ages if not -60 < r['age'] < 1200]
+
+
+def test_the_demo_server_stops_cleanly_on_sigterm(tmp_path):
+    """The serving part of `ocpdb demo` stops its children (Dagster, API) and exits 0 on SIGTERM."""
+    child_pid = tmp_path / 'child.pid'
+    child = f'import os, time; open({str(child_pid)!r}, "w").write(str(os.getpid())); time.sleep(600)'
+    script = (
+        'import sys\n'
+        'from ocpdb_pipelines.cli.demo import serve_until_stopped, stop_on_sigterm\n'
+        f'with stop_on_sigterm():\n    serve_until_stopped([[sys.executable, "-c", {child!r}]], grace_seconds=10)\n'
+        'print("exited cleanly")\n'
+    )
+    demo = subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            if child_pid.exists() and child_pid.read_text():
+                break
+            time.sleep(0.1)
+        pid = int(child_pid.read_text())
+        demo.send_signal(signal.SIGTERM)
+        out, _ = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert demo.returncode == 0
+    assert 'exited cleanly' in out
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -68,7 +68,8 @@ def test_assign_regional_codes_loads_vg25_and_assigns(cli_env, db):
     assert _latest('regions/official_region_codes').metadata['updated'].value == 0
 
 
-def test_new_locations_get_codes_on_import_once_regions_exist(cli_env, settings, db):
+def test_imports_leave_codes_to_the_codes_asset(cli_env, settings, db):
+    """The graph shows who writes codes: the codes asset (automated after source updates), not the import."""
     _invoke('location', 'assign-regionalschluessel')
     db.execute("UPDATE location SET official_region_code = 'custom' WHERE uid = '1000001'")
     db.execute("DELETE FROM location WHERE source = 'bnetza_api' AND uid = '1000022'")
@@ -79,7 +80,12 @@ def test_new_locations_get_codes_on_import_once_regions_exist(cli_env, settings,
         replay_pages=[Page(body=fixture_bytes('bnetza', 'bnetza_api_chargepoints.json'))],
         force=True,
     )
-    assert report.counts['region_codes_assigned'] == 1
+    assert 'region_codes_assigned' not in report.counts
+    new = "SELECT official_region_code FROM location WHERE source = 'bnetza_api' AND uid = '1000022'"
+    assert db.execute(new).fetchone() == {'official_region_code': None}
+    _invoke('location', 'assign-regionalschluessel', '--source-id', 'bnetza_api')
+    assert _latest('regions/official_region_codes').metadata['updated'].value == 1
+    assert db.execute(new).fetchone()['official_region_code']
     assert db.execute("SELECT official_region_code FROM location WHERE uid = '1000001'").fetchone() == {
         'official_region_code': 'custom'
     }

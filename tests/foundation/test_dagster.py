@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.config import SourceConfig
 from ocpdb_pipelines.definitions import build_definitions
-from ocpdb_pipelines.defs.resources import OcpdbConfig
+from ocpdb_pipelines.defs.resources import make_resources
 from ocpdb_pipelines.landing import LandingArea
 from ocpdb_pipelines.sources.registry import REGISTRY
 from tests.fixtures_dir import fixture_path
@@ -62,7 +62,7 @@ def _materialize(settings, key, config):
     asset = next(a for a in defs.assets if key in a.keys)
     return dg.materialize(
         [asset],
-        resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL, redis_url=settings.REDIS_URL)},
+        resources=make_resources(settings.DATABASE_URL, settings.REDIS_URL),
         run_config={'ops': {key.to_python_identifier(): {'config': config}}},
         raise_on_error=False,
     )
@@ -134,7 +134,7 @@ def test_sensor_requests_a_run_for_a_landed_upload(settings, monkeypatch):
     landed = LandingArea(enabled.path(enabled.LANDING_DIR)).write('bnetza_excel', 'static', b'xlsx bytes')
     repository = build_definitions(enabled).get_repository_def()
     sensor = repository.get_sensor_def('bnetza_excel_sensor')
-    resources = {'ocpdb': OcpdbConfig(database_url=enabled.DATABASE_URL)}
+    resources = make_resources(enabled.DATABASE_URL, enabled.REDIS_URL)
     monkeypatch.setenv('OCPDB_LANDING_DIR', enabled.LANDING_DIR)
     with dg.build_sensor_context(resources=resources, repository_def=repository) as context:
         result = sensor.evaluate_tick(context)

@@ -69,7 +69,7 @@ def test_sensor_applies_realtime_in_the_tick_without_a_run(settings, db, upstrea
         'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
     }.items():
         monkeypatch.setenv(key, value)
-    resources = {'ocpdb': OcpdbConfig()}
+    resources = {'ocpdb': OcpdbConfig()}  # from the environment, like a deployed code location
     instance = dg.DagsterInstance.ephemeral()
     with dg.build_sensor_context(instance=instance, resources=resources, repository_def=repository) as context:
         first = sensor.evaluate_tick(context)
@@ -78,8 +78,8 @@ def test_sensor_applies_realtime_in_the_tick_without_a_run(settings, db, upstrea
     assert [m.asset_key for m in materializations] == [dg.AssetKey(['source', 'chargecloud_stuttgart', 'realtime'])]
     assert materializations[0].metadata['statuses_changed'].value > 0
     checks = [e for e in first.asset_events if isinstance(e, dg.AssetCheckEvaluation)]
-    assert [c.check_name for c in checks] == ['realtime_fresh']
-    assert checks[0].passed
+    assert sorted(c.check_name for c in checks) == ['realtime_fresh', 'realtime_pull_ok']
+    assert all(c.passed for c in checks)
     assert db.execute("SELECT count(*) AS n FROM evse WHERE status = 'UNKNOWN'").fetchone()['n'] < 50
 
     with dg.build_sensor_context(

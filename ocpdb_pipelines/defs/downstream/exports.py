@@ -79,7 +79,9 @@ def _export_and_push(
     return dg.MaterializeResult(metadata=metadata, check_results=[check])
 
 
-def build_export_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+def build_export_assets(upstream: list[dg.AssetKey], realtime: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    """`upstream`: what the static publication reads; the realtime ones read the live statuses too."""
+
     @dg.asset(
         key=STATIC_KEY,
         deps=upstream,
@@ -93,7 +95,7 @@ def build_export_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition
 
     @dg.asset(
         key=REALTIME_FULL_KEY,
-        deps=upstream,
+        deps=[*upstream, *realtime],
         group_name='exports',
         kinds={'python', 'json'},
         description='DATEX II realtime status publication of every live EVSE (file; snapshotPush when enabled).',
@@ -104,7 +106,7 @@ def build_export_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition
 
     @dg.asset(
         key=REALTIME_DIFF_KEY,
-        deps=[REALTIME_FULL_KEY],
+        deps=[REALTIME_FULL_KEY, *realtime],
         group_name='exports',
         kinds={'python', 'json'},
         description='deltaPush of EVSE status changes since the watermark (Redis key last_datex_realtime_push). '

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from ocpdb_pipelines.db.connection import connect
-from ocpdb_pipelines.defs.resources import OcpdbConfig
+from ocpdb_pipelines.defs.downstream.automation import after_inputs_update
+from ocpdb_pipelines.defs.resources import OcpdbConfig, PostgisResource
 from ocpdb_pipelines.regions.assign import assign_region_codes
 from ocpdb_pipelines.regions.vg25 import load_regions
 
@@ -44,18 +44,23 @@ def vg25(config: Vg25Config, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    key=CODES_KEY,
-    deps=[VG25_KEY],
-    group_name='regions',
-    kinds={'python', 'postgres'},
-    description='The 12-digit Regionalschlüssel of every German location without one (never overwritten unless '
-    're-assigned). Imports also assign codes to their new locations.',
-    check_specs=[dg.AssetCheckSpec('german_locations_have_codes', asset=CODES_KEY)],
-)
-def official_region_codes(config: RegionCodesConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
-    settings = ocpdb.settings()
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+def build_region_codes_asset(german_sources: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """Codes are written onto the locations of every German source, so those sources are its inputs:
+    it re-runs after any of them (or VG25) updated."""
+    return dg.asset(
+        key=CODES_KEY,
+        deps=[VG25_KEY, *german_sources],
+        group_name='regions',
+        kinds={'python', 'postgres'},
+        description='The 12-digit Regionalschlüssel of every German location without one (never overwritten '
+        'unless re-assigned). Runs by itself after German sources or VG25 changed; imports assign no codes.',
+        check_specs=[dg.AssetCheckSpec('german_locations_have_codes', asset=CODES_KEY)],
+        automation_condition=after_inputs_update([VG25_KEY]),
+    )(official_region_codes)
+
+
+def official_region_codes(config: RegionCodesConfig, postgis: PostgisResource) -> dg.MaterializeResult:
+    with postgis.connection(autocommit=True) as conn:
         report = assign_region_codes(conn, source_uid=config.source_uid, re_assign=config.re_assign)
         missing = conn.execute(
             'SELECT count(*) FILTER (WHERE official_region_code IS NULL) AS missing, count(*) AS total '

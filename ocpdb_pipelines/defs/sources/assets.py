@@ -7,16 +7,18 @@ pushed upload, the demo) still work; the snapshot they archive becomes a partiti
 
 import dagster as dg
 
-from ocpdb_pipelines.db.connection import connect
+from ocpdb_pipelines.db.locks import source_apply_lock
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.checks import (
     realtime_check_specs,
     realtime_fresh_evaluation,
+    realtime_freshness_policy,
     static_check_results,
     static_check_specs,
 )
-from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
+from ocpdb_pipelines.defs.sources.keys import realtime_key, source_pool, static_key
 from ocpdb_pipelines.defs.sources.partitions import add_partition, snapshot_partitions
+from ocpdb_pipelines.defs.sources.realtime_pull import PULL_CHECK
 from ocpdb_pipelines.imports import (
     ImportReport,
     OlderSnapshotError,
@@ -30,6 +32,8 @@ from ocpdb_pipelines.sources.base import SourceNotImplemented
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 ALLOW_OLDER_TAG = 'ocpdb/allow_older'
+# a run waits this long for a sensor tick (bounded by its budget) or another apply of the source to finish
+RUN_LOCK_WAIT_SECONDS = 300.0
 
 
 class StaticImportConfig(dg.Config):
@@ -71,12 +75,18 @@ def _describe(spec: SourceSpec) -> str:
     return '\n\n'.join(lines)
 
 
-def _run(fn, *args, **kwargs) -> ImportReport:  # type: ignore[no-untyped-def]
-    """Configuration and not-implemented problems become a clear Failure, not a stack trace."""
+NO_RETRY_TAGS = {'dagster/retry_on_asset_or_op_failure': 'false'}
+
+
+def _run(context: dg.AssetExecutionContext, fn, *args, **kwargs) -> ImportReport:  # type: ignore[no-untyped-def]
+    """Configuration and not-implemented problems become a clear Failure, not a stack trace, and are not
+    retried by run_retries (a retry cannot fix them; transient failures are still retried)."""
     try:
         return fn(*args, **kwargs)
     except (SourceNotConfigured, SourceNotImplemented, FileNotFoundError, OlderSnapshotError) as exc:
-        raise dg.Failure(description=str(exc)) from None
+        # the retry decision is taken when the run fails, from the run's tags
+        context.instance.add_run_tags(context.run.run_id, NO_RETRY_TAGS)
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
 def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
@@ -88,7 +98,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         kinds={'python', 'postgres'},
         metadata={'uid': spec.uid, 'family': spec.family, 'country': spec.country},
         tags={'family': spec.family},
-        pool='postgis_writes',
+        pool=source_pool(spec),
         partitions_def=snapshot_partitions(spec),
     )
     def _static(context: dg.AssetExecutionContext, config: StaticImportConfig, ocpdb: OcpdbConfig):
@@ -97,16 +107,18 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         partition = context.partition_key if context.has_partition_key else None
         # the Backfill dialog takes tags, not config: `ocpdb/allow_older=true` replays a range of older snapshots
         allow_older = config.allow_older or context.run.tags.get(ALLOW_OLDER_TAG, '').lower() == 'true'
-        report = _run(
-            run_static,
-            settings,
-            spec.uid,
-            replay_path=payload,
-            snapshot_id=None if payload else partition,
-            force=config.force,
-            allow_older=allow_older,
-            origin='landing' if config.landed_file else 'replay',
-        )
+        with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
+            report = _run(
+                context,
+                run_static,
+                settings,
+                spec.uid,
+                replay_path=payload,
+                snapshot_id=None if payload else partition,
+                force=config.force,
+                allow_older=allow_older,
+                origin='landing' if config.landed_file else 'replay',
+            )
         if report.snapshot_id and report.snapshot_id != partition:
             add_partition(context.instance, spec, report.snapshot_id)  # replayable from the partition bar
         if config.landed_file:
@@ -115,7 +127,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 if str(landed.path) == config.landed_file:
                     landing.done(landed)
         context.log.info(f'{spec.uid}: {report.metadata()}')
-        with connect(settings.DATABASE_URL) as conn:
+        with ocpdb.connection() as conn:
             checks = static_check_results(
                 conn,
                 spec,
@@ -134,22 +146,33 @@ def build_realtime_asset(spec: SourceSpec, interval_seconds: int) -> dg.AssetsDe
         group_name=spec.group,
         description=f'Live EVSE statuses of {spec.name}. Usually reported by the source sensor without a run.',
         check_specs=realtime_check_specs(spec),
+        freshness_policy=realtime_freshness_policy(interval_seconds),
         kinds={'python', 'postgres'},
         metadata={'uid': spec.uid, 'interval_seconds': interval_seconds},
         tags={'family': spec.family},
+        pool=source_pool(spec),
     )
     def _realtime(context: dg.AssetExecutionContext, config: RealtimeImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         replay = replay_pages_from_file(config.replay_file) if config.replay_file else None
-        report = _run(run_realtime, settings, spec.uid, replay_pages=replay)
-        with connect(settings.DATABASE_URL) as conn:
+        with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
+            report = _run(context, run_realtime, settings, spec.uid, replay_pages=replay)
+        with ocpdb.connection() as conn:
             evaluation = realtime_fresh_evaluation(conn, spec, interval_seconds)
-        check = dg.AssetCheckResult(
-            check_name=evaluation.check_name,
-            passed=evaluation.passed,
-            severity=evaluation.severity,
-            metadata=evaluation.metadata,
-        )
-        return dg.MaterializeResult(metadata=report_metadata(report), check_results=[check])
+        checks = [
+            dg.AssetCheckResult(
+                check_name=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity,
+                metadata=evaluation.metadata,
+            ),
+            dg.AssetCheckResult(
+                check_name=PULL_CHECK,
+                passed=True,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={'outcome': report.outcome, 'trigger': 'replay' if replay else 'run'},
+            ),
+        ]
+        return dg.MaterializeResult(metadata=report_metadata(report), check_results=checks)
 
     return _realtime

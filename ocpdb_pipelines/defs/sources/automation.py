@@ -7,16 +7,18 @@ pushed payloads from the landing area: realtime ones are applied in the tick, st
 get a run of the static asset.
 """
 
+import time
+
 import dagster as dg
 
 from ocpdb_pipelines.config import Settings
-from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.assets import report_metadata
 from ocpdb_pipelines.defs.sources.checks import realtime_fresh_evaluation
-from ocpdb_pipelines.defs.sources.keys import realtime_key, schedule_name, sensor_name, static_key
+from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, sensor_name, static_key
 from ocpdb_pipelines.defs.sources.push import landed_push_events
-from ocpdb_pipelines.imports import run_realtime
+from ocpdb_pipelines.defs.sources.realtime_pull import PullOutcome, TickState, pull, pull_check
+from ocpdb_pipelines.http.errors import FetchBudgetExceeded
 from ocpdb_pipelines.landing import LandingArea
 from ocpdb_pipelines.sources.registry import SourceSpec
 
@@ -47,20 +49,12 @@ def static_cron(settings: Settings, spec: SourceSpec) -> str:
     return f'{settings.STATIC_PULL_MINUTE} {settings.STATIC_PULL_HOUR} * * *'
 
 
-def build_schedule(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDefinition) -> dg.ScheduleDefinition:
-    running = auto_fetch(settings, spec)
-    return dg.ScheduleDefinition(
-        name=schedule_name(spec),
-        cron_schedule=static_cron(settings, spec),
-        target=static_asset,
-        execution_timezone='UTC',
-        default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
-        description=f'Full static import of {spec.uid}'
-        + ('' if is_enabled(settings, spec) else f' (off: SOURCES.{spec.uid} is not configured)'),
-    )
-
-
-def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDefinition) -> dg.SensorDefinition:
+def build_sensor(
+    settings: Settings,
+    spec: SourceSpec,
+    static_asset: dg.AssetsDefinition,
+    realtime_asset: dg.AssetsDefinition | None = None,
+) -> dg.SensorDefinition:
     realtime = spec.has_realtime
     interval = realtime_interval(settings, spec) if realtime else 300
     op_name = static_key(spec).to_python_identifier()
@@ -68,11 +62,12 @@ def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDe
     # since accepted pushes must be applied
     pushes = bool(spec.push_inputs)
     running = auto_fetch(settings, spec) if realtime and not pushes else is_enabled(settings, spec)
+    targets = [static_asset, *([realtime_asset] if realtime_asset is not None else [])]
 
     @dg.sensor(
         name=sensor_name(spec),
         minimum_interval_seconds=interval,
-        target=static_asset,
+        target=targets,
         default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
         description=(
             f'Every {interval} s: pushed uploads of {spec.uid} -> static run'
@@ -81,12 +76,14 @@ def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDe
     )
     def _sensor(context: dg.SensorEvaluationContext, ocpdb: OcpdbConfig) -> dg.SensorResult:
         current = ocpdb.settings()
+        state = TickState.from_cursor(context.cursor)
         landing = LandingArea(current.path(current.LANDING_DIR))
         run_requests = [
             dg.RunRequest(
                 run_key=landed.path.name,
+                asset_selection=[static_key(spec)],
                 run_config={'ops': {op_name: {'config': {'landed_file': str(landed.path)}}}},
-                tags={'ocpdb/trigger': 'landing'},
+                tags={**run_tags(spec), 'ocpdb/trigger': 'landing'},
             )
             for landed in landing.pending(spec.uid, 'static')
         ]
@@ -98,24 +95,47 @@ def build_sensor(settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDe
         if realtime and is_enabled(current, spec):
             config = current.source(spec.uid)
             if config is not None and auto_fetch(current, spec) and not config.use_realtime_push:
-                report = run_realtime(current, spec.uid)
-                messages.append(f'pull: {report.outcome} {report.message}'.strip())
-                if report.outcome == 'applied':
+                outcome = pull(current, spec, state, interval, context.log)
+                messages.append(_describe_pull(outcome))
+                if outcome.report is not None and outcome.report.outcome == 'applied':
                     events.append(
-                        dg.AssetMaterialization(asset_key=realtime_key(spec), metadata=report_metadata(report))
+                        dg.AssetMaterialization(asset_key=realtime_key(spec), metadata=report_metadata(outcome.report))
                     )
-            with connect(current.DATABASE_URL) as conn:
+                check = pull_check(spec, outcome, state)
+                if check is not None:
+                    events.append(check)
+                if isinstance(outcome.error, FetchBudgetExceeded) and realtime_asset is not None:
+                    # too slow for a tick: a run has no tick limit (and queues behind any run of this source)
+                    run_requests.append(
+                        dg.RunRequest(
+                            run_key=f'realtime-budget-{int(time.time())}',
+                            asset_selection=[realtime_key(spec)],
+                            tags={**run_tags(spec), 'ocpdb/trigger': 'tick-budget'},
+                        )
+                    )
+            with ocpdb.connection() as conn:
                 freshness = realtime_fresh_evaluation(conn, spec, interval)
             # record the check when data arrived or the verdict flipped, not on every idle tick
             materialized = any(isinstance(e, dg.AssetMaterialization) for e in events)
-            if materialized or context.cursor != str(freshness.passed):
+            if materialized or state.fresh != freshness.passed:
                 events.append(freshness)
-                context.update_cursor(str(freshness.passed))
-        if not run_requests and not any(isinstance(e, dg.AssetMaterialization) for e in events):
+                state.fresh = freshness.passed
+        context.update_cursor(state.to_cursor())
+        if not run_requests:
+            # the reason shows in the tick history; the events (checks, runless materializations) are reported anyway
             return dg.SensorResult(asset_events=events, skip_reason='; '.join(messages) or 'nothing new')
         return dg.SensorResult(run_requests=run_requests, asset_events=events)
 
     return _sensor
+
+
+def _describe_pull(outcome: PullOutcome) -> str:
+    if outcome.failed:
+        return f'pull failed: {outcome.error}'
+    if outcome.busy or outcome.backing_off:
+        return f'pull skipped: {outcome.busy or outcome.backing_off}'
+    assert outcome.report is not None
+    return f'pull: {outcome.report.outcome} {outcome.report.message}'.strip()
 
 
 def _apply_landed_realtime(

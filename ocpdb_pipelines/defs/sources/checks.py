@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 import psycopg
 
@@ -23,7 +25,24 @@ def static_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
 
 
 def realtime_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
-    return [dg.AssetCheckSpec('realtime_fresh', asset=realtime_key(spec), description='Live status updated recently')]
+    key = realtime_key(spec)
+    return [
+        dg.AssetCheckSpec('realtime_fresh', asset=key, description='Live status updated recently'),
+        dg.AssetCheckSpec(
+            'realtime_pull_ok',
+            asset=key,
+            description='The last realtime pull reached the upstream and applied (error and HTTP status if not)',
+        ),
+    ]
+
+
+def realtime_freshness_policy(interval_seconds: int) -> dg.FreshnessPolicy:
+    """Judged by the instance's freshness daemon from the last materialization, whether or not any tick
+    succeeds: warn after 3 intervals without new statuses, fail after STALE_AFTER_INTERVALS."""
+    return dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(seconds=interval_seconds * STALE_AFTER_INTERVALS),
+        warn_window=timedelta(seconds=interval_seconds * 3),
+    )
 
 
 def static_check_results(

@@ -18,8 +18,9 @@ def build_source_definitions(settings: Settings) -> dg.Definitions:
     for spec in REGISTRY.values():
         static_asset = build_static_asset(spec)
         assets.append(static_asset)
-        if spec.has_realtime:
-            assets.append(build_realtime_asset(spec, realtime_interval(settings, spec)))
+        realtime_asset = build_realtime_asset(spec, realtime_interval(settings, spec)) if spec.has_realtime else None
+        if realtime_asset is not None:
+            assets.append(realtime_asset)
         schedules.append(build_fetch_schedule(settings, spec, static_asset))
-        sensors.append(build_sensor(settings, spec, static_asset))
+        sensors.append(build_sensor(settings, spec, static_asset, realtime_asset))
     return dg.Definitions(assets=assets, schedules=schedules, sensors=sensors)

@@ -50,7 +50,7 @@ def build_fetch_schedule(
 ) -> dg.ScheduleDefinition:
     """The static schedule: each tick adds a partition (a new snapshot id) and runs it, i.e. fetches."""
     from ocpdb_pipelines.defs.sources.automation import auto_fetch, is_enabled, static_cron
-    from ocpdb_pipelines.defs.sources.keys import schedule_name
+    from ocpdb_pipelines.defs.sources.keys import run_tags, schedule_name
 
     running = auto_fetch(settings, spec)
 
@@ -65,6 +65,6 @@ def build_fetch_schedule(
     )
     def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         key = new_fetch_key(spec, context.instance, context.scheduled_execution_time)
-        return dg.RunRequest(run_key=key, partition_key=key, tags={'ocpdb/trigger': 'schedule'})
+        return dg.RunRequest(run_key=key, partition_key=key, tags={**run_tags(spec), 'ocpdb/trigger': 'schedule'})
 
     return _schedule

@@ -1,0 +1,120 @@
+"""Fixed cost of one CLI import against its floor, interleaved.
+
+    python -m bench.bench_cli_startup --database-url postgresql://.../ocpdb_bench_cli [--rounds 5]
+
+Per round, each as a fresh process (what a user or cron pays):
+- `import dagster`                      python -c 'import dagster'
+- floor                                 python -c 'import dagster' + loading the code location's
+                                        definitions (ocpdb_pipelines.definitions, get_repository_def)
+- cli                                   `ocpdb import static heilbronn_neckarbogen --from-file <sample>`
+                                        (8 garages: nearly all of it is fixed cost), recorded as a run
+                                        in a throwaway DAGSTER_HOME with the project's dagster.yaml
+Reports the median wall time of each and cli / floor. The database is dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+UID = 'heilbronn_neckarbogen'
+FLOOR = (
+    'import dagster\n'
+    'from ocpdb_pipelines.definitions import defs\n'
+    'defs.get_repository_def()\n'
+)  # fmt: skip
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system of the child) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if result.returncode != 0:
+        raise SystemExit(
+            f'{" ".join(command)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}'
+        )
+    return elapsed, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--database-url', default=os.environ.get('DATABASE_URL'), required=False)
+    parser.add_argument('--rounds', type=int, default=5)
+    args = parser.parse_args()
+    if not args.database_url:
+        raise SystemExit('--database-url (or DATABASE_URL) is required')
+
+    from ocpdb_pipelines.db.migrations import recreate_database
+    from ocpdb_pipelines.samples.goldbeck import write_chargepoints
+
+    recreate_database(args.database_url)
+    with tempfile.TemporaryDirectory(prefix='ocpdb-bench-cli-') as tmp:
+        root = Path(tmp)
+        sample = write_chargepoints(root / f'{UID}.json')
+        home = root / 'dagster_home'
+        home.mkdir()
+        (home / 'dagster.yaml').symlink_to(Path(__file__).resolve().parents[1] / 'dagster.yaml')
+        env = {
+            **os.environ,
+            'DATABASE_URL': args.database_url,
+            'DAGSTER_HOME': str(home),
+            'OCPDB_CONFIG': os.devnull,
+            'OCPDB_RAW_ARCHIVE_DIR': str(root / 'raw'),
+            'OCPDB_DATA_DIR': str(root / 'data'),
+        }
+        env.pop('DAGSTER_PG_URL', None)
+        commands = {
+            'import dagster': [sys.executable, '-c', 'import dagster'],
+            'floor': [sys.executable, '-c', FLOOR],
+            'cli': [sys.executable, '-m', 'ocpdb_pipelines.cli', 'import', 'static', UID, '--from-file', str(sample)],
+        }
+        _timed(commands['cli'], env)  # first import: creates the instance storage and the rows (not measured)
+        walls: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
+        load_before = os.getloadavg()[0]
+        for _ in range(args.rounds):
+            for name, command in commands.items():
+                wall, cpu = _timed(command, env)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+        runs = _recorded_runs(home)
+    wall = {name: statistics.median(values) for name, values in walls.items()}
+    cpu = {name: statistics.median(values) for name, values in cpus.items()}
+    print(f'rounds: {args.rounds}   load average (1 min) before: {load_before:.2f} after: {os.getloadavg()[0]:.2f}')
+    for name in commands:
+        print(
+            f'{name:16} wall median {wall[name]:6.2f} s ({" ".join(f"{v:.2f}" for v in walls[name])})   '
+            f'cpu median {cpu[name]:6.2f} s ({" ".join(f"{v:.2f}" for v in cpus[name])})'
+        )
+    print(f'cli / floor: wall {wall["cli"] / wall["floor"]:.2f}   cpu {cpu["cli"] / cpu["floor"]:.2f}')
+    print(f'runs recorded in the instance: {runs}')
+
+
+def _recorded_runs(home: Path) -> int:
+    env_home = os.environ.get('DAGSTER_HOME')
+    os.environ['DAGSTER_HOME'] = str(home)
+    try:
+        import dagster as dg
+
+        with dg.DagsterInstance.get() as instance:
+            return len(instance.get_run_records())
+    finally:
+        if env_home is None:
+            os.environ.pop('DAGSTER_HOME', None)
+        else:
+            os.environ['DAGSTER_HOME'] = env_home
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,88 @@
+"""Fixtures of the Dagster layer's tests: the code location's settings as the deployed one reads them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+import pytest
+import yaml
+from dagster._core.instance.ref import InstanceRef
+
+from ocpdb_pipelines.config import PROJECT_ROOT, Settings, SourceConfig
+from ocpdb_pipelines.defs.resources import make_resources
+from tests.conftest import ADMIN_URL, _database_name
+
+
+@pytest.fixture
+def deployed_env(settings: Settings, dagster_home: Path, tmp_path: Path, monkeypatch):
+    """Configure sources and settings for the code location as a deployment would: a config file.
+    Returns a function giving the Settings; `resources_of(settings)` gives the swapped-in resources.
+    The environment is set too (for CLI tests: the CLI's interface is the environment)."""
+
+    def configure(sources: dict[str, dict], **overrides: str) -> Settings:
+        values: dict[str, object] = {
+            key: getattr(settings, key)
+            for key in ('DATA_DIR', 'RAW_ARCHIVE_DIR', 'LANDING_DIR', 'EXPORT_DIR', 'DYNAMIC_IMAGE_DIR')
+        }
+        values['SOURCES'] = sources
+        values.update({key: yaml.safe_load(value) for key, value in overrides.items()})
+        config_file = tmp_path / 'config.yaml'
+        config_file.write_text(yaml.safe_dump(values))
+        for key, value in {
+            'OCPDB_CONFIG': str(config_file),
+            'DATABASE_URL': settings.DATABASE_URL,
+            'REDIS_URL': settings.REDIS_URL,
+        }.items():
+            monkeypatch.setenv(key, value)
+        updates = {'SOURCES': {uid: SourceConfig(**config) for uid, config in sources.items()}}
+        for key, value in overrides.items():
+            updates[key] = type(getattr(settings, key))(value)
+        return settings.model_copy(update=updates)
+
+    return configure
+
+
+def resources_of(settings: Settings) -> dict[str, object]:
+    """The code location's resources over the test services and the test config file."""
+    return make_resources(settings.DATABASE_URL, settings.REDIS_URL, config_file=os.environ['OCPDB_CONFIG'])
+
+
+STORAGE = os.environ.get('OCPDB_TEST_DAGSTER_STORAGE', 'sqlite')
+
+
+@pytest.fixture
+def dagster_home(tmp_path, monkeypatch) -> Path:
+    """A DAGSTER_HOME with the project's own instance file: dagster.yaml (SQLite storage) or, with
+    OCPDB_TEST_DAGSTER_STORAGE=postgres, dagster.postgres.yaml on a fresh database of the test cluster."""
+    home = tmp_path / 'dagster_home'
+    home.mkdir(exist_ok=True)
+    if STORAGE == 'postgres':
+        name = f'{_database_name()}_dagster'
+        _recreate_plain_database(name)
+        # dagster-postgres takes a SQLAlchemy URL; SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, on
+        # which dagster-postgres's NOTIFY fails: name its driver (see dagster.postgres.yaml)
+        url = ADMIN_URL.replace('postgresql://', 'postgresql+psycopg2://', 1).rsplit('/', 1)[0] + '/' + name
+        monkeypatch.setenv('DAGSTER_PG_URL', url)
+        template = PROJECT_ROOT / 'dagster.postgres.yaml'
+    else:
+        monkeypatch.delenv('DAGSTER_PG_URL', raising=False)
+        template = PROJECT_ROOT / 'dagster.yaml'
+    (home / 'dagster.yaml').symlink_to(template)
+    monkeypatch.setenv('DAGSTER_HOME', str(home))
+    return home
+
+
+@pytest.fixture
+def dagster_instance(dagster_home) -> Iterator[dg.DagsterInstance]:
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
+        yield instance
+
+
+def _recreate_plain_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
