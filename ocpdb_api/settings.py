@@ -52,6 +52,9 @@ class ApiSettings:
     pool_max_size: int = 0
     # data_version is re-read at most this often per process (tile ETag / cache key)
     version_ttl_seconds: float = 1.0
+    # bounded staleness of tiles (ocpdb_api/tilecache.py)
+    tile_max_stale_seconds: int = 30
+    tile_exact_from_zoom: int = 12
 
     def __post_init__(self) -> None:
         if self.pool_max_size <= 0:
@@ -76,6 +79,8 @@ class ApiSettings:
             'project_url': settings.PROJECT_URL,
             'public_image_path': settings.PUBLIC_IMAGE_PATH,
             'tile_cache_seconds': settings.TILE_CACHE_SECONDS,
+            'tile_max_stale_seconds': settings.TILE_MAX_STALE_SECONDS,
+            'tile_exact_from_zoom': settings.TILE_EXACT_FROM_ZOOM,
             'show_map': settings.SHOW_MAP,
             'evse_status_metrics': settings.EVSE_STATUS_METRICS,
             'mobilithek_name': settings.MOBILITHEK_NAME,

@@ -100,6 +100,10 @@ class Settings(BaseModel):
     EVSE_STATUS_METRICS: bool = False
     SHOW_MAP: bool = True
     TILE_CACHE_SECONDS: int = Field(default=300, ge=0)
+    # a tile below TILE_EXACT_FROM_ZOOM is served from cache up to this long after a live change under it
+    # (and browsers keep any tile this long); at and above that zoom a live change invalidates at once
+    TILE_MAX_STALE_SECONDS: int = Field(default=30, ge=0)
+    TILE_EXACT_FROM_ZOOM: int = Field(default=12, ge=0, le=23)
 
     KEY_DIR: str | None = None
     MOBILITHEK_ENABLED: bool = False
