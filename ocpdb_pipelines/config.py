@@ -104,6 +104,11 @@ class Settings(BaseModel):
     # (and browsers keep any tile this long); at and above that zoom a live change invalidates at once
     TILE_MAX_STALE_SECONDS: int = Field(default=30, ge=0)
     TILE_EXACT_FROM_ZOOM: int = Field(default=12, ge=0, le=23)
+    # evse_status_history: deleted after RETENTION_DAYS; older than FULL_RESOLUTION_DAYS, one row per EVSE and
+    # BUCKET_MINUTES is kept (ocpdb_pipelines/store/history.py)
+    EVSE_STATUS_HISTORY_RETENTION_DAYS: float = Field(default=90, gt=0)
+    EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS: float = Field(default=7, ge=0)
+    EVSE_STATUS_HISTORY_BUCKET_MINUTES: int = Field(default=15, ge=1)
 
     KEY_DIR: str | None = None
     MOBILITHEK_ENABLED: bool = False

@@ -28,6 +28,7 @@ from ocpdb_pipelines.sources.base import NotModified, Page, SourceContext
 from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store import sources as source_store
+from ocpdb_pipelines.store.history import HistoryPolicy
 from ocpdb_pipelines.store.realtime import apply_realtime
 from ocpdb_pipelines.store.static import apply_static
 
@@ -259,7 +260,7 @@ def run_realtime(
                 with gc_paused():
                     batch = family.parse_realtime(context, pages)
                 with conn.transaction():
-                    result = apply_realtime(conn, spec, batch.updates)
+                    result = apply_realtime(conn, spec, batch.updates, HistoryPolicy.from_settings(settings))
                     source_store.mark_realtime_success(conn, uid, len(batch.skipped), batch.source_timestamp)
                     if context.new_state:
                         _save_fetch_state(conn, uid, 'realtime', context.new_state)

@@ -15,6 +15,7 @@ import psycopg
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
 from ocpdb_pipelines.sources.registry import SourceSpec
+from ocpdb_pipelines.store.history import HistoryPolicy, maybe_prune
 from ocpdb_pipelines.store.sources import ensure_source
 
 
@@ -32,7 +33,12 @@ class RealtimeResult:
         }
 
 
-def apply_realtime(conn: psycopg.Connection, spec: SourceSpec, updates: Iterable[EvseRealtimeUpdate]) -> RealtimeResult:
+def apply_realtime(
+    conn: psycopg.Connection,
+    spec: SourceSpec,
+    updates: Iterable[EvseRealtimeUpdate],
+    history: HistoryPolicy | None = None,
+) -> RealtimeResult:
     latest: dict[str, EvseRealtimeUpdate] = {}
     for update in updates:
         latest[update.uid] = update
@@ -104,6 +110,7 @@ def apply_realtime(conn: psycopg.Connection, spec: SourceSpec, updates: Iterable
             """
         )
         record_live_change(conn)
+        maybe_prune(conn, history or HistoryPolicy())
     return result
 
 
