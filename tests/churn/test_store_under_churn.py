@@ -91,7 +91,8 @@ def test_statistics_exist_after_an_import(db):
         "WHERE c.relname = 'location'"
     ).fetchone()
     assert row['reltuples'] >= 1200
-    assert row['last_analyze'] is not None and row['last_analyze'] >= started
+    assert row['last_analyze'] is not None
+    assert row['last_analyze'] >= started
     assert (
         db.execute("SELECT count(*) AS n FROM pg_stats WHERE tablename = 'evse' AND attname = 'uid'").fetchone()['n']
         == 1
