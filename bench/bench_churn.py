@@ -344,7 +344,7 @@ def main() -> None:
     tiles: dict[str, list[dict]] = {}
     layouts: list[dict] = []
     redis.Redis.from_url(args.redis_url).flushdb()
-    with api_server(args.database_url, args.redis_url, args.port, 1) as base:
+    with api_server(args.database_url, args.redis_url, args.port, 1, ready_seconds=180) as base:
         if 'tiles' not in args.skip:
             tiles = tile_phases(args, base, pool, uids)
         if 'layouts' not in args.skip:

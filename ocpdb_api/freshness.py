@@ -2,7 +2,7 @@
 
 Two counters exist (sql/migrations/0030): `data_version` moves on every static change (imports, matching,
 regional codes, deletions) and invalidates everything; `live_version` moves on every realtime apply, and
-`live_change_area` says which area tiles (zoom `ocpdb_live_area_zoom()`, 12) each live change touched.
+`live_change_area` says which area tiles (zoom `ocpdb_live_area_zoom()`, 14) each live change touched.
 This process reads both at most every `version_ttl_seconds` (one query for all of it, shared by the
 requests that arrive meanwhile) and keeps, per zoom up to the area zoom, the newest change sequence number
 per tile, so a tile cache entry can ask "did anything under me change since you were computed?" without a
@@ -39,7 +39,7 @@ _LIVE_COLUMNS = re.compile(r'\b(status\w*|last_updated|evse_id|modified)\b')
 class LiveAreas:
     """Newest live change per tile: `by_zoom[z][(x, y)]` for z <= area_zoom (area_zoom holds the rows)."""
 
-    area_zoom: int = 12
+    area_zoom: int = 14
     by_zoom: list[dict[tuple[int, int], int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

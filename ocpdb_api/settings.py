@@ -54,7 +54,7 @@ class ApiSettings:
     version_ttl_seconds: float = 1.0
     # bounded staleness of tiles (ocpdb_api/tilecache.py)
     tile_max_stale_seconds: int = 30
-    tile_exact_from_zoom: int = 12
+    tile_exact_from_zoom: int = 14
 
     def __post_init__(self) -> None:
         if self.pool_max_size <= 0:

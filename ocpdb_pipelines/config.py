@@ -103,7 +103,7 @@ class Settings(BaseModel):
     # a tile below TILE_EXACT_FROM_ZOOM is served from cache up to this long after a live change under it
     # (and browsers keep any tile this long); at and above that zoom a live change invalidates at once
     TILE_MAX_STALE_SECONDS: int = Field(default=30, ge=0)
-    TILE_EXACT_FROM_ZOOM: int = Field(default=12, ge=0, le=23)
+    TILE_EXACT_FROM_ZOOM: int = Field(default=14, ge=0, le=23)
     # evse_status_history: deleted after RETENTION_DAYS; older than FULL_RESOLUTION_DAYS, one row per EVSE and
     # BUCKET_MINUTES is kept (ocpdb_pipelines/store/history.py)
     EVSE_STATUS_HISTORY_RETENTION_DAYS: float = Field(default=90, gt=0)

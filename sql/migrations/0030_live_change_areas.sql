@@ -26,9 +26,10 @@ CREATE TABLE live_change_area (
 );
 CREATE INDEX ix_live_change_area_seq ON live_change_area (seq);
 
--- z12 tiles are about 6 km wide in Germany: a city's change stays in the city, and a tick of a few hundred
--- changes touches a few hundred rows
-CREATE FUNCTION ocpdb_live_area_zoom() RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 12';
+-- z14 tiles are about 1.5 km wide in Germany: a change stays in its quarter of a city (a z12 area of a dense
+-- city saw a change every few seconds at 0.1 % churn per 2 s, bench/RESULTS-churn.md), and a tick of a few
+-- hundred changes touches a few hundred rows
+CREATE FUNCTION ocpdb_live_area_zoom() RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 14';
 
 CREATE FUNCTION ocpdb_record_live_change(location_ids bigint[]) RETURNS bigint
 LANGUAGE plpgsql AS $$

@@ -38,8 +38,8 @@ def test_realtime_updates_are_hot_and_do_not_bump_the_static_version(db):
     areas = db.execute('SELECT x, y, seq FROM live_change_area').fetchall()
     assert 1 <= len(areas) <= 4
     assert {a['seq'] for a in areas} == {live + 1}
-    # the z12 tile of Stuttgart (48.7758, 9.1829): x 2152.48, y 1410.54
-    assert {'x': 2152, 'y': 1410} in [{'x': a['x'], 'y': a['y']} for a in areas]
+    # the z14 tile of Stuttgart (48.7758, 9.1829): x 8609.92, y 5642.15
+    assert {'x': 8609, 'y': 5642} in [{'x': a['x'], 'y': a['y']} for a in areas]
 
 
 def test_unchanged_statuses_record_nothing(db):

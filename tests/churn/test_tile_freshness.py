@@ -69,10 +69,10 @@ def test_far_away_status_change_keeps_tile_and_etag(db, client):
 
 def test_changed_tile_shows_the_change_at_once_from_the_exact_zoom(db, client):
     _two_cities(db)
-    for z in (12, 14, 18):
+    for z in (14, 16, 18):
         assert _available(_get(client, z, BERLIN)) == 1
     _status(db, 'E-berlin-1', 'OUTOFORDER')
-    for z in (12, 14, 18):
+    for z in (14, 16, 18):
         response = _get(client, z, BERLIN)
         assert response.headers['X-Tile-Cache'] == 'miss'
         assert _available(response) == 0
@@ -147,7 +147,7 @@ def test_redis_holds_one_entry_per_tile_with_a_ttl(db, client, redis_url):
 
 
 def test_concurrent_misses_share_one_computation():
-    cache = TileCache(None, TilePolicy(max_stale=30, exact_from_zoom=12, ttl_seconds=60))
+    cache = TileCache(None, TilePolicy(max_stale=30, exact_from_zoom=14, ttl_seconds=60))
     versions = Versions(static=1, live=0, areas=LiveAreas())
     renders = 0
 
