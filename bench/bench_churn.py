@@ -130,6 +130,7 @@ async def tile_load(base: str, pool: list[str], seconds: float, concurrency: int
     latencies: list[float] = []
     seen: dict[str, str] = {}
     counts = {'hit': 0, 'miss': 0, 'revalidations': 0, 'not_modified': 0, 'errors': 0}
+    by_zoom: dict[int, list[int]] = {}  # zoom -> [misses, hits]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         deadline = time.monotonic() + seconds
@@ -152,7 +153,10 @@ async def tile_load(base: str, pool: list[str], seconds: float, concurrency: int
                     counts['errors'] += 1
                     continue
                 counts['not_modified'] += r.status_code == 304
-                counts[r.headers.get('x-tile-cache', 'miss')] += 1
+                state = r.headers.get('x-tile-cache', 'miss')
+                counts[state] += 1
+                z = int(path.split('/')[2])
+                by_zoom.setdefault(z, [0, 0])[state == 'hit'] += 1
                 seen[path] = r.headers['etag']
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -166,6 +170,7 @@ async def tile_load(base: str, pool: list[str], seconds: float, concurrency: int
         if counts['revalidations']
         else None,
         'errors': counts['errors'],
+        'hit_rate_by_zoom': {z: round(h / (m + h), 3) for z, (m, h) in sorted(by_zoom.items())},
     }
 
 
@@ -371,11 +376,14 @@ def main() -> None:
     out.write_text(json.dumps({'meta': meta, 'tiles': tiles, 'layouts': layouts}, indent=2))
     print(f'\n{json.dumps(meta)}\n')
     if tiles:
-        print('| phase | round | requests | hit rate | p50 ms | p99 ms | 304 share of revalidations |')
-        print('|---|---|---|---|---|---|---|')
+        print(
+            '| phase | round | requests | hit rate | p50 ms | p99 ms | 304 share of revalidations | hit rate by zoom |'
+        )
+        print('|---|---|---|---|---|---|---|---|')
         for phase, runs in tiles.items():
             for i, t in enumerate(runs, 1):
-                row = (t['requests'], t['hit_rate'], t['p50_ms'], t['p99_ms'], t['not_modified_share'])
+                zooms = ', '.join(f'z{z} {v}' for z, v in t['hit_rate_by_zoom'].items())
+                row = (t['requests'], t['hit_rate'], t['p50_ms'], t['p99_ms'], t['not_modified_share'], zooms)
                 print(f'| {phase} | {i} | ' + ' | '.join(str(v) for v in row) + ' |')
     if layouts:
         print('\n| layout | tick p50 ms | HOT evse / station / location / all | list API ms churned / vacuumed '
