@@ -29,6 +29,7 @@ from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store import sources as source_store
 from ocpdb_pipelines.store.history import HistoryPolicy
+from ocpdb_pipelines.store.maintenance import maybe_vacuum_live_tables
 from ocpdb_pipelines.store.realtime import apply_realtime
 from ocpdb_pipelines.store.static import apply_static
 
@@ -283,6 +284,7 @@ def run_realtime(
                     'realtime import of %s failed: %s', uid, exc, extra=attributes(LogMessageType.IMPORT_SOURCE)
                 )
                 raise
+        maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
         return ImportReport(
             uid=uid,
             kind='realtime',

@@ -100,3 +100,22 @@ def test_statistics_exist_after_an_import(db):
     # a small follow-up change does not analyse again
     assert not needs_analyze(1200, 3)
     assert needs_analyze(-1, 3)
+
+
+def test_live_tables_are_vacuumed_at_most_once_per_interval(db, db_url):
+    from ocpdb_pipelines.store.maintenance import maybe_vacuum_live_tables
+
+    apply(db, SPEC, [location('A', status='AVAILABLE')])
+    with db.transaction():
+        apply_realtime(db, SPEC, [EvseRealtimeUpdate(uid='A-E0', status='CHARGING')])
+    started = db.execute('SELECT now() AS t').fetchone()['t']
+    assert maybe_vacuum_live_tables(db_url, 3600) is True
+    assert maybe_vacuum_live_tables(db_url, 3600) is False  # the interval has not passed
+    assert maybe_vacuum_live_tables(db_url, 0) is False  # switched off
+    db.execute('SELECT pg_stat_clear_snapshot()')
+    rows = db.execute(
+        'SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname = ANY(%s)',
+        (['evse', 'charging_station', 'location'],),
+    ).fetchall()
+    assert len(rows) == 3
+    assert all(r['last_vacuum'] is not None and r['last_vacuum'] >= started for r in rows)
