@@ -15,12 +15,14 @@ the ETag the client saw last for that tile, as a browser revalidating does). Pha
   churn+global churn plus a data_version bump per tick: what every tick did before (a global invalidation)
 Reported: hit rate (X-Tile-Cache), p50/p99, 304 share of the revalidations.
 
-Part 2, writes and list pages, per table layout, interleaved per round:
-  hot  the layout of sql/migrations/0031 (no index on the columns a tick writes, fillfactor 80/90)
-  old  the layout before it (indexes on evse status/last_updated/status_observed_at, station last_updated)
+Part 2, writes and list pages, per table layout, interleaved per round (the order reversed every round):
+  hot         the layout of sql/migrations/0031 (no index on the columns a tick writes, fillfactor 80/90)
+  old         the layout before it (indexes on evse status/last_updated/status_observed_at, station last_updated)
+  hot+vacuum  hot, plus the VACUUM realtime runs do every LIVE_VACUUM_SECONDS (store/maintenance.py), here
+              every `--vacuum-every` ticks (150 = 300 s at one tick per 2 s) but not after the last tick
 Each layout is rewritten (VACUUM FULL), vacuumed, its list page measured, then `--bloat-ticks` ticks are
-applied back to back without vacuum (450 = 15 min at one tick per 2 s), the list page measured again, the
-tables vacuumed and the list page measured a third time. Reported: tick time p50 (the apply's wall time on a
+applied back to back (450 = 15 min at one tick per 2 s), the list page measured again, the tables vacuumed
+and the list page measured a third time. Reported: tick time p50 (the apply's wall time on a
 localhost connection), HOT share of the updates per table (pg_stat_user_tables), list page p50 through the
 API (v1, limit 100, random offsets, the same pages each time) and its SQL alone (count + id page + the API's
 own tree queries, ocpdb_api/queries/trees.py) after churn against vacuumed.
@@ -56,6 +58,7 @@ from bench_api import api_server, generate, percentile, sample_points, tile_of  
 from ocpdb_api.queries import trees  # noqa: E402
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate  # noqa: E402
 from ocpdb_pipelines.sources.registry import SourceSpec  # noqa: E402
+from ocpdb_pipelines.store.maintenance import maybe_vacuum_live_tables  # noqa: E402
 from ocpdb_pipelines.store.realtime import apply_realtime  # noqa: E402
 
 DEFAULT_DB = 'postgresql://postgres@127.0.0.1:5432/ocpdb_bench_churn'
@@ -210,6 +213,7 @@ def tile_phases(args, base: str, pool: list[str], uids: list[str]) -> dict[str, 
 
 
 def set_layout(url: str, layout: str) -> None:
+    layout = 'hot' if layout == 'hot+vacuum' else layout
     with psycopg.connect(url, autocommit=True) as conn:
         for name, target in OLD_INDEXES.items():
             if layout == 'old':
@@ -271,6 +275,8 @@ async def sql_list(url: str, paths: list[str]) -> dict[str, float]:
 
 
 def measure_list(base: str, url: str, paths: list[str]) -> dict[str, float]:
+    """The list page through the API and as bare SQL, each after one unmeasured pass (warm caches)."""
+    asyncio.run(sql_list(url, paths))
     return {'api_ms': asyncio.run(api_list(base, paths)), **asyncio.run(sql_list(url, paths))}
 
 
@@ -279,9 +285,16 @@ def layout_round(args, base: str, layout: str, uids: list[str], paths: list[str]
     vacuumed = measure_list(base, args.database_url, paths)
     before = table_stats(args.database_url)
     churn = Churn(args.database_url, uids, args.share, seed=next(SEEDS))
+    vacuum_ms = []
     try:
-        for _ in range(args.bloat_ticks):
+        for i in range(1, args.bloat_ticks + 1):
             churn.tick()
+            # hot+vacuum: what realtime runs do every LIVE_VACUUM_SECONDS, here every --vacuum-every ticks; not
+            # after the last tick, so the list page is measured at the worst moment (just before the next one)
+            if layout == 'hot+vacuum' and i % args.vacuum_every == 0 and i < args.bloat_ticks:
+                t0 = time.perf_counter()
+                assert maybe_vacuum_live_tables(args.database_url, 1e-6)
+                vacuum_ms.append((time.perf_counter() - t0) * 1000)
         churn.conn.execute('SELECT pg_stat_force_next_flush()')
         churn.conn.commit()
     finally:
@@ -306,6 +319,8 @@ def layout_round(args, base: str, layout: str, uids: list[str], paths: list[str]
         'ticks': args.bloat_ticks,
         'evses_changed': churn.changed,
         'tick_p50_ms': round(statistics.median(churn.tick_ms), 2),
+        'vacuums': len(vacuum_ms),
+        'vacuum_p50_ms': round(statistics.median(vacuum_ms), 1) if vacuum_ms else None,
         'hot_share': hot,
         'updates': upd_all,
         'list_vacuumed': vacuumed,
@@ -328,6 +343,7 @@ def main() -> None:
     parser.add_argument('--share', type=float, default=0.001, help='share of live EVSEs changed per tick')
     parser.add_argument('--tick', type=float, default=2.0, help='seconds between ticks during tile phases')
     parser.add_argument('--bloat-ticks', type=int, default=450, help='ticks applied back to back per layout')
+    parser.add_argument('--vacuum-every', type=int, default=150, help='hot+vacuum: ticks between VACUUMs')
     parser.add_argument('--pool', type=int, default=300, help='tiles per zoom in the tile pool (at most)')
     parser.add_argument('--list-pages', type=int, default=40)
     parser.add_argument('--max-stale', type=int, default=30, help='TILE_MAX_STALE_SECONDS of the API')
@@ -354,7 +370,8 @@ def main() -> None:
             tiles = tile_phases(args, base, pool, uids)
         if 'layouts' not in args.skip:
             for r in range(args.rounds):
-                for layout in ('hot', 'old') if r % 2 == 0 else ('old', 'hot'):
+                order = ('hot', 'old', 'hot+vacuum')
+                for layout in order if r % 2 == 0 else order[::-1]:
                     out = layout_round(args, base, layout, uids, paths)
                     layouts.append(out)
                     print(f'layout round {r + 1}: {out}', flush=True)
@@ -386,16 +403,24 @@ def main() -> None:
                 row = (t['requests'], t['hit_rate'], t['p50_ms'], t['p99_ms'], t['not_modified_share'], zooms)
                 print(f'| {phase} | {i} | ' + ' | '.join(str(v) for v in row) + ' |')
     if layouts:
-        print('\n| layout | tick p50 ms | HOT evse / station / location / all | list API ms churned / vacuumed '
-              '| SQL page ms churned / vacuumed | count ms churned / vacuumed |')  # fmt: skip
-        print('|---|---|---|---|---|---|')
+        print(
+            '\n| layout | tick p50 ms | VACUUM p50 ms | HOT evse / station / location / all '
+            '| list API ms churned / vacuumed | SQL page ms churned / vacuumed | count ms churned / vacuumed |'
+        )
+        print('|---|---|---|---|---|---|---|')
         for x in layouts:
             h, c, v = x['hot_share'], x['list_after_churn'], x['list_vacuumed_after_churn']
-            print(
-                f'| {x["layout"]} | {x["tick_p50_ms"]} | {h["evse"]} / {h["charging_station"]} / {h["location"]} / '
-                f'{h["all"]} | {c["api_ms"]} / {v["api_ms"]} ({x["api_ratio"]}x) | {c["page_ms"]} / {v["page_ms"]} '
-                f'({x["sql_page_ratio"]}x) | {c["count_ms"]} / {v["count_ms"]} ({x["count_ratio"]}x) |'
-            )
+            hot = ' / '.join(str(h[t]) for t in ('evse', 'charging_station', 'location', 'all'))
+            cells = [
+                x['layout'],
+                x['tick_p50_ms'],
+                x['vacuum_p50_ms'],
+                hot,
+                f'{c["api_ms"]} / {v["api_ms"]} ({x["api_ratio"]}x)',
+                f'{c["page_ms"]} / {v["page_ms"]} ({x["sql_page_ratio"]}x)',
+                f'{c["count_ms"]} / {v["count_ms"]} ({x["count_ratio"]}x)',
+            ]
+            print('| ' + ' | '.join(str(cell) for cell in cells) + ' |')
 
 
 if __name__ == '__main__':

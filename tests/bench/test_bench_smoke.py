@@ -415,7 +415,8 @@ def test_bench_churn(bench_db: str, redis_url: str, tmp_path: Path) -> None:
     stdout = run_script(
         str(BENCH / 'bench_churn.py'), '--database-url', bench_db, '--redis-url', redis_url,
         '--generate', str(locations), '--seconds', '1', '--rounds', '1', '--bloat-ticks', '3', '--share', '0.02',
-        '--tick', '0.3', '--pool', '10', '--list-pages', '3', '--concurrency', '2', '--port', str(_free_port_pair()),
+        '--tick', '0.3', '--pool', '10', '--list-pages', '3', '--concurrency', '2', '--vacuum-every', '2',
+        '--port', str(_free_port_pair()),
         '--out', str(out),
     )  # fmt: skip
     assert f'generated {locations} locations' in stdout
@@ -432,7 +433,8 @@ def test_bench_churn(bench_db: str, redis_url: str, tmp_path: Path) -> None:
         assert 0 <= runs[0]['hit_rate'] <= 1, phase
         assert f'| {phase} | 1 | {runs[0]["requests"]} |' in stdout
     layouts = {x['layout']: x for x in report['layouts']}
-    assert set(layouts) == {'hot', 'old'}
+    assert set(layouts) == {'hot', 'old', 'hot+vacuum'}
+    assert (layouts['hot+vacuum']['vacuums'], layouts['hot']['vacuums']) == (1, 0)  # at tick 2 of 3
     for name, x in layouts.items():
         assert x['ticks'] == 3, name
         assert x['evses_changed'] > 0, name
