@@ -20,6 +20,7 @@ Part 2, writes and list pages, per table layout, interleaved per round (the orde
   old         the layout before it (indexes on evse status/last_updated/status_observed_at, station last_updated)
   hot+vacuum  hot, plus the VACUUM realtime runs do every LIVE_VACUUM_SECONDS (store/maintenance.py), here
               every `--vacuum-every` ticks (150 = 300 s at one tick per 2 s) but not after the last tick
+  hot-location  (only with --layouts) hot without the index on location.last_updated: an experiment
 Each layout is rewritten (VACUUM FULL), vacuumed, its list page measured, then `--bloat-ticks` ticks are
 applied back to back (450 = 15 min at one tick per 2 s), the list page measured again, the tables vacuumed
 and the list page measured a third time. Reported: tick time p50 (the apply's wall time on a
@@ -213,7 +214,14 @@ def tile_phases(args, base: str, pool: list[str], uids: list[str]) -> dict[str, 
 
 
 def set_layout(url: str, layout: str) -> None:
-    layout = 'hot' if layout == 'hot+vacuum' else layout
+    with psycopg.connect(url, autocommit=True) as conn:
+        # hot-location: an experiment, not a migration: without the index on location.last_updated (OCPI
+        # date_from's) a tick's location updates can be HOT too
+        if layout == 'hot-location':
+            conn.execute('DROP INDEX IF EXISTS ix_location_last_updated')
+        else:
+            conn.execute('CREATE INDEX IF NOT EXISTS ix_location_last_updated ON location (last_updated)')
+    layout = 'old' if layout == 'old' else 'hot'
     with psycopg.connect(url, autocommit=True) as conn:
         for name, target in OLD_INDEXES.items():
             if layout == 'old':
@@ -343,6 +351,13 @@ def main() -> None:
     parser.add_argument('--share', type=float, default=0.001, help='share of live EVSEs changed per tick')
     parser.add_argument('--tick', type=float, default=2.0, help='seconds between ticks during tile phases')
     parser.add_argument('--bloat-ticks', type=int, default=450, help='ticks applied back to back per layout')
+    parser.add_argument(
+        '--layouts',
+        nargs='+',
+        default=['hot', 'old', 'hot+vacuum'],
+        choices=('hot', 'old', 'hot+vacuum', 'hot-location'),
+        help='table layouts to compare (part 2)',
+    )
     parser.add_argument('--vacuum-every', type=int, default=150, help='hot+vacuum: ticks between VACUUMs')
     parser.add_argument('--pool', type=int, default=300, help='tiles per zoom in the tile pool (at most)')
     parser.add_argument('--list-pages', type=int, default=40)
@@ -370,7 +385,7 @@ def main() -> None:
             tiles = tile_phases(args, base, pool, uids)
         if 'layouts' not in args.skip:
             for r in range(args.rounds):
-                order = ('hot', 'old', 'hot+vacuum')
+                order = tuple(args.layouts)
                 for layout in order if r % 2 == 0 else order[::-1]:
                     out = layout_round(args, base, layout, uids, paths)
                     layouts.append(out)

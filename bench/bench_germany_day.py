@@ -42,7 +42,7 @@ def sizes(scale: float) -> dict[str, int]:
     return {k: max(2, int(v * scale)) for k, v in SIZES.items()}
 
 
-def generate(work: Path, n: dict[str, int]) -> float:
+def generate(work: Path, n: dict[str, int]) -> None:
     import orjson
 
     from bench.generate_datex2 import realtime_delta, static_publication
@@ -51,7 +51,6 @@ def generate(work: Path, n: dict[str, int]) -> float:
     from ocpdb_pipelines.samples.ocpi import stadtnavi_payload
     from ocpdb_pipelines.samples.vg25 import write_vg25_geopackage
 
-    started = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
     write_bnetza_api_json(work / 'bnetza_api.json', n['register'], 1)
     (work / 'datex2_static.json').write_bytes(orjson.dumps(static_publication(n['datex2'], 1)))
@@ -59,7 +58,6 @@ def generate(work: Path, n: dict[str, int]) -> float:
     (work / 'afir.json').write_bytes(orjson.dumps(afir_single_page(1, count=n['afir'])))
     (work / 'ocpi.json').write_bytes(orjson.dumps(stadtnavi_payload(1, count=n['ocpi'])))
     write_vg25_geopackage(work / 'vg25.gpkg')
-    return time.perf_counter() - started
 
 
 # --- inside the measuring subprocess --------------------------------------------------------------
@@ -147,16 +145,27 @@ def main() -> None:
     parser.add_argument('--work', type=Path, default=ROOT / 'bench' / 'out' / 'germany_day')
     parser.add_argument('--out', type=Path, default=ROOT / 'bench' / 'out' / 'germany_day.json')
     parser.add_argument('--step', help=argparse.SUPPRESS)
+    parser.add_argument('--generate-only', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         print(json.dumps(run_step(args.step, args.database_url, args.work)))
+        return
+    if args.generate_only:
+        generate(args.work, sizes(args.scale))
         return
 
     from ocpdb_pipelines.db.migrations import recreate_database
 
     n = sizes(args.scale)
     load_before = os.getloadavg()
-    generated = generate(args.work, n)
+    # in a child process: Linux keeps a process's peak RSS across fork + exec, so a driver that had held the
+    # payloads would lend its peak to every step
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), '--generate-only', '--scale', str(args.scale),
+         '--work', str(args.work)], check=True, cwd=ROOT,
+    )  # fmt: skip
+    generated = time.perf_counter() - started
     print(f'generated payloads {n} in {generated:.1f} s', flush=True)
     recreate_database(args.database_url)
     results = []
