@@ -110,7 +110,7 @@ class Settings(BaseModel):
     EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS: float = Field(default=7, ge=0)
     EVSE_STATUS_HISTORY_BUCKET_MINUTES: int = Field(default=15, ge=1)
     # realtime runs VACUUM evse, charging_station and location at most this often (0: never; store/maintenance.py)
-    LIVE_VACUUM_SECONDS: int = Field(default=300, ge=0)
+    LIVE_VACUUM_SECONDS: int = Field(default=60, ge=0)
 
     KEY_DIR: str | None = None
     MOBILITHEK_ENABLED: bool = False
