@@ -7,7 +7,9 @@
 --     charging_station.last_updated go. No query needs them: tiles, lists and exports reach EVSEs through
 --     their station (ix_evse_station_uid), status filters are EXISTS per location, the realtime diff export
 --     (status_observed_at >= since, once a minute) and the compat EVSE/station `last_updated_since` filters
---     scan the table instead (about 30 ms on 300,000 EVSEs, bench/RESULTS-churn.md);
+--     scan the table instead (170-230 ms on 300,000 EVSEs at a load of 20 on 2 cores, 0.1 ms with the index;
+--     bench/RESULTS-churn.md: the diff export can find its EVSEs through evse_status_history's observed_at
+--     index instead);
 --   * evse and charging_station keep 20 % / 10 % of every page free for the new row versions.
 -- location.last_updated keeps its index: OCPI 2.2.1 `date_from` (incremental sync) depends on it, so a
 -- location's chained last_updated is the one non-HOT write of a tick (one per changed location, not per EVSE).
