@@ -88,14 +88,14 @@ def wait_until_ready(proc: subprocess.Popen, url: str, what: str, seconds: float
 
 
 @contextmanager
-def api_server(url: str, redis_url: str, port: int, workers: int):
+def api_server(url: str, redis_url: str, port: int, workers: int, ready_seconds: float = 30):
     env = {**os.environ, 'DATABASE_URL': url, 'REDIS_URL': redis_url, 'OCPDB_CONFIG': os.devnull,
            'OCPDB_PROJECT_URL': f'http://127.0.0.1:{port}'}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, '-m', 'ocpdb_api', '--port', str(port), '--workers', str(workers)], cwd=ROOT, env=env
     )
     try:
-        wait_until_ready(proc, f'http://127.0.0.1:{port}/health', 'API')
+        wait_until_ready(proc, f'http://127.0.0.1:{port}/health', 'API', ready_seconds)
         yield f'http://127.0.0.1:{port}'
     finally:
         proc.terminate()

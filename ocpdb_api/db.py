@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 
+from ocpdb_api.freshness import count_key
 from ocpdb_api.settings import ApiSettings
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class Resources:
             else None
         )
         self.version_cache: tuple[float, int] | None = None
-        self.count_cache: dict[tuple[str, str, int], int] = {}
+        self.count_cache: dict[tuple[str, str, int, int], int] = {}
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
@@ -152,8 +153,9 @@ class Resources:
         return version
 
     async def count(self, conn: Any, query: str, params: list[Any]) -> int:
-        """A total count, memoised per data_version (imports bump it, so a cached total is never stale)."""
-        key = (query, repr(params), await self.data_version(conn))
+        """A total count, memoised per data version: static changes, and live ones if the query reads live
+        columns (ocpdb_api/freshness.py), so a cached total is never stale and unrelated ticks keep it."""
+        key = (query, repr(params), *await count_key(self, conn, query))
         total = self.count_cache.get(key)
         if total is None:
             cur = await conn.execute(query, params)

@@ -76,6 +76,9 @@ class ApiSettings:
     statement_timeout_seconds: float = 10.0
     reconnect_timeout_seconds: float = 2.0
     health_timeout_seconds: float = 1.5
+    # bounded staleness of tiles (ocpdb_api/tilecache.py)
+    tile_max_stale_seconds: int = 30
+    tile_exact_from_zoom: int = 14
 
     def __post_init__(self) -> None:
         if self.pool_max_size <= 0:
@@ -100,6 +103,8 @@ class ApiSettings:
             'project_url': settings.PROJECT_URL,
             'public_image_path': settings.PUBLIC_IMAGE_PATH,
             'tile_cache_seconds': settings.TILE_CACHE_SECONDS,
+            'tile_max_stale_seconds': settings.TILE_MAX_STALE_SECONDS,
+            'tile_exact_from_zoom': settings.TILE_EXACT_FROM_ZOOM,
             'show_map': settings.SHOW_MAP,
             'evse_status_metrics': settings.EVSE_STATUS_METRICS,
             'mobilithek_name': settings.MOBILITHEK_NAME,

@@ -112,6 +112,17 @@ class Settings(BaseModel):
     EVSE_STATUS_METRICS: bool = False
     SHOW_MAP: bool = True
     TILE_CACHE_SECONDS: int = Field(default=300, ge=0)
+    # a tile below TILE_EXACT_FROM_ZOOM is served from cache up to this long after a live change under it
+    # (and browsers keep any tile this long); at and above that zoom a live change invalidates at once
+    TILE_MAX_STALE_SECONDS: int = Field(default=30, ge=0)
+    TILE_EXACT_FROM_ZOOM: int = Field(default=14, ge=0, le=23)
+    # evse_status_history: deleted after RETENTION_DAYS; older than FULL_RESOLUTION_DAYS, one row per EVSE and
+    # BUCKET_MINUTES is kept (ocpdb_pipelines/store/history.py)
+    EVSE_STATUS_HISTORY_RETENTION_DAYS: float = Field(default=90, gt=0)
+    EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS: float = Field(default=7, ge=0)
+    EVSE_STATUS_HISTORY_BUCKET_MINUTES: int = Field(default=15, ge=1)
+    # realtime runs VACUUM evse, charging_station and location at most this often (0: never; store/maintenance.py)
+    LIVE_VACUUM_SECONDS: int = Field(default=60, ge=0)
 
     KEY_DIR: str | None = None
     MOBILITHEK_ENABLED: bool = False

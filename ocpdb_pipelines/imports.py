@@ -37,6 +37,8 @@ from ocpdb_pipelines.sources.base import Family, NotModified, Page, SourceContex
 from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store import sources as source_store
+from ocpdb_pipelines.store.history import HistoryPolicy
+from ocpdb_pipelines.store.maintenance import maybe_vacuum_live_tables
 from ocpdb_pipelines.store.realtime import apply_realtime
 from ocpdb_pipelines.store.static import apply_static, flatten
 
@@ -380,7 +382,7 @@ def run_realtime(
             with gc_paused():
                 batch = family.parse_realtime(context, pages)
             with connect(settings.DATABASE_URL) as conn, conn.transaction():
-                result = apply_realtime(conn, spec, batch.updates)
+                result = apply_realtime(conn, spec, batch.updates, HistoryPolicy.from_settings(settings))
                 source_store.mark_realtime_success(conn, uid, len(batch.skipped), batch.source_timestamp)
                 if fetched is not None:
                     save_state(conn, uid, 'realtime', applied_state(fetched.state))
@@ -399,6 +401,7 @@ def run_realtime(
             _mark_failed(settings, spec, static=False, realtime=True)
             logger.error('realtime import of %s failed: %s', uid, exc, extra=attributes(LogMessageType.IMPORT_SOURCE))
             raise
+        maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
         if fetched is not None:
             _record_outcome(fetched.snapshot, 'applied', counts=result.as_metadata())
         return ImportReport(

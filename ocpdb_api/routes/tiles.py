@@ -1,8 +1,10 @@
-"""`/tiles/{z}/{x}/{y}.mvt` (ST_AsMVT via SQL function, Redis cache keyed on data_version) and `/tiles.json`."""
+"""`/tiles/{z}/{x}/{y}.mvt` (ST_AsMVT via SQL function, Redis cache of ocpdb_api/tilecache.py) and `/tiles.json`."""
 
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -13,15 +15,16 @@ from starlette.types import Receive, Scope, Send
 from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ParamError
+from ocpdb_api.freshness import freshness_of
 from ocpdb_api.queries import tiles as tile_sql
 from ocpdb_api.responses import json_response
+from ocpdb_api.tilecache import cache_key, tile_cache_of
 
 log = logging.getLogger(__name__)
 
 MAX_ZOOM = 22
 CLUSTER_BELOW = 8
 MEDIA_TYPE = b'application/x-protobuf'
-CACHE_PREFIX = 'ocpdb:tile'
 
 
 def parse_tile(path_params: dict[str, str]) -> tuple[int, int, int]:
@@ -37,29 +40,6 @@ def _coord(raw: str, name: str, maximum: int) -> int:
     return value
 
 
-def _flag(value: bool | None) -> str:
-    return '-' if value is None else 't' if value else 'f'
-
-
-async def _cache_get(res: Resources, key: str) -> bytes | None:
-    if res.redis is None:
-        return None
-    try:
-        return await res.redis.get(key)
-    except Exception as exc:  # a cache outage must not fail tiles
-        log.warning('tile cache read failed: %s', exc)
-        return None
-
-
-async def _cache_set(res: Resources, key: str, body: bytes) -> None:
-    if res.redis is None:
-        return
-    try:
-        await res.redis.set(key, body, ex=max(res.settings.tile_cache_seconds, 60))
-    except Exception as exc:
-        log.warning('tile cache write failed: %s', exc)
-
-
 def _if_none_match(scope: Scope) -> list[bytes]:
     for name, value in scope['headers']:
         if name == b'if-none-match':
@@ -67,48 +47,59 @@ def _if_none_match(scope: Scope) -> list[bytes]:
     return []
 
 
+_DEFAULT_QUERY: dict[str, Any] | None = None
+
+
+def tile_query(query_string: bytes) -> dict[str, Any]:
+    """The parsed, normalized tile query (defaults filled in); the cache key is built from all of it."""
+    global _DEFAULT_QUERY
+    if not query_string:
+        if _DEFAULT_QUERY is None:
+            _DEFAULT_QUERY = prm.parse(QueryParams(b''), prm.TILE_PARAMS)
+        return _DEFAULT_QUERY
+    return prm.parse(QueryParams(query_string), prm.TILE_PARAMS)
+
+
 class TileEndpoint:
     """`/tiles/{z}/{x}/{y}.mvt` as a plain ASGI endpoint.
 
     A map view asks for dozens of tiles at once and an uncached tile at high zoom costs PostgreSQL about a
     millisecond, so the request path stays thin: no Request/Response objects, headers written as bytes, and
-    the Redis store of a miss after the body is sent. Bad parameters raise ParamError like every other
-    route (the exception middleware answers 400 with the error body).
+    the Redis store of a miss after the body is sent. Freshness and ETags: ocpdb_api/tilecache.py. Bad
+    parameters raise ParamError like every other route (the exception middleware answers 400 with the
+    error body).
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         z, x, y = parse_tile(scope['path_params'])
-        if scope['query_string']:
-            p = prm.parse(QueryParams(scope['query_string']), prm.TILE_PARAMS)
-            only_static, duplicates = p.get('static'), p['filter_duplicates']
-        else:
-            only_static, duplicates = None, True
+        p = tile_query(scope['query_string'])
         res: Resources = scope['app'].state.resources
-        version = await res.data_version()
-        variant = f'{_flag(only_static)}{_flag(duplicates)}'
-        etag = f'"{version}-{variant}-{z}-{x}-{y}"'.encode()
+        cache = tile_cache_of(res)
+        versions = await freshness_of(res).current(res)
+        key = cache_key(z, x, y, p.items())
+        entry = await cache.get(key)
+        state = b'hit'
+        if entry is None or not cache.policy.fresh(entry, versions, z, x, y, time.time()):
+            state = b'miss'
+            entry, rendered = await cache.compute(
+                key, versions, z, x, y, lambda: tile_sql.tile(res, z, x, y, p.get('static'), p['filter_duplicates'])
+            )
+        else:
+            rendered = False
         headers = [
-            (b'etag', etag),
-            (b'cache-control', b'public, max-age=%d' % res.settings.tile_cache_seconds),
+            (b'etag', b'"%s"' % entry.etag),
+            (b'cache-control', b'public, max-age=%d' % res.settings.tile_max_stale_seconds),
+            (b'x-tile-cache', state),
         ]
-        if etag in _if_none_match(scope):
+        if headers[0][1] in _if_none_match(scope):
             await send({'type': 'http.response.start', 'status': 304, 'headers': headers})
             await send({'type': 'http.response.body', 'body': b''})
-            return
-        key = f'{CACHE_PREFIX}:{version}:{variant}:{z}:{x}:{y}'
-        body = await _cache_get(res, key)
-        hit = body is not None
-        if body is None:
-            body = await tile_sql.tile(res, z, x, y, only_static, duplicates)
-        headers += [
-            (b'content-type', MEDIA_TYPE),
-            (b'content-length', b'%d' % len(body)),
-            (b'x-tile-cache', b'hit' if hit else b'miss'),
-        ]
-        await send({'type': 'http.response.start', 'status': 200, 'headers': headers})
-        await send({'type': 'http.response.body', 'body': body})
-        if not hit:  # stored after the response is sent: the client does not wait for the Redis round trip
-            await _cache_set(res, key, body)
+        else:
+            headers += [(b'content-type', MEDIA_TYPE), (b'content-length', b'%d' % len(entry.body))]
+            await send({'type': 'http.response.start', 'status': 200, 'headers': headers})
+            await send({'type': 'http.response.body', 'body': entry.body})
+        if rendered:  # stored after the response is sent: the client does not wait for the Redis round trip
+            await cache.put(key, entry)
 
 
 def tilejson_document(base_url: str) -> dict:

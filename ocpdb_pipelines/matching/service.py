@@ -17,6 +17,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from ocpdb_pipelines.matching.score import Side, score
+from ocpdb_pipelines.store.statistics import analyze_changed
 
 STATIC_SOURCES = ('bnetza_api', 'bnetza_excel')
 BOX_METRES = 500.0
@@ -116,6 +117,7 @@ def run_matching(conn: psycopg.Connection, threshold: float = 0.25) -> MatchRepo
         with cur.copy('COPY match_result (static_id, dynamic_id, score) FROM STDIN') as copy:
             for s_id, (d_id, value) in matches.items():
                 copy.write_row((s_id, d_id, value))
+        cur.execute('ANALYZE match_result')  # temporary tables get no statistics otherwise
         cur.execute(
             """
             UPDATE location l SET dynamic_location_id = m.dynamic_id, dynamic_location_probability = m.score
@@ -136,6 +138,7 @@ def run_matching(conn: psycopg.Connection, threshold: float = 0.25) -> MatchRepo
         report.links_cleared = cur.rowcount
         if report.links_set or report.links_cleared:
             cur.execute('UPDATE data_version SET version = version + 1, changed_at = now()')
+            analyze_changed(conn, {'location': report.links_set + report.links_cleared})
     scores = sorted(value for _, value in matches.values())
     report.matched = len(scores)
     if scores:

@@ -35,8 +35,7 @@ from ocpdb_pipelines.push.kinds import GIROE_UID, PUSH
 from ocpdb_pipelines.push.lock import landing_lock
 from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
-from ocpdb_pipelines.store.realtime import apply_realtime
-from ocpdb_pipelines.store.sources import bump_data_version
+from ocpdb_pipelines.store.realtime import apply_realtime, record_live_locations
 from ocpdb_pipelines.store.static import apply_static, delete_locations
 
 logger = logging.getLogger(__name__)
@@ -149,13 +148,14 @@ def _touch_last_updated(conn: psycopg.Connection, spec: SourceSpec, patches: lis
             WHERE l.id = m.location_id AND (l.last_updated IS NULL OR m.newest > l.last_updated)
             RETURNING l.id
         )
-        SELECT (SELECT count(*) FROM hit) AS n, (SELECT count(*) FROM locations) AS locations
+        SELECT (SELECT count(*) FROM hit) AS n, ARRAY(SELECT DISTINCT cs.location_id FROM hit JOIN charging_station cs
+                                                         ON cs.id = hit.charging_station_id) AS locations
         """,
         {'uids': [p.evse_uid for p in patches], 'times': [p.modified for p in patches], 'src': spec.uid},
-    ).fetchone()['n']
-    if touched:
-        bump_data_version(conn)
-    return touched
+    ).fetchone()
+    if touched['locations']:
+        record_live_locations(conn, touched['locations'])  # a live write: caches drop only what it touched
+    return touched['n']
 
 
 def _apply_group(conn: psycopg.Connection, spec: SourceSpec, group: list[_Op], counts: Counter) -> None:

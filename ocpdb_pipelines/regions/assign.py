@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import tuple_row
 
+from ocpdb_pipelines.store.statistics import analyze_changed
+
 SUPPORTED_COUNTRIES = ('DEU',)
 
 _ASSIGN_SQL = """
@@ -71,4 +73,5 @@ def assign_region_codes(
         candidates, found, updated = cur.execute(_ASSIGN_SQL, params).fetchone()
         if updated:
             cur.execute('UPDATE data_version SET version = version + 1, changed_at = now()')
+            analyze_changed(conn, {'location': updated})
     return AssignReport(regions_available=True, candidates=candidates, found=found, updated=updated)

@@ -9,7 +9,9 @@ about a third of the EVSEs changed status, which is what the realtime samples ca
 from __future__ import annotations
 
 import copy
+import itertools
 import random
+import string
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -146,6 +148,37 @@ def _weighted(rng: random.Random, mix: Sequence[tuple[str, float]]) -> str:
     return rng.choices([name for name, _ in mix], weights=[weight for _, weight in mix])[0]
 
 
+# random house numbers are drawn from 1..140; a city has len(streets) * 140 of them (1,680 for Ludwigsburg)
+HOUSE_NUMBERS = 140
+RANDOM_TRIES = 50
+
+
+def _addresses(city: City) -> Iterator[tuple[str, str]]:
+    """Every address of a city in a fixed order: plain house numbers, then 1a, 1b, ... (no limit)."""
+    for suffix in itertools.chain([''], (''.join(p) for n in itertools.count(1) for p in itertools.product(
+            string.ascii_lowercase, repeat=n))):  # fmt: skip
+        for house in range(1, HOUSE_NUMBERS + 1):
+            for street in city.streets:
+                yield street, f'{house}{suffix}'
+
+
+def _free_address(
+    rng: random.Random, city: City, used: set[tuple[str, str, str]], spare: Iterator[tuple[str, str]]
+) -> tuple[str, str]:
+    """A random unused address; once random draws keep hitting used ones, the next unused one in order
+    (so a city holds any number of sites, and small samples stay exactly as they were)."""
+    for _ in range(RANDOM_TRIES):
+        street, house = rng.choice(city.streets), str(rng.randint(1, HOUSE_NUMBERS))
+        if (city.name, street, house) not in used:
+            used.add((city.name, street, house))
+            return street, house
+    for street, house in spare:
+        if (city.name, street, house) not in used:
+            used.add((city.name, street, house))
+            return street, house
+    raise AssertionError('unreachable: the address sequence is endless')
+
+
 def generate_sites(
     rng: random.Random,
     cities: Sequence[City],
@@ -162,14 +195,11 @@ def generate_sites(
     at = at or reference_time()
     sites: list[Site] = []
     used_addresses: set[tuple[str, str, str]] = set()
+    spare = {city.name: _addresses(city) for city in cities}
     evse_number = 0
     for number in range(1, count + 1):
         city = cities[(number - 1) % len(cities)]
-        while True:
-            street, house = rng.choice(city.streets), str(rng.randint(1, 140))
-            if (city.name, street, house) not in used_addresses:
-                used_addresses.add((city.name, street, house))
-                break
+        street, house = _free_address(rng, city, used_addresses, spare[city.name])
         lat, lon = scatter(rng, city)
         site = Site(
             number=number,

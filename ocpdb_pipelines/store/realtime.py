@@ -2,7 +2,8 @@
 
 Only EVSEs whose status differs are written; unknown uids are ignored (realtime never creates
 objects); several updates for one uid in a batch: the last wins. Each change is stamped with
-`status_observed_at = now()` (what diff exports key on) and appended to the status history.
+`status_observed_at = now()` (what diff exports key on) and appended to the status history. A tick
+records where it changed something (record_live_change); it does not bump the static data_version.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import psycopg
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
 from ocpdb_pipelines.sources.registry import SourceSpec
-from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
+from ocpdb_pipelines.store.history import HistoryPolicy, maybe_prune
+from ocpdb_pipelines.store.sources import ensure_source
 
 
 @dataclass
@@ -31,7 +33,12 @@ class RealtimeResult:
         }
 
 
-def apply_realtime(conn: psycopg.Connection, spec: SourceSpec, updates: Iterable[EvseRealtimeUpdate]) -> RealtimeResult:
+def apply_realtime(
+    conn: psycopg.Connection,
+    spec: SourceSpec,
+    updates: Iterable[EvseRealtimeUpdate],
+    history: HistoryPolicy | None = None,
+) -> RealtimeResult:
     latest: dict[str, EvseRealtimeUpdate] = {}
     for update in updates:
         latest[update.uid] = update
@@ -102,5 +109,17 @@ def apply_realtime(conn: psycopg.Connection, spec: SourceSpec, updates: Iterable
             WHERE l.id = m.location_id AND m.newest > l.last_updated
             """
         )
-        bump_data_version(conn)
+        record_live_change(conn)
+        maybe_prune(conn, history or HistoryPolicy())
     return result
+
+
+def record_live_change(conn: psycopg.Connection) -> None:
+    """Tell caches where live data changed (the areas of the changed EVSEs' locations, sql/migrations/0030)
+    instead of bumping data_version, which would invalidate every cached tile and count in the country."""
+    conn.execute('SELECT ocpdb_record_live_change(ARRAY(SELECT DISTINCT location_id FROM rt_changed))')
+
+
+def record_live_locations(conn: psycopg.Connection, location_ids: list[int]) -> None:
+    """record_live_change for locations a live write other than apply_realtime touched."""
+    conn.execute('SELECT ocpdb_record_live_change(%s::bigint[])', (location_ids,))

@@ -20,6 +20,7 @@ from ocpdb_pipelines.sources.registry import SourceSpec
 from ocpdb_pipelines.store.errors import ShrinkGuardError
 from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
 from ocpdb_pipelines.store.staging import Flattener, StagedRows, stage
+from ocpdb_pipelines.store.statistics import analyze_changed
 
 
 @dataclass
@@ -43,6 +44,21 @@ class StaticResult:
     def changed(self) -> bool:
         levels = (self.locations, self.stations, self.evses, self.connectors, self.tariffs)
         return any(c.inserted or c.updated or c.deleted for c in levels) or self.statuses_changed > 0
+
+    def rows_changed(self) -> dict[str, int]:
+        """Rows written per table (for store/statistics.py)."""
+
+        def total(c: LevelCounts) -> int:
+            return c.inserted + c.updated + c.deleted
+
+        return {
+            'location': total(self.locations) + self.region_codes_assigned,
+            'charging_station': total(self.stations),
+            'evse': total(self.evses) + self.statuses_changed,
+            'connector': total(self.connectors),
+            'tariff': total(self.tariffs),
+            'evse_status_history': self.statuses_changed,
+        }
 
     def as_metadata(self) -> dict[str, int]:
         flat: dict[str, int] = {}
@@ -260,6 +276,7 @@ def apply_static(
     _chain_last_updated(conn)
     if result.changed:
         bump_data_version(conn)
+        analyze_changed(conn, result.rows_changed())
     return result
 
 

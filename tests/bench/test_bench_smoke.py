@@ -42,6 +42,8 @@ COVERED = {
     'bench_api_tipg.py': 'test_bench_api_tipg_imports (needs a separate tipg install: --help only)',
     'bench_bnetza_import.py': 'test_bench_bnetza_import',
     'bench_cli_startup.py': 'test_bench_cli_startup',
+    'bench_churn.py': 'test_bench_churn',
+    'bench_germany_day.py': 'test_bench_germany_day',
     'bnetza_baseline.py': 'test_bench_bnetza_import (the "baseline COPY" runs)',
     'bench_dagster_realtime.py': 'test_bench_dagster_realtime',
     'bench_datex2_import.py': 'test_bench_datex2_import',
@@ -446,3 +448,76 @@ def test_bench_faults(tmp_path: Path) -> None:
     assert results['kill_apply']['pending_after'] == 0
     assert results['bombs']['push_413'] >= 1
     search(r'^invariants: held', stdout)
+
+
+@_requires('psql')
+def test_bench_churn(bench_db: str, redis_url: str, tmp_path: Path) -> None:
+    locations = 300
+    out = tmp_path / 'churn.json'
+    stdout = run_script(
+        str(BENCH / 'bench_churn.py'), '--database-url', bench_db, '--redis-url', redis_url,
+        '--generate', str(locations), '--seconds', '1', '--rounds', '1', '--bloat-ticks', '3', '--share', '0.02',
+        '--tick', '0.3', '--pool', '10', '--list-pages', '3', '--concurrency', '2', '--vacuum-every', '2',
+        '--port', str(_free_port_pair()),
+        '--out', str(out),
+    )  # fmt: skip
+    assert f'generated {locations} locations' in stdout
+    report = json.loads(out.read_text())
+    meta = report['meta']
+    assert (meta['locations'], meta['evses']) == (locations, 3 * locations)
+    assert meta['changed_per_tick'] == int(meta['live_evses'] * 0.02)
+    assert len(meta['loadavg_before']) == 3
+    assert set(report['tiles']) == {'quiet', 'churn', 'churn+global'}
+    for phase, runs in report['tiles'].items():
+        assert len(runs) == 1, phase
+        assert runs[0]['requests'] > 0, phase
+        assert runs[0]['errors'] == 0, phase
+        assert 0 <= runs[0]['hit_rate'] <= 1, phase
+        assert f'| {phase} | 1 | {runs[0]["requests"]} |' in stdout
+    layouts = {x['layout']: x for x in report['layouts']}
+    assert set(layouts) == {'hot', 'old', 'hot+vacuum'}
+    assert (layouts['hot+vacuum']['vacuums'], layouts['hot']['vacuums']) == (1, 0)  # at tick 2 of 3
+    for name, x in layouts.items():
+        assert x['ticks'] == 3, name
+        assert x['evses_changed'] > 0, name
+        assert x['updates'] > 0, name
+        for key in ('list_vacuumed', 'list_after_churn', 'list_vacuumed_after_churn'):
+            assert set(x[key]) == {'api_ms', 'count_ms', 'page_ms'}, (name, key)
+    # what the layouts are about: the hot layout's EVSE and station updates are mostly HOT (a tiny table's
+    # pages can run out of room), the old one's never
+    assert layouts['hot']['hot_share']['evse'] > 0.5
+    assert layouts['hot']['hot_share']['charging_station'] > 0.5
+    assert layouts['old']['hot_share']['evse'] == 0.0
+    assert layouts['old']['hot_share']['charging_station'] == 0.0
+    with psycopg.connect(bench_db) as conn:  # the run leaves the migrations' layout behind
+        names = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'evse'")}
+    assert 'ix_evse_status' not in names
+
+
+def test_bench_germany_day(bench_db: str, tmp_path: Path) -> None:
+    from bench.bench_germany_day import STEPS, sizes
+
+    out = tmp_path / 'day.json'
+    stdout = run_script(
+        str(BENCH / 'bench_germany_day.py'), '--database-url', bench_db, '--scale', '0.002',
+        '--work', str(tmp_path / 'work'), '--out', str(out),
+    )  # fmt: skip
+    report = json.loads(out.read_text())
+    n = sizes(0.002)
+    assert report['meta']['sizes'] == n
+    steps = {r['step']: r for r in report['steps']}
+    assert list(steps) == STEPS
+    for name, r in steps.items():
+        assert r['peak_rss_mib'] > 0, name
+        assert r['database_mib'] > 0, name
+        assert f'| {name} | {r["seconds"]} |' in stdout
+    assert steps['DATEX II static (datex2_enbw)']['detail']['locations'] == n['datex2']
+    assert steps['chargecloud AFIR (chargecloud_ludwigsburg)']['detail']['locations'] == n['afir']
+    assert steps['OCPI (ocpi_stadtnavi)']['detail']['locations'] == n['ocpi']
+    assert steps['realtime tick (datex2_enbw)']['detail']['outcome'] == 'applied'
+    live = n['datex2'] + n['afir'] + n['ocpi']
+    register = steps['register (bnetza_api)']['detail']['locations']
+    assert steps['DATEX II static export (3.5)']['detail']['sites'] <= live + register
+    with psycopg.connect(bench_db) as conn:
+        total = conn.execute('SELECT count(*) FROM location').fetchone()[0]
+    assert total == live + register

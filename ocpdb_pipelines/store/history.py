@@ -1,0 +1,121 @@
+"""Retention and downsampling of evse_status_history (append-only: one row per observed status change).
+
+Rows older than `retention_days` are deleted. Rows older than `full_resolution_days` keep one row per EVSE
+and `bucket_minutes` (the last status of each bucket: what the EVSE showed at the bucket's end); newer rows
+stay as observed. Work is bounded per call (`batch` rows) and resumes where it stopped: a watermark in
+maintenance_state says up to where history is already downsampled, so old rows are looked at once.
+`maybe_prune` runs it at most every `interval_seconds` from whichever writer comes first (realtime ticks),
+skipping when another transaction holds the turn, so no deployment needs an extra job and no tick waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+STATE = 'evse_status_history'
+
+
+@dataclass(frozen=True)
+class HistoryPolicy:
+    retention_days: float = 90
+    full_resolution_days: float = 7
+    bucket_minutes: int = 15
+    interval_seconds: int = 3600
+    batch: int = 50_000
+
+    @classmethod
+    def from_settings(cls, settings: object) -> HistoryPolicy:
+        return cls(
+            retention_days=settings.EVSE_STATUS_HISTORY_RETENTION_DAYS,
+            full_resolution_days=settings.EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS,
+            bucket_minutes=settings.EVSE_STATUS_HISTORY_BUCKET_MINUTES,
+        )
+
+
+@dataclass
+class PruneResult:
+    expired: int = 0
+    downsampled: int = 0
+
+
+def maybe_prune(conn: psycopg.Connection, policy: HistoryPolicy) -> PruneResult | None:
+    """prune_history if its interval has passed and no other transaction is at it (else None)."""
+    _ensure_state(conn)
+    due = conn.execute(
+        """
+        SELECT 1 FROM maintenance_state
+        WHERE name = %s AND done_at < now() - make_interval(secs => %s)
+        FOR UPDATE SKIP LOCKED
+        """,
+        (STATE, policy.interval_seconds),
+    ).fetchone()
+    if due is None:
+        return None
+    return prune_history(conn, policy)
+
+
+def _ensure_state(conn: psycopg.Connection) -> None:
+    conn.execute('INSERT INTO maintenance_state (name) VALUES (%s) ON CONFLICT (name) DO NOTHING', (STATE,))
+
+
+def prune_history(conn: psycopg.Connection, policy: HistoryPolicy) -> PruneResult:
+    result = PruneResult()
+    _ensure_state(conn)
+    result.expired = conn.execute(
+        """
+        DELETE FROM evse_status_history WHERE id IN (
+            SELECT id FROM evse_status_history
+            WHERE observed_at < now() - make_interval(secs => %s) LIMIT %s)
+        """,
+        (policy.retention_days * 86400, policy.batch),
+    ).rowcount
+    # downsample (watermark, cutoff]: a batch ends at a bucket boundary so a bucket is never half done
+    row = conn.execute(
+        """
+        WITH bounds AS (
+            SELECT c.cutoff,
+                   COALESCE(s.watermark, (SELECT min(observed_at) FROM evse_status_history), c.cutoff) AS since
+            FROM maintenance_state s,
+                 LATERAL (SELECT date_bin(make_interval(mins => %(bucket)s), now() - make_interval(secs => %(full)s),
+                                          TIMESTAMPTZ '2000-01-01') AS cutoff) c
+            WHERE s.name = %(state)s
+        ), upto AS (
+            -- at least one whole bucket per call, at most `batch` rows more, never past the cutoff
+            SELECT b.since, LEAST(b.cutoff, GREATEST(
+                date_bin(make_interval(mins => %(bucket)s), LEAST(b.since, b.cutoff), TIMESTAMPTZ '2000-01-01')
+                    + make_interval(mins => %(bucket)s),
+                COALESCE(
+                    (SELECT date_bin(make_interval(mins => %(bucket)s), h.observed_at, TIMESTAMPTZ '2000-01-01')
+                       FROM evse_status_history h
+                      WHERE h.observed_at >= b.since AND h.observed_at < b.cutoff
+                      ORDER BY h.observed_at OFFSET %(batch)s LIMIT 1), b.cutoff))) AS until
+            FROM bounds b
+        ), doomed AS (
+            SELECT id FROM (
+                SELECT h.id, row_number() OVER (
+                           PARTITION BY h.evse_id,
+                                        date_bin(make_interval(mins => %(bucket)s), h.observed_at,
+                                                 TIMESTAMPTZ '2000-01-01')
+                           ORDER BY h.observed_at DESC, h.id DESC) AS rank
+                FROM evse_status_history h, upto u
+                WHERE h.observed_at >= u.since AND h.observed_at < u.until) ranked
+            WHERE rank > 1
+        ), gone AS (
+            DELETE FROM evse_status_history h USING doomed d WHERE h.id = d.id RETURNING 1
+        ), mark AS (
+            UPDATE maintenance_state s SET done_at = now(), watermark = u.until
+            FROM upto u WHERE s.name = %(state)s
+        )
+        SELECT count(*) AS n FROM gone
+        """,
+        {
+            'bucket': policy.bucket_minutes,
+            'full': policy.full_resolution_days * 86400,
+            'state': STATE,
+            'batch': policy.batch,
+        },
+    ).fetchone()
+    result.downsampled = row['n'] if isinstance(row, dict) else row[0]
+    return result
