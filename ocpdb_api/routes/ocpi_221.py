@@ -29,7 +29,9 @@ LOCATION_PARAMS: list[prm.Param] = [
     prm.Param('date_from', 'datetime', 'Only locations with last_updated at or after this time.'),
     prm.Param('date_to', 'datetime', 'Only locations with last_updated before this time.'),
     prm.Param('offset', 'int', 'Items to skip.', minimum=0, maximum=prm.MAX_ID, default=0),
-    prm.Param('limit', 'int', f'Page size (at most {MAX_LIMIT}).', minimum=1, maximum=MAX_LIMIT, default=100),
+    # OCPI: a limit above the server's maximum is capped (and X-Limit says so), not rejected
+    prm.Param('limit', 'int', f'Page size; values above {MAX_LIMIT} are capped to {MAX_LIMIT} (see X-Limit).',
+              minimum=1, maximum=prm.MAX_ID, default=100),
     prm.Param('after', 'int', 'Keyset cursor: only ids greater than this (set by the next link).', minimum=0,
             maximum=prm.MAX_ID),
 ]  # fmt: skip
@@ -88,7 +90,7 @@ async def locations(request: Request) -> Response:
         w.add('l.last_updated >= %s', p['date_from'])
     if 'date_to' in p:
         w.add('l.last_updated < %s', p['date_to'])
-    offset, limit = p['offset'], p['limit']
+    offset, limit = p['offset'], min(p['limit'], MAX_LIMIT)
     page = Where()
     page.parts, page.params = list(w.parts), list(w.params)
     if 'after' in p:
