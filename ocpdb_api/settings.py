@@ -52,6 +52,8 @@ class ApiSettings:
     pool_max_size: int = 0
     # data_version is re-read at most this often per process (tile ETag / cache key)
     version_ttl_seconds: float = 1.0
+    # proxies whose X-Forwarded-Proto/-Host/-For are believed (TRUSTED_PROXIES; uvicorn's default)
+    trusted_proxies: str = '127.0.0.1'
 
     def __post_init__(self) -> None:
         if self.pool_max_size <= 0:
@@ -80,6 +82,7 @@ class ApiSettings:
             'evse_status_metrics': settings.EVSE_STATUS_METRICS,
             'mobilithek_name': settings.MOBILITHEK_NAME,
             'pool_max_size': settings.API_POOL_SIZE,
+            'trusted_proxies': settings.TRUSTED_PROXIES,
         }
         values.update(overrides)
         return cls(**values)

@@ -67,6 +67,7 @@ class Settings(BaseModel):
     API_POOL_SIZE: int = Field(default=0, ge=0)
     REDIS_URL: str = 'redis://127.0.0.1:6379/0'
     PROJECT_URL: str = 'http://localhost:8000'
+    TRUSTED_PROXIES: str = '127.0.0.1'
     SOURCES: dict[str, SourceConfig] = Field(default_factory=dict)
     SERVER_AUTH_USERS: dict[str, ServerUser] = Field(default_factory=dict)
     OBJECT_ID_SECRET: str = 'change-me'

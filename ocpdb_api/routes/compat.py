@@ -12,6 +12,7 @@ from starlette.routing import Route
 from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import NotFound
+from ocpdb_api.middleware import public_base_url
 from ocpdb_api.queries import trees
 from ocpdb_api.queries.filters import Where, add_source_filters, has_bbox, like, location_where, radius_order
 from ocpdb_api.render import compat as shapes
@@ -27,7 +28,7 @@ def _res(request: Request) -> Resources:
 
 def _ctx(request: Request, strict: bool) -> shapes.Ctx:
     s = _res(request).settings
-    return shapes.Ctx(strict, s.base_url + s.public_image_path.rstrip('/'))
+    return shapes.Ctx(strict, public_base_url(request) + s.public_image_path.rstrip('/'))
 
 
 def _order(p: dict[str, Any], alias: str) -> str:

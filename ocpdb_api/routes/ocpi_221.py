@@ -19,6 +19,7 @@ from starlette.routing import Route
 from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ApiError
+from ocpdb_api.middleware import public_base_url
 from ocpdb_api.queries import trees
 from ocpdb_api.queries.filters import Where
 from ocpdb_api.render import ocpi221 as shapes
@@ -67,17 +68,17 @@ def _res(request: Request) -> Resources:
     return request.app.state.resources
 
 
-def _image_base(res: Resources) -> str:
-    return res.settings.base_url + res.settings.public_image_path.rstrip('/')
+def _image_base(request: Request) -> str:
+    return public_base_url(request) + _res(request).settings.public_image_path.rstrip('/')
 
 
 async def versions(request: Request) -> Response:
-    base = _res(request).settings.base_url
+    base = public_base_url(request)
     return ocpi_response([{'version': VERSION, 'url': f'{base}/ocpi/{VERSION}'}])
 
 
 async def version_details(request: Request) -> Response:
-    base = _res(request).settings.base_url
+    base = public_base_url(request)
     endpoints = [{'identifier': 'locations', 'role': 'SENDER', 'url': f'{base}/ocpi/{VERSION}/locations'}]
     return ocpi_response({'version': VERSION, 'endpoints': endpoints})
 
@@ -104,13 +105,13 @@ async def locations(request: Request) -> Response:
         )
         ids = [r['id'] for r in await cur.fetchall()]
         rows = await trees.locations(conn, ids)
-    base = _image_base(res)
+    base = _image_base(request)
     data = [shapes.location(r, base) for r in rows]
     headers = {'X-Total-Count': str(total), 'X-Limit': str(limit)}
     if ids and offset + len(ids) < total:
         query = {k: request.query_params[k] for k in ('date_from', 'date_to') if request.query_params.get(k)}
         query.update({'offset': str(offset + len(ids)), 'limit': str(limit), 'after': str(ids[-1])})
-        headers['Link'] = f'<{res.settings.base_url}{request.url.path}?{urlencode(query)}>; rel="next"'
+        headers['Link'] = f'<{public_base_url(request)}{request.url.path}?{urlencode(query)}>; rel="next"'
     return ocpi_response(data, headers=headers)
 
 
@@ -132,12 +133,12 @@ async def _location_row(request: Request) -> dict[str, Any]:
 
 async def location(request: Request) -> Response:
     row = await _location_row(request)
-    return ocpi_response(shapes.location(row, _image_base(_res(request))))
+    return ocpi_response(shapes.location(row, _image_base(request)))
 
 
 async def _evse(request: Request) -> dict[str, Any]:
     row = await _location_row(request)
-    rendered = shapes.location(row, _image_base(_res(request)))
+    rendered = shapes.location(row, _image_base(request))
     uid = request.path_params['evse_uid']
     for item in rendered.get('evses', []):
         if item['uid'] == uid:
