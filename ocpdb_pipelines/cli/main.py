@@ -66,9 +66,10 @@ def _materialize(selection_keys: list[Any], run_config: dict[str, Any] | None = 
         tags={'ocpdb/trigger': 'cli', **(tags or {})},
     )
     for event in result.get_asset_materialization_events():
+        # the metrics are in the run's log already (the asset logs them): one line with the outcome here
         materialization = event.materialization
-        values = {k: getattr(v, 'value', v) for k, v in materialization.metadata.items() if k != 'skipped_sample'}
-        click.echo(f'{materialization.asset_key.to_user_string()}: {values}')
+        outcome = getattr(materialization.metadata.get('outcome'), 'value', 'materialized')
+        click.echo(f'{materialization.asset_key.to_user_string()}: {outcome}')
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data is not None:
@@ -84,7 +85,12 @@ def import_group() -> None:
 
 @import_group.command('static')
 @click.argument('uid')
-@click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
+@click.option(
+    '--from-file',
+    'from_file',
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    help='Replay a payload.',
+)
 @click.option('--force', is_flag=True, help='Apply even if the shrink guard refuses.')
 def import_static(uid: str, from_file: str | None, force: bool) -> None:
     """Full static import of one source."""
@@ -101,7 +107,12 @@ def import_static(uid: str, from_file: str | None, force: bool) -> None:
 
 @import_group.command('realtime')
 @click.argument('uid')
-@click.option('--from-file', 'from_file', type=click.Path(exists=True, dir_okay=False), help='Replay a payload.')
+@click.option(
+    '--from-file',
+    'from_file',
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    help='Replay a payload.',
+)
 def import_realtime(uid: str, from_file: str | None) -> None:
     """Apply live statuses of one source."""
     from ocpdb_pipelines.defs.sources.keys import realtime_key
