@@ -12,6 +12,7 @@ from typing import Any
 
 from ocpdb_api import params as prm
 from ocpdb_api.routes.ocpi_221 import LOCATION_PARAMS as OCPI_LOCATION_PARAMS
+from ocpdb_pipelines.exports.datex2.export import STRUCTURE_NOTES
 
 Schema = dict[str, Any]
 
@@ -228,13 +229,14 @@ def _op(
     *,
     rules: list[Schema] | None = None,
     headers: dict[str, Schema] | None = None,
+    note: str = '',
 ) -> Schema:
     ok: Schema = {'description': 'OK', 'content': {media: {'schema': schema}}}
     if headers:
         ok['headers'] = headers
     op: Schema = {
         'summary': summary,
-        'description': f'{summary}. {_rules_text(rules)}' if rules else f'{summary}.',
+        'description': f'{summary}{note}. {_rules_text(rules)}' if rules else f'{summary}{note}.',
         'tags': [tag],
         'parameters': params,
         'responses': {'200': ok, **ERRORS},
@@ -292,8 +294,8 @@ def document(base_url: str) -> dict[str, Any]:
             ('mobilithek/realtime', 'DATEX II realtime status in the Mobilithek message container'),
         ):
             paths[f'/api/public/datex/v{version}/json/{kind}'] = _op(
-                f'{summary} – {version}{DATEX_NOTES.get((version, kind), "")}', 'DATEX II',
-                _query(prm.LOCATION_SEARCH), OBJ, rules=RULES['location_search'], headers=LIST_HEADERS,
+                f'{summary} – {version}', 'DATEX II', _query(prm.LOCATION_SEARCH), OBJ,
+                rules=RULES['location_search'], headers=LIST_HEADERS, note=DATEX_NOTES.get((version, kind), ''),
             )  # fmt: skip
     ocpi = 'OCPI 2.2.1'
     envelope = _ref('OcpiResponse')
@@ -371,10 +373,9 @@ TAG_DESCRIPTIONS = {
     'Tiles': 'Mapbox vector tiles and TileJSON',
     'Operations': 'Metrics and health',
 }
-# DATEX II 3.7 realtime keeps the 3.5 status publication (see ocpdb_pipelines.exports.datex2.document)
+# what the export states about each document's structure (also in the export asset's metadata)
 DATEX_NOTES = {
-    ('3.7', 'realtime'): '. Note: the 3.7 status publication keeps the 3.5 (aegi) structure, '
-    '`aegiEnergyInfrastructureStatusPublication`, with versionG "3.7"',
-    ('3.7', 'mobilithek/realtime'): '. Note: the 3.7 status publication keeps the 3.5 (aegi) structure, '
-    '`aegiEnergyInfrastructureStatusPublication`, with versionG "3.7"',
+    (version, kind): f'. Note: {note}'
+    for (version, base), note in STRUCTURE_NOTES.items()
+    for kind in ((base, 'mobilithek/realtime') if base == 'realtime' else (base,))
 }

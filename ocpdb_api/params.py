@@ -54,8 +54,10 @@ class Param:
         elif self.kind == 'enum_list':
             s = {'type': 'array', 'items': {'type': 'string', 'enum': list(self.choices)}}
         elif self.kind == 'str_list':
-            s = {'type': 'array', 'items': _length_schema(self, {'type': 'string'})}
-            return s
+            # a string, not an array: on the wire every string is a one-item list, so an array schema would call
+            # values invalid that the server rightly reads as one item
+            item = f'[^,\\u0000]{{{self.min_length or 0},{self.max_length or ""}}}'
+            return {'type': 'string', 'pattern': f'^{item}(,{item})*$'}
         elif self.kind == 'bool':
             s = {'type': 'boolean'}
         else:
@@ -69,7 +71,7 @@ class Param:
         """The OpenAPI parameter object: lists are comma-separated (`explode: false`); an empty value counts as
         absent unless the parameter keeps it (then it is invalid)."""
         out: dict[str, Any] = {'name': self.name, 'in': 'query', 'required': False, 'description': self.description}
-        if self.kind in ('enum_list', 'str_list'):
+        if self.kind == 'enum_list':
             out |= {'style': 'form', 'explode': False}
         if not self.keep_empty:
             out['allowEmptyValue'] = True
