@@ -12,10 +12,12 @@ from ocpdb_pipelines.config import Settings, get_settings
 
 def serve(settings: Settings | None = None, host: str = '127.0.0.1', port: int = 8000, workers: int = 1) -> None:
     """Run the API with uvicorn (one process; use workers > 1 only through an import string)."""
+    # proxy headers are the app's job (TRUSTED_PROXIES): it also takes X-Forwarded-Host, which uvicorn ignores
+    options = {'host': host, 'port': port, 'access_log': False, 'proxy_headers': False}
     if workers > 1:
-        uvicorn.run('ocpdb_api.asgi:app', host=host, port=port, workers=workers, access_log=False)
+        uvicorn.run('ocpdb_api.asgi:app', workers=workers, **options)
         return
-    uvicorn.run(create_app(settings or get_settings()), host=host, port=port, access_log=False)
+    uvicorn.run(create_app(settings or get_settings()), **options)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,11 +1,18 @@
-"""OpenAPI 3.1 document of every public endpoint, generated from the same parameter specs the handlers parse."""
+"""OpenAPI 3.1 document of every public endpoint, generated from the same parameter specs the handlers parse.
+
+Rules between parameters, which JSON Schema cannot express, are stated in the operation description and,
+machine-readable, in `x-parameter-rules` (`RULES`); the fuzz test holds the server to exactly these.
+The API is public: the document declares an empty security requirement.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ocpdb_api import params as prm
 from ocpdb_api.routes.ocpi_221 import LOCATION_PARAMS as OCPI_LOCATION_PARAMS
+from ocpdb_pipelines.exports.datex2.export import STRUCTURE_NOTES
 
 Schema = dict[str, Any]
 
@@ -23,8 +30,10 @@ def _obj(props: dict[str, Schema], required: list[str] | None = None) -> Schema:
 
 S, INT, N, B = {'type': 'string'}, {'type': 'integer'}, {'type': 'number'}, {'type': 'boolean'}
 DT = {'type': 'string', 'format': 'date-time'}
+OBJ = {'type': 'object'}
 ARR_S = {'type': 'array', 'items': S}
-ANY_LIST = {'type': 'array'}
+ANY_LIST = {'type': 'array', 'items': OBJ}
+DISPLAY_TEXTS = {'type': 'array', 'items': {'type': 'object', 'properties': {'language': S, 'text': S}}}
 
 COMPONENTS: dict[str, Schema] = {
     'errorResponse': _obj(
@@ -70,7 +79,7 @@ COMPONENTS: dict[str, Schema] = {
             'capabilities': ARR_S,
             'floor_level': S,
             'coordinates': _ref('GeoLocation'),
-            'directions': ANY_LIST,
+            'directions': DISPLAY_TEXTS,
             'connectors': {'type': 'array', 'items': _ref('Connector')},
             'images': {'type': 'array', 'items': _ref('Image')},
         },
@@ -85,7 +94,7 @@ COMPONENTS: dict[str, Schema] = {
             'floor_level': S,
             'physical_reference': S,
             'last_updated': DT,
-            'directions': ANY_LIST,
+            'directions': DISPLAY_TEXTS,
             'service_type': S,
             'user_interface_languages': ARR_S,
             'parking_spaces': ANY_LIST,
@@ -103,7 +112,7 @@ _LOCATION_PROPS: dict[str, Schema] = {
     'parking_type': S, 'time_zone': S, 'last_updated': DT, 'terms_and_conditions': S, 'charging_when_closed': B,
     'help_phone': S, 'has_in_person_support': B, 'facilities': ARR_S, 'facility_description': S,
     'original_id': S, 'source': S, 'official_region_code': S, 'max_power': _ref('MaxPower'),
-    'directions': ANY_LIST, 'related_locations': ANY_LIST, 'energy_mix': {'type': 'object'},
+    'directions': DISPLAY_TEXTS, 'related_locations': ANY_LIST, 'energy_mix': {'type': 'object'},
     'opening_times': {'type': 'object'}, 'coordinates': _ref('GeoLocation'),
     'operator': _ref('BusinessDetails'), 'owner': _ref('BusinessDetails'), 'suboperator': _ref('BusinessDetails'),
 }  # fmt: skip
@@ -167,10 +176,37 @@ def _list_schema(item: str) -> Schema:
 
 
 def _query(params: list[prm.Param]) -> list[Schema]:
-    return [
-        {'name': p.name, 'in': 'query', 'required': False, 'description': p.description, 'schema': p.schema()}
-        for p in params
-    ]
+    return [p.openapi() for p in params]
+
+
+# Rules between parameters (JSON Schema states each parameter alone). A request breaking one gets a 400 that
+# names the rule (post_validation_errors) or the first parameter of the rule (field_errors).
+RADIUS_RULE = {
+    'parameters': ['lat', 'lon', 'radius'],
+    'rule': 'lat, lon and radius are given together or not at all; results are ordered by distance unless '
+    'sorted_by is given',
+}
+BBOX_RULE = {
+    'parameters': ['lat_min', 'lat_max', 'lon_min', 'lon_max'],
+    'rule': 'the box applies only when all four bounds are given (then limit defaults to 1000); lat_min must not '
+    'exceed lat_max; lon_min > lon_max is a box across the antimeridian',
+}
+TILE_RULE = {'parameters': ['z', 'x', 'y'], 'rule': 'x and y are at most 2^z - 1 (the tile grid of zoom z)'}
+RULES: dict[str, list[Schema]] = {'location_search': [RADIUS_RULE, BBOX_RULE], 'tile': [TILE_RULE]}
+
+
+def _rules_text(rules: list[Schema]) -> str:
+    return ' '.join(f'Rule: {r["rule"]}.' for r in rules)
+
+
+LIST_HEADERS = {
+    'X-Total-Count': {'description': 'Number of matching items', 'schema': {'type': 'integer', 'minimum': 0}},
+}
+OCPI_LIST_HEADERS = {
+    **LIST_HEADERS,
+    'X-Limit': {'description': 'Page size used (a larger limit is capped to it)', 'schema': INT},
+    'Link': {'description': 'Next page: <url>; rel="next"', 'schema': S},
+}
 
 
 def _path_param(name: str, description: str, integer: bool = True) -> Schema:
@@ -184,20 +220,36 @@ ERRORS = {
 }
 
 
-def _op(summary: str, tag: str, params: list[Schema], schema: Schema, media: str = 'application/json') -> Schema:
-    return {
-        'get': {
-            'summary': summary,
-            'tags': [tag],
-            'parameters': params,
-            'responses': {'200': {'description': 'OK', 'content': {media: {'schema': schema}}}, **ERRORS},
-        }
+def _op(
+    summary: str,
+    tag: str,
+    params: list[Schema],
+    schema: Schema,
+    media: str = 'application/json',
+    *,
+    rules: list[Schema] | None = None,
+    headers: dict[str, Schema] | None = None,
+    note: str = '',
+) -> Schema:
+    ok: Schema = {'description': 'OK', 'content': {media: {'schema': schema}}}
+    if headers:
+        ok['headers'] = headers
+    op: Schema = {
+        'summary': summary,
+        'description': f'{summary}{note}. {_rules_text(rules)}' if rules else f'{summary}{note}.',
+        'tags': [tag],
+        'parameters': params,
+        'responses': {'200': ok, **ERRORS},
     }
+    if rules:
+        op['x-parameter-rules'] = rules
+    return {'get': op}
 
 
 def _pair(paths: dict, base: str, tag: str, entity: str, search: list[prm.Param], item_params: list[prm.Param],
           schema: str) -> None:  # fmt: skip
-    paths[base] = _op(f'List {entity}', tag, _query(search), _list_schema(schema))
+    rules = RULES['location_search'] if search is prm.LOCATION_SEARCH else None
+    paths[base] = _op(f'List {entity}', tag, _query(search), _list_schema(schema), rules=rules, headers=LIST_HEADERS)
     paths[f'{base}/{{id}}'] = _op(
         f'One {entity[:-1] if entity.endswith("s") else entity}',
         tag,
@@ -242,14 +294,15 @@ def document(base_url: str) -> dict[str, Any]:
             ('mobilithek/realtime', 'DATEX II realtime status in the Mobilithek message container'),
         ):
             paths[f'/api/public/datex/v{version}/json/{kind}'] = _op(
-                f'{summary} – {version}', 'DATEX II', _query(prm.LOCATION_SEARCH), {'type': 'object'}
-            )
+                f'{summary} – {version}', 'DATEX II', _query(prm.LOCATION_SEARCH), OBJ,
+                rules=RULES['location_search'], headers=LIST_HEADERS, note=DATEX_NOTES.get((version, kind), ''),
+            )  # fmt: skip
     ocpi = 'OCPI 2.2.1'
     envelope = _ref('OcpiResponse')
     paths['/ocpi/versions'] = _op('OCPI versions', ocpi, [], envelope)
     paths['/ocpi/2.2.1'] = _op('OCPI 2.2.1 version details', ocpi, [], envelope)
     paths['/ocpi/2.2.1/locations'] = _op('OCPI 2.2.1 locations (paginated, Link header)', ocpi,
-                                         _query(OCPI_LOCATION_PARAMS), envelope)  # fmt: skip
+                                         _query(OCPI_LOCATION_PARAMS), envelope, headers=OCPI_LIST_HEADERS)  # fmt: skip
     lid = _path_param('location_id', 'Location id', integer=False)
     euid = _path_param('evse_uid', 'EVSE uid', integer=False)
     cid = _path_param('connector_id', 'Connector id', integer=False)
@@ -267,7 +320,7 @@ def document(base_url: str) -> dict[str, Any]:
     ]
     paths['/tiles/{z}/{x}/{y}.mvt'] = _op(
         'Mapbox vector tile: layer chargepoints (z >= 8) or clusters (z < 8)', 'Tiles', tile_params,
-        {'type': 'string', 'format': 'binary'}, 'application/x-protobuf',
+        {'type': 'string', 'format': 'binary'}, 'application/x-protobuf', rules=RULES['tile'],
     )  # fmt: skip
     paths['/tiles.json'] = _op('TileJSON 3.0', 'Tiles', [], {'type': 'object'})
     paths['/metrics'] = _op('Prometheus metrics', 'Operations', [], S, 'text/plain')
@@ -282,14 +335,47 @@ def document(base_url: str) -> dict[str, Any]:
     for path in ('/metrics', '/health', '/tiles.json', '/ocpi/versions', '/ocpi/2.2.1'):
         paths[path]['get']['responses'] = {'200': paths[path]['get']['responses']['200']}
     paths['/health']['get']['responses']['503'] = {'description': 'A dependency is down'}
+    tags: list[str] = []
+    for path, item in paths.items():
+        op = item['get']
+        op['operationId'] = _operation_id(path)
+        tags += [t for t in op['tags'] if t not in tags]
     return {
         'openapi': '3.1.0',
         'info': {
             'title': 'OCPDB public API',
             'version': '1.0.0',
             'description': 'Open ChargePoint DataBase: locations, EVSEs, tariffs, vector tiles. No authentication.',
+            'license': {'name': 'AGPL-3.0-or-later', 'identifier': 'AGPL-3.0-or-later'},
+            'contact': {'name': 'OCPDB', 'url': base_url},
         },
         'servers': [{'url': base_url}],
+        # public: one empty security requirement, i.e. no credentials needed
+        'security': [{}],
+        'tags': [{'name': t, 'description': TAG_DESCRIPTIONS.get(t, t)} for t in tags],
         'paths': paths,
         'components': {'schemas': COMPONENTS},
     }
+
+
+def _operation_id(path: str) -> str:
+    """`/api/public/v1/locations/{id}` -> `get_public_v1_locations_id` (unique: paths are)."""
+    words = re.sub(r'[^A-Za-z0-9/]+', '_', path).split('/')
+    return 'get_' + '_'.join(w.strip('_') for w in words if w and w != 'api')
+
+
+TAG_DESCRIPTIONS = {
+    'v1': 'The predecessor-compatible list and item endpoints',
+    'OCPI 2.2 (OCPDB)': 'OCPI 2.2 shaped objects in the OCPDB list envelope',
+    'OCPI 3.0 (OCPDB)': 'OCPI 3.0 shaped objects in the OCPDB list envelope',
+    'DATEX II': 'DATEX II 3.5 and 3.7 (AFIR) JSON',
+    'OCPI 2.2.1': 'The OCPI 2.2.1 Locations module, sender interface, in the OCPI envelope',
+    'Tiles': 'Mapbox vector tiles and TileJSON',
+    'Operations': 'Metrics and health',
+}
+# what the export states about each document's structure (also in the export asset's metadata)
+DATEX_NOTES = {
+    (version, kind): f'. Note: {note}'
+    for (version, base), note in STRUCTURE_NOTES.items()
+    for kind in ((base, 'mobilithek/realtime') if base == 'realtime' else (base,))
+}

@@ -1,11 +1,14 @@
 """Declarative query parameters: one spec drives parsing (400 naming the parameter) and the OpenAPI document.
 
-Predecessor rules kept: empty-string parameters are dropped, the first value of a repeated parameter wins,
-unknown parameters are ignored, enum values match case-insensitively, comma lists are split without trimming.
+Predecessor rules kept: empty-string parameters are dropped (declared `allowEmptyValue` in OpenAPI), the first
+value of a repeated parameter wins, unknown parameters are ignored, enum values match case-insensitively, comma
+lists are split without trimming. Changed: `strict` is a boolean (`true`/`false`, anything else is a 400), and
+numbers and datetimes accept every form their OpenAPI schema admits (exponents, RFC 3339 `t`/`z`, fractions).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,8 +20,9 @@ from ocpdb_api.errors import ParamError
 from ocpdb_pipelines.model.enums import EvseStatus
 
 _INT = re.compile(r'^[+-]?\d+$')
-_DECIMAL = re.compile(r'^[+-]?(\d+(\.\d*)?|\.\d+)$')
-_DATETIME = re.compile(r'^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$')
+_DECIMAL = re.compile(r'^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$')
+# RFC 3339 date-time (OpenAPI `format: date-time`), plus the predecessor's forms without seconds or offset
+_DATETIME = re.compile(r'^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2})?(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$')
 MAX_ID = 2**63 - 1
 EVSE_STATUSES = tuple(s.value for s in EvseStatus)
 
@@ -26,7 +30,7 @@ EVSE_STATUSES = tuple(s.value for s in EvseStatus)
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # int | decimal | str | datetime | enum | enum_list | str_list | strict | bool
+    kind: str  # int | decimal | str | datetime | enum | enum_list | str_list | bool
     description: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
@@ -48,21 +52,41 @@ class Param:
         elif self.kind == 'enum':
             s = {'type': 'string', 'enum': list(self.choices)}
         elif self.kind == 'enum_list':
-            s = {'type': 'string', 'description': 'comma-separated: ' + ', '.join(self.choices)}
-        elif self.kind in ('strict', 'bool'):
+            s = {'type': 'array', 'items': {'type': 'string', 'enum': list(self.choices)}}
+        elif self.kind == 'str_list':
+            # a string, not an array: on the wire every string is a one-item list, so an array schema would call
+            # values invalid that the server rightly reads as one item
+            item = f'[^,\\u0000]{{{self.min_length or 0},{self.max_length or ""}}}'
+            return {'type': 'string', 'pattern': f'^{item}(,{item})*$'}
+        elif self.kind == 'bool':
             s = {'type': 'boolean'}
         else:
             s = {'type': 'string'}
-        for key, value in (
-            ('minimum', self.minimum),
-            ('maximum', self.maximum),
-            ('minLength', self.min_length),
-            ('maxLength', self.max_length),
-            ('default', self.default),
-        ):
+        for key, value in (('minimum', self.minimum), ('maximum', self.maximum), ('default', self.default)):
             if value is not None and not (self.kind == 'decimal' and key == 'default'):
                 s[key] = int(value) if self.kind == 'int' and key in ('minimum', 'maximum') else value
-        return s
+        return _length_schema(self, s) if self.kind == 'str' else s
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI parameter object: lists are comma-separated (`explode: false`); an empty value counts as
+        absent unless the parameter keeps it (then it is invalid)."""
+        out: dict[str, Any] = {'name': self.name, 'in': 'query', 'required': False, 'description': self.description}
+        if self.kind == 'enum_list':
+            out |= {'style': 'form', 'explode': False}
+        if not self.keep_empty:
+            out['allowEmptyValue'] = True
+        out['schema'] = self.schema()
+        return out
+
+
+def _length_schema(p: Param, s: dict[str, Any]) -> dict[str, Any]:
+    if p.min_length is not None:
+        s['minLength'] = p.min_length
+    if p.max_length is not None:
+        s['maxLength'] = p.max_length
+    # NUL is refused (PostgreSQL text cannot hold it)
+    s['pattern'] = '^[^\\u0000]*$'
+    return s
 
 
 def _fail(p: Param, code: str, reason: str) -> ParamError:
@@ -79,10 +103,15 @@ def parse_int(p: Param, raw: str) -> int:
 
 
 def parse_datetime(p: Param, raw: str) -> datetime:
-    if not _DATETIME.match(raw):
+    match = _DATETIME.match(raw)
+    if not match:
         raise _fail(p, 'invalid_datetime', 'Value must be an ISO 8601 datetime like 2024-01-01T00:00:00Z.')
+    day, minutes, seconds, fraction, offset = match.groups()
+    offset = '+00:00' if offset in ('Z', 'z') else offset or ''
+    # microseconds at most: longer fractions are cut, not rejected
+    text = f'{day}T{minutes}{seconds or ""}{(fraction or "")[:7]}{offset}'
     try:
-        value = datetime.fromisoformat(raw.replace('Z', '+00:00'))
+        value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise _fail(p, 'invalid_datetime', str(exc)) from exc
     if value.tzinfo is None:
@@ -100,13 +129,13 @@ def _parse_one(p: Param, raw: str) -> Any:
         if not _DECIMAL.match(raw):
             raise _fail(p, 'invalid_decimal', 'Value must be a decimal number.')
         value = float(raw)
+        if not math.isfinite(value):
+            raise _fail(p, 'invalid_decimal', 'Value must be a finite decimal number.')
         if (p.minimum is not None and value < p.minimum) or (p.maximum is not None and value > p.maximum):
             raise _fail(p, 'number_range_error', f'Value must be between {p.minimum} and {p.maximum}.')
         return value
     if p.kind == 'datetime':
         return parse_datetime(p, raw)
-    if p.kind == 'strict':
-        return raw == 'true'
     if p.kind == 'bool':
         if raw.lower() not in ('true', 'false'):
             raise _fail(p, 'invalid_type', 'Value must be true or false.')
@@ -157,7 +186,7 @@ def parse(query: QueryParams, specs: list[Param]) -> dict[str, Any]:
 
 # ---- parameter sets (predecessor §2.3) ----
 
-STRICT = Param('strict', 'strict', 'true removes OCPDB extension fields (exact string "true").')
+STRICT = Param('strict', 'bool', 'true removes OCPDB extension fields (true or false; default false).')
 
 
 def paging(max_limit: int) -> list[Param]:
@@ -187,12 +216,19 @@ def _since(desc: str) -> Param:
     return Param('last_updated_since', 'datetime', desc)
 
 
-LOCATION_MAX_LIMIT = 1_000_000
+# the predecessor allowed 1,000,000 (a 1.7 GB body); 5000 locations are about 8.5 MB of JSON
+LOCATION_MAX_LIMIT = 5000
 LOCATION_SEARCH: list[Param] = [
     *sorting(('id', 'name', 'created', 'modified'), 'id'),
     Param('offset', 'int', 'Items to skip.', minimum=0, maximum=MAX_ID, default=0),
     # no default here: with a complete bounding box the default becomes 1000
-    Param('limit', 'int', 'Page size (default 100, 1000 with a bounding box).', minimum=1, maximum=LOCATION_MAX_LIMIT),
+    Param(
+        'limit',
+        'int',
+        f'Page size (default 100, 1000 with a bounding box; at most {LOCATION_MAX_LIMIT}).',
+        minimum=1,
+        maximum=LOCATION_MAX_LIMIT,
+    ),
     Param('name', 'str', 'Substring of the name (case-sensitive).', max_length=255),
     Param('address', 'str', 'Substring of the address.', max_length=255),
     Param('city', 'str', 'Substring of the city.', max_length=255),

@@ -79,6 +79,8 @@ class ApiSettings:
     # bounded staleness of tiles (ocpdb_api/tilecache.py)
     tile_max_stale_seconds: int = 30
     tile_exact_from_zoom: int = 14
+    # proxies whose X-Forwarded-Proto/-Host/-For are believed (TRUSTED_PROXIES; uvicorn's default)
+    trusted_proxies: str = '127.0.0.1'
 
     def __post_init__(self) -> None:
         if self.pool_max_size <= 0:
@@ -111,6 +113,7 @@ class ApiSettings:
             'pool_max_size': settings.API_POOL_SIZE,
             'pool_timeout_seconds': settings.API_POOL_TIMEOUT,
             'statement_timeout_seconds': settings.API_STATEMENT_TIMEOUT,
+            'trusted_proxies': settings.TRUSTED_PROXIES,
         }
         values.update(overrides)
         return cls(**values)

@@ -70,6 +70,7 @@ class Settings(BaseModel):
     INGEST_DATABASE_URL: str | None = None
     REDIS_URL: str = 'redis://127.0.0.1:6379/0'
     PROJECT_URL: str = 'http://localhost:8000'
+    TRUSTED_PROXIES: str = '127.0.0.1'
     SOURCES: dict[str, SourceConfig] = Field(default_factory=dict)
     SERVER_AUTH_USERS: dict[str, ServerUser] = Field(default_factory=dict)
     OBJECT_ID_SECRET: str = 'change-me'

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpdb_api.errors import PostValidationError
+from ocpdb_api.errors import ParamError, PostValidationError
 
 
 class Where:
@@ -69,15 +69,37 @@ def location_where(p: dict[str, Any], alias: str = 'l') -> Where:
             p['radius'],
         )
     if has_bbox(p):
-        w.add(
-            f'ST_Within({alias}.geometry, ST_MakeEnvelope(%s, %s, %s, %s, 4326))',
-            p['lon_min'],
-            p['lat_min'],
-            p['lon_max'],
-            p['lat_max'],
-        )
+        _add_bbox(w, p, alias)
     _evse_conditions(w, p, alias)
     return w
+
+
+def _add_bbox(w: Where, p: dict[str, Any], alias: str) -> None:
+    """Inside the box (boundary excluded). `lon_min > lon_max` is a box across the antimeridian: two envelopes."""
+    if p['lat_min'] > p['lat_max']:
+        raise ParamError('lat_min', 'number_range_error', 'lat_min must not be greater than lat_max.')
+    inside = f'ST_Within({alias}.geometry, ST_MakeEnvelope(%s, %s, %s, %s, 4326))'
+    if p['lon_min'] <= p['lon_max']:
+        w.add(inside, p['lon_min'], p['lat_min'], p['lon_max'], p['lat_max'])
+    else:
+        w.add(
+            f'({inside} OR {inside})',
+            *(p['lon_min'], p['lat_min'], 180, p['lat_max']),
+            *(-180, p['lat_min'], p['lon_max'], p['lat_max']),
+        )
+
+
+def radius_order(p: dict[str, Any], alias: str = 'l') -> tuple[str, list[Any]] | None:
+    """ORDER BY distance from the radius centre (then id) for a radius search without an explicit sort key."""
+    if not all(k in p for k in ('lat', 'lon', 'radius')):
+        return None
+    direction = p.get('sorting_direction', 'ASC')
+    return (
+        f'ST_Distance({alias}.geometry::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, false) '
+        f'{direction}, '
+        f'{alias}.id {direction}',
+        [p['lon'], p['lat']],
+    )
 
 
 def _evse_conditions(w: Where, p: dict[str, Any], alias: str) -> None:

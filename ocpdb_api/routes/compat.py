@@ -12,8 +12,9 @@ from starlette.routing import Route
 from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import NotFound
+from ocpdb_api.middleware import public_base_url
 from ocpdb_api.queries import trees
-from ocpdb_api.queries.filters import Where, add_source_filters, has_bbox, like, location_where
+from ocpdb_api.queries.filters import Where, add_source_filters, has_bbox, like, location_where, radius_order
 from ocpdb_api.render import compat as shapes
 from ocpdb_api.responses import json_response, list_envelope
 
@@ -27,7 +28,7 @@ def _res(request: Request) -> Resources:
 
 def _ctx(request: Request, strict: bool) -> shapes.Ctx:
     s = _res(request).settings
-    return shapes.Ctx(strict, s.base_url + s.public_image_path.rstrip('/'))
+    return shapes.Ctx(strict, public_base_url(request) + s.public_image_path.rstrip('/'))
 
 
 def _order(p: dict[str, Any], alias: str) -> str:
@@ -45,21 +46,24 @@ async def _page(
     limit: int,
     load: Loader,
     render: Callable[[Row], Row],
+    order: tuple[str, list[Any]] | None = None,
 ) -> Response:
     offset = p['offset']
     res = _res(request)
+    order_sql, order_params = order or (_order(p, alias), [])
     async with res.pool.connection() as conn:
         total = await res.count(conn, f'SELECT count(*) AS n FROM {from_sql} WHERE {where.sql()}', where.params)
         ids: list[int] = []
         if offset < total:
             cur = await conn.execute(
-                f'SELECT {alias}.id FROM {from_sql} WHERE {where.sql()} ORDER BY {_order(p, alias)} LIMIT %s OFFSET %s',
-                [*where.params, limit, offset],
+                f'SELECT {alias}.id FROM {from_sql} WHERE {where.sql()} ORDER BY {order_sql} LIMIT %s OFFSET %s',
+                [*where.params, *order_params, limit, offset],
             )
             ids = [r['id'] for r in await cur.fetchall()]
         rows = await load(conn, ids)
     items = [render(r) for r in rows]
-    return json_response(list_envelope(request, res.settings.base_path, items, total, offset, limit))
+    body = list_envelope(request, res.settings.base_path, items, total, offset, limit)
+    return json_response(body, headers={'X-Total-Count': str(total)})
 
 
 async def _item(request: Request, load: Loader, message: str, render: Callable[[Row], Row]) -> Response:
@@ -92,6 +96,11 @@ def location_params(request: Request) -> tuple[dict[str, Any], Where, int]:
     return p, location_where(p), limit
 
 
+def location_order(request: Request, p: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """Radius searches are ordered by distance unless `sorted_by` is given."""
+    return None if request.query_params.get('sorted_by') else radius_order(p)
+
+
 def locations_list(renderer: Callable[[Row, shapes.Ctx], Row]):
     async def handler(request: Request) -> Response:
         p, where, limit = location_params(request)
@@ -105,6 +114,7 @@ def locations_list(renderer: Callable[[Row, shapes.Ctx], Row]):
             limit=limit,
             load=trees.locations,
             render=lambda r: renderer(r, ctx),
+            order=location_order(request, p),
         )
 
     return handler

@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from ocpdb_api import openapi
 from ocpdb_api.db import Resources
+from ocpdb_api.middleware import public_base_url
 from ocpdb_api.responses import json_response
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ async def index(request: Request) -> Response:
     res: Resources = request.app.state.resources
     if res.settings.show_map:
         return FileResponse(STATIC / 'map.html')
-    base = res.settings.base_url
+    base = public_base_url(request)
     return json_response(
         {
             'application': 'ocpdb',
@@ -35,8 +36,7 @@ async def index(request: Request) -> Response:
 
 
 async def public_json(request: Request) -> Response:
-    res: Resources = request.app.state.resources
-    return json_response(openapi.document(res.settings.base_url))
+    return json_response(openapi.document(public_base_url(request)))
 
 
 async def public_html(request: Request) -> Response:

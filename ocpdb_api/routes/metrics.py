@@ -1,11 +1,16 @@
-"""Prometheus `/metrics` with the predecessor's metric names, HELP texts and order (§9.3)."""
+"""Prometheus `/metrics` through prometheus_client: the predecessor's source/EVSE gauges (names, HELP texts and
+order of §9.3) followed by the request metrics of `ocpdb_api.instrumentation`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,7 +19,6 @@ from ocpdb_api.db import Resources
 
 Row = dict[str, Any]
 INACTIVE = ('DISABLED', 'PROVISIONED')
-CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 
 def _age(now: datetime, value: datetime | None) -> int | None:
@@ -63,34 +67,44 @@ SELECT l.source, e.uid AS evse, l.uid AS location, e.status
 """
 
 
-def _label(value: str) -> str:
-    return value.replace('"', '')
+class SourceCollector(Collector):
+    """The gauges of one scrape, from rows read before (collectors are synchronous, the database is not)."""
+
+    def __init__(self, sources: list[Row], evses: list[Row] | None, now: datetime) -> None:
+        self.sources, self.evses, self.now = sources, evses, now
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        for name, help_text, include, value in SOURCE_METRICS:
+            family = GaugeMetricFamily(name, help_text, labels=['source'])
+            for row in self.sources:
+                if include(row):
+                    v = value(row, self.now)
+                    if v is not None:
+                        family.add_metric([row['uid']], v)
+            yield family
+        for name, help_text, statuses in EVSE_METRICS if self.evses is not None else ():
+            family = GaugeMetricFamily(name, help_text, labels=['source', 'evse', 'location'])
+            for e in self.evses or ():
+                family.add_metric([e['source'], e['evse'], e['location']], int(e['status'] in statuses))
+            yield family
 
 
-def render(sources: list[Row], evses: list[Row] | None, now: datetime) -> str:
-    lines: list[str] = []
-    for name, help_text, include, value in SOURCE_METRICS:
-        lines += [f'# HELP {name} {help_text}', f'# TYPE {name} gauge']
-        for row in sources:
-            if include(row):
-                v = value(row, now)
-                if v is not None:
-                    lines.append(f'{name}{{source="{_label(row["uid"])}"}} {v}')
-    if evses is not None:
-        for name, help_text, statuses in EVSE_METRICS:
-            lines += [f'# HELP {name} {help_text}', f'# TYPE {name} gauge']
-            for e in evses:
-                labels = f'source="{_label(e["source"])}",evse="{_label(e["evse"])}",location="{_label(e["location"])}"'
-                lines.append(f'{name}{{{labels}}} {int(e["status"] in statuses)}')
-    return '\n'.join(lines)
+def render(
+    sources: list[Row], evses: list[Row] | None, now: datetime, requests: CollectorRegistry | None = None
+) -> bytes:
+    scrape = CollectorRegistry(auto_describe=False)
+    scrape.register(SourceCollector(sources, evses, now))
+    body = generate_latest(scrape)
+    return body + generate_latest(requests) if requests is not None else body
 
 
 async def metrics(request: Request) -> Response:
     res: Resources = request.app.state.resources
     sources = await res.fetch('SELECT * FROM source ORDER BY id')
     evses = await res.fetch(EVSE_SQL) if res.settings.evse_status_metrics else None
-    body = render(sources, evses, datetime.now(UTC))
-    return Response(body, headers={'Content-Type': CONTENT_TYPE})
+    body = render(sources, evses, datetime.now(UTC), request.app.state.request_metrics.registry)
+    # text format 0.0.4, as the predecessor announced: every Prometheus version scrapes it
+    return Response(body, headers={'Content-Type': CONTENT_TYPE_PLAIN_0_0_4})
 
 
 def routes() -> list[Route]:

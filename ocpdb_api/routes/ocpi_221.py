@@ -19,6 +19,7 @@ from starlette.routing import Route
 from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ApiError
+from ocpdb_api.middleware import public_base_url
 from ocpdb_api.queries import trees
 from ocpdb_api.queries.filters import Where
 from ocpdb_api.render import ocpi221 as shapes
@@ -29,7 +30,9 @@ LOCATION_PARAMS: list[prm.Param] = [
     prm.Param('date_from', 'datetime', 'Only locations with last_updated at or after this time.'),
     prm.Param('date_to', 'datetime', 'Only locations with last_updated before this time.'),
     prm.Param('offset', 'int', 'Items to skip.', minimum=0, maximum=prm.MAX_ID, default=0),
-    prm.Param('limit', 'int', f'Page size (at most {MAX_LIMIT}).', minimum=1, maximum=MAX_LIMIT, default=100),
+    # OCPI: a limit above the server's maximum is capped (and X-Limit says so), not rejected
+    prm.Param('limit', 'int', f'Page size; values above {MAX_LIMIT} are capped to {MAX_LIMIT} (see X-Limit).',
+              minimum=1, maximum=prm.MAX_ID, default=100),
     prm.Param('after', 'int', 'Keyset cursor: only ids greater than this (set by the next link).', minimum=0,
             maximum=prm.MAX_ID),
 ]  # fmt: skip
@@ -65,17 +68,17 @@ def _res(request: Request) -> Resources:
     return request.app.state.resources
 
 
-def _image_base(res: Resources) -> str:
-    return res.settings.base_url + res.settings.public_image_path.rstrip('/')
+def _image_base(request: Request) -> str:
+    return public_base_url(request) + _res(request).settings.public_image_path.rstrip('/')
 
 
 async def versions(request: Request) -> Response:
-    base = _res(request).settings.base_url
+    base = public_base_url(request)
     return ocpi_response([{'version': VERSION, 'url': f'{base}/ocpi/{VERSION}'}])
 
 
 async def version_details(request: Request) -> Response:
-    base = _res(request).settings.base_url
+    base = public_base_url(request)
     endpoints = [{'identifier': 'locations', 'role': 'SENDER', 'url': f'{base}/ocpi/{VERSION}/locations'}]
     return ocpi_response({'version': VERSION, 'endpoints': endpoints})
 
@@ -88,7 +91,7 @@ async def locations(request: Request) -> Response:
         w.add('l.last_updated >= %s', p['date_from'])
     if 'date_to' in p:
         w.add('l.last_updated < %s', p['date_to'])
-    offset, limit = p['offset'], p['limit']
+    offset, limit = p['offset'], min(p['limit'], MAX_LIMIT)
     page = Where()
     page.parts, page.params = list(w.parts), list(w.params)
     if 'after' in p:
@@ -102,13 +105,13 @@ async def locations(request: Request) -> Response:
         )
         ids = [r['id'] for r in await cur.fetchall()]
         rows = await trees.locations(conn, ids)
-    base = _image_base(res)
+    base = _image_base(request)
     data = [shapes.location(r, base) for r in rows]
     headers = {'X-Total-Count': str(total), 'X-Limit': str(limit)}
     if ids and offset + len(ids) < total:
         query = {k: request.query_params[k] for k in ('date_from', 'date_to') if request.query_params.get(k)}
         query.update({'offset': str(offset + len(ids)), 'limit': str(limit), 'after': str(ids[-1])})
-        headers['Link'] = f'<{res.settings.base_url}{request.url.path}?{urlencode(query)}>; rel="next"'
+        headers['Link'] = f'<{public_base_url(request)}{request.url.path}?{urlencode(query)}>; rel="next"'
     return ocpi_response(data, headers=headers)
 
 
@@ -130,12 +133,12 @@ async def _location_row(request: Request) -> dict[str, Any]:
 
 async def location(request: Request) -> Response:
     row = await _location_row(request)
-    return ocpi_response(shapes.location(row, _image_base(_res(request))))
+    return ocpi_response(shapes.location(row, _image_base(request)))
 
 
 async def _evse(request: Request) -> dict[str, Any]:
     row = await _location_row(request)
-    rendered = shapes.location(row, _image_base(_res(request)))
+    rendered = shapes.location(row, _image_base(request))
     uid = request.path_params['evse_uid']
     for item in rendered.get('evses', []):
         if item['uid'] == uid:

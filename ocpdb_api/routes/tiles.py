@@ -16,6 +16,7 @@ from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ParamError
 from ocpdb_api.freshness import freshness_of
+from ocpdb_api.middleware import public_base_url
 from ocpdb_api.queries import tiles as tile_sql
 from ocpdb_api.responses import json_response
 from ocpdb_api.tilecache import cache_key, tile_cache_of
@@ -136,8 +137,7 @@ def tilejson_document(base_url: str) -> dict:
 
 
 async def tilejson(request: Request) -> Response:
-    res: Resources = request.app.state.resources
-    return json_response(tilejson_document(res.settings.base_url))
+    return json_response(tilejson_document(public_base_url(request)))
 
 
 def routes() -> list[Route]:

@@ -128,9 +128,10 @@ def _materialize_assets(
         tags={'ocpdb/trigger': 'cli', **(tags or {})},
     )
     for event in result.get_asset_materialization_events():
+        # the metrics are in the run's log already (the asset logs them): one line with the outcome here
         materialization = event.materialization
-        values = {k: getattr(v, 'value', v) for k, v in materialization.metadata.items() if k != 'skipped_sample'}
-        click.echo(f'{materialization.asset_key.to_user_string()}: {values}')
+        outcome = getattr(materialization.metadata.get('outcome'), 'value', 'materialized')
+        click.echo(f'{materialization.asset_key.to_user_string()}: {outcome}')
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data is not None:
@@ -159,7 +160,7 @@ def import_group() -> None:
 @click.option(
     '--from-file',
     'from_file',
-    type=click.Path(exists=True),
+    type=click.Path(exists=True, resolve_path=True),
     help='Replay a payload file or an archived snapshot directory (data/raw/<uid>/static/<id>).',
 )
 @click.option('--snapshot', 'snapshot_id', help='Replay the archived snapshot with this id (its partition key).')
@@ -216,7 +217,12 @@ def import_history(uid: str, start: Any, end: Any) -> None:
 
 @import_group.command('realtime')
 @click.argument('uid')
-@click.option('--from-file', 'from_file', type=click.Path(exists=True), help='Replay a payload file or snapshot.')
+@click.option(
+    '--from-file',
+    'from_file',
+    type=click.Path(exists=True, resolve_path=True),
+    help='Replay a payload file or snapshot.',
+)
 def import_realtime(uid: str, from_file: str | None) -> None:
     """Apply live statuses of one source."""
     from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags

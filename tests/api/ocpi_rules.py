@@ -18,8 +18,8 @@ class Strict(BaseModel):
 
 
 class GeoLocation(Strict):
-    latitude: Annotated[str, StringConstraints(pattern=r'^-?[0-9]{1,2}\.[0-9]{5,7}$')]
-    longitude: Annotated[str, StringConstraints(pattern=r'^-?[0-9]{1,3}\.[0-9]{5,7}$')]
+    latitude: Annotated[str, StringConstraints(max_length=10, pattern=r'^-?[0-9]{1,2}\.[0-9]{5,7}$')]
+    longitude: Annotated[str, StringConstraints(max_length=11, pattern=r'^-?[0-9]{1,3}\.[0-9]{5,7}$')]
 
 
 class DisplayText(Strict):
@@ -77,7 +77,10 @@ class StatusSchedule(Strict):
 
 class EVSE(Strict):
     uid: CiString(36)
-    evse_id: CiString(48) | None = None
+    # eMI3 EVSE ID (OCPI 2.2.1 refers to eMI3 V1.0 part 2 for its syntax)
+    evse_id: (
+        Annotated[str, StringConstraints(max_length=48, pattern=r'^[A-Z]{2}\*?[A-Z0-9]{3}\*?E[A-Z0-9\*]{1,30}$')] | None
+    ) = None
     status: Literal[
         'AVAILABLE', 'BLOCKED', 'CHARGING', 'INOPERATIVE', 'OUTOFORDER', 'PLANNED', 'REMOVED', 'RESERVED', 'UNKNOWN'
     ]

@@ -213,3 +213,66 @@ def test_bad_parameters_use_ocpi_envelope(client):
     assert r.status_code == 400
     assert r.json()['status_code'] == 2001
     assert 'limit' in r.json()['status_message']
+
+
+def test_time_zone_is_the_iana_zone_at_the_coordinates(db, client):
+    """A stored offset (`+01:00`, as DATEX II gives) or a wrong default becomes the zone the point lies in."""
+    build.source(db, 'S')
+    build.location(db, 'berlin', 'S', time_zone='+01:00')
+    build.location(db, 'arbon', 'S', lat=47.5167, lon=9.4333, country='CHE', time_zone='Europe/Berlin')
+    build.location(db, 'pacific', 'S', lat=-3.33, lon=-109.698318, time_zone=None)
+    data = client.get('/ocpi/2.2.1/locations').json()['data']
+    assert [d['time_zone'] for d in data] == ['Europe/Berlin', 'Europe/Zurich', 'Etc/GMT+7']
+
+
+def test_evse_id_only_when_emi3(db, client):
+    build.source(db, 'S')
+    cs = build.station(db, build.location(db, 'L', 'S'), 'CS')
+    for i, evse_id in enumerate(['DE*EBW*E914082*2', 'DEEBWE1', 'BNETZA*1000001*1', '+41*031*000*1', '123', None]):
+        build.connector(db, build.evse(db, cs, f'E{i}', evse_id=evse_id), 'C')
+    evses = client.get('/ocpi/2.2.1/locations').json()['data'][0]['evses']
+    assert [e.get('evse_id') for e in evses] == ['DE*EBW*E914082*2', 'DEEBWE1', None, None, None, None]
+
+
+def test_last_updated_covers_the_children(db, client):
+    """EVSE >= its connectors, Location >= its EVSEs, whatever the stored stamps say."""
+    build.source(db, 'S')
+    lid = build.location(db, 'L', 'S', last_updated='2024-01-01T00:00:00Z')
+    cs = build.station(db, lid, 'CS', last_updated='2024-01-01T00:00:00Z')
+    older = build.evse(db, cs, 'E1', last_updated='2024-01-02T00:00:00Z')
+    build.connector(db, older, 'C', last_updated='2024-03-01T00:00:00Z')
+    newer = build.evse(db, cs, 'E2', last_updated='2024-02-01T00:00:00Z')
+    build.connector(db, newer, 'C', last_updated='2024-01-01T00:00:00Z')
+    loc = client.get('/ocpi/2.2.1/locations').json()['data'][0]
+    assert [e['last_updated'] for e in loc['evses']] == ['2024-03-01T00:00:00Z', '2024-02-01T00:00:00Z']
+    assert loc['last_updated'] == '2024-03-01T00:00:00Z'
+    evse = client.get(f'/ocpi/2.2.1/locations/{lid}/{older}').json()['data']
+    assert evse['last_updated'] == '2024-03-01T00:00:00Z'
+
+
+@pytest.mark.parametrize(
+    ('lat', 'lon', 'expected'),
+    [
+        (52.52003, 13.40489, {'latitude': '52.5200300', 'longitude': '13.4048900'}),
+        (-3.33, -109.698318, {'latitude': '-3.3300000', 'longitude': '-109.698318'}),
+        (-45.1234567, -179.1234567, {'latitude': '-45.123457', 'longitude': '-179.123457'}),
+        (45.1234567, 179.1234567, {'latitude': '45.1234567', 'longitude': '179.1234567'}),
+    ],
+)
+def test_coordinates_fit_the_spec_lengths(db, client, lat, lon, expected):
+    build.source(db, 'S')
+    build.location(db, 'L', 'S', lat=lat, lon=lon)
+    coordinates = client.get('/ocpi/2.2.1/locations').json()['data'][0]['coordinates']
+    assert coordinates == expected
+    rules.GeoLocation.model_validate(coordinates)
+    assert len(coordinates['latitude']) <= 10
+    assert len(coordinates['longitude']) <= 11
+
+
+def test_limit_above_the_maximum_is_capped(db, client):
+    build.source(db, 'S')
+    build.location(db, 'L', 'S')
+    r = client.get('/ocpi/2.2.1/locations', params={'limit': 1_000_000})
+    assert r.status_code == 200
+    assert r.headers['X-Limit'] == '1000'
+    assert len(r.json()['data']) == 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -36,10 +37,9 @@ def test_metrics(db, client):
     r = client.get('/metrics')
     assert r.headers['content-type'] == 'text/plain; version=0.0.4; charset=utf-8'
     text = r.text
-    assert not text.endswith('\n')
-    lines = text.split('\n')
-    helps = [line for line in lines if line.startswith('# HELP')]
-    assert [h.split()[2] for h in helps] == [
+    assert text.endswith('\n')  # promtool: the exposition ends with a line feed
+    families = {f.name: f for f in text_string_to_metric_families(text)}  # raises on malformed exposition
+    assert list(families)[:7] == [
         'app_ocpdb_source_last_modified',
         'app_ocpdb_static_source_failed',
         'app_ocpdb_source_last_static_update',
@@ -48,17 +48,51 @@ def test_metrics(db, client):
         'app_ocpdb_source_last_realtime_update',
         'app_realtime_ocpdb_source_errors',
     ]
-    assert '# HELP app_static_ocpdb_source_errors Static errors by source' in lines
-    assert '# TYPE app_static_ocpdb_source_errors gauge' in lines
-    samples = dict(line.rsplit(' ', 1) for line in lines if not line.startswith('#'))
-    assert samples['app_ocpdb_static_source_failed{source="static"}'] == '1'
-    assert samples['app_static_ocpdb_source_errors{source="static"}'] == '2'
-    assert samples['app_ocpdb_realtime_source_failed{source="live"}'] == '1'
-    assert samples['app_realtime_ocpdb_source_errors{source="live"}'] == '4'
-    assert 100 <= int(samples['app_ocpdb_source_last_static_update{source="live"}']) < 200
-    assert 'app_ocpdb_source_last_static_update{source="static"}' not in samples
-    assert 'app_ocpdb_realtime_source_failed{source="static"}' not in samples
-    assert not any('off' in key for key in samples)
+    assert '# HELP app_static_ocpdb_source_errors Static errors by source' in text.split('\n')
+    assert families['app_static_ocpdb_source_errors'].type == 'gauge'
+    samples = {
+        (s.name, s.labels['source']): s.value for f in families.values() for s in f.samples if 'source' in s.labels
+    }
+    assert samples['app_ocpdb_static_source_failed', 'stat"ic'] == 1
+    assert samples['app_static_ocpdb_source_errors', 'stat"ic'] == 2
+    assert samples['app_ocpdb_realtime_source_failed', 'live'] == 1
+    assert samples['app_realtime_ocpdb_source_errors', 'live'] == 4
+    assert 100 <= samples['app_ocpdb_source_last_static_update', 'live'] < 200
+    assert ('app_ocpdb_source_last_static_update', 'stat"ic') not in samples
+    assert ('app_ocpdb_realtime_source_failed', 'stat"ic') not in samples
+    assert not any(source == 'off' for _, source in samples)
+
+
+def test_request_metrics_by_route_template(db, client):
+    build.predecessor_dataset(db)
+    client.get('/api/public/v1/locations/1')
+    client.get('/api/public/v1/locations/2')
+    client.get('/api/public/v1/locations/999')
+    client.get('/api/public/v1/locations', params={'limit': 'x'})
+    client.get('/no/such/path/123')
+    text = client.get('/metrics').text
+    assert text.endswith('\n')
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    counts = {
+        (s.labels['route'], s.labels['status']): s.value
+        for s in families['ocpdb_http_requests'].samples
+        if s.name == 'ocpdb_http_requests_total'
+    }
+    assert counts[('/api/public/v1/locations/{id}', '200')] == 2
+    assert counts[('/api/public/v1/locations/{id}', '404')] == 1
+    assert counts[('/api/public/v1/locations', '400')] == 1
+    assert counts[('unmatched', '404')] == 1
+    histogram = families['ocpdb_http_request_duration_seconds']
+    assert histogram.type == 'histogram'
+    total = {
+        s.labels['route']: s.value for s in histogram.samples if s.name == 'ocpdb_http_request_duration_seconds_count'
+    }
+    assert total['/api/public/v1/locations/{id}'] == 3
+    buckets = [
+        s for s in histogram.samples if s.name.endswith('_bucket') and s.labels['route'] == '/api/public/v1/locations'
+    ]
+    assert buckets[-1].labels['le'] == '+Inf'
+    assert buckets[-1].value == 1
 
 
 def test_evse_status_metrics(db, settings):
@@ -70,7 +104,7 @@ def test_evse_status_metrics(db, settings):
         lines = c.get('/metrics').text.split('\n')
     taken = [line for line in lines if line.startswith('app_ocpdb_evse_status_taken{')]
     assert len(taken) == 5
-    assert 'app_ocpdb_evse_status_taken{source="SOURCE-1",evse="EVSE-2",location="LOCATION-1"} 1' in taken
+    assert 'app_ocpdb_evse_status_taken{evse="EVSE-2",location="LOCATION-1",source="SOURCE-1"} 1.0' in taken
 
 
 def test_health(client):

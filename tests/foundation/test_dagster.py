@@ -142,3 +142,17 @@ def test_sensor_requests_a_run_for_a_landed_upload(settings, monkeypatch):
     request = result.run_requests[0]
     assert request.run_key == landed.name
     assert request.run_config['ops']['source__bnetza_excel']['config']['landed_file'] == str(landed)
+
+
+def test_cli_import_from_a_relative_path_reports_once(settings, db, tmp_path, monkeypatch):
+    """`--from-file` takes a path relative to the working directory (the README's example); the metrics dict
+    is printed once (the run's log line), the command's own line names the outcome."""
+    monkeypatch.setenv('DAGSTER_HOME', str(tmp_path / 'dagster_home'))
+    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
+    monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
+    monkeypatch.setenv('OCPDB_RAW_ARCHIVE_DIR', str(tmp_path / 'raw'))
+    monkeypatch.chdir(BNETZA_FILE.parent)
+    result = CliRunner().invoke(main, ['import', 'static', 'bnetza_api', '--from-file', BNETZA_FILE.name])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("'locations_inserted': 721") == 1, result.output
+    assert 'source/bnetza_api: applied' in result.output

@@ -73,6 +73,8 @@ def _export_and_push(
         'path': report.path,
         'seconds': round(time.monotonic() - started, 2),
     }
+    if report.notes:
+        metadata['structure'] = report.notes
     if config.push if config.push is not None else settings.MOBILITHEK_ENABLED:
         metadata.update(_push_metadata(push(settings)))
     check = _schema_check(settings, str(report.path), version, kind, 'valid_against_schema')

@@ -28,6 +28,15 @@ class ExportReport:
     bytes: int = 0
     path: str | None = None
     protocol: str | None = None
+    notes: str | None = None
+
+
+# What a consumer of each document should know about its structure (asset metadata, API description).
+STRUCTURE_NOTES = {
+    ('3.7', 'realtime'): 'the 3.7 set has no status publication: 3.7 realtime keeps the 3.5 (aegi) structure, '
+    'aegiEnergyInfrastructureStatusPublication, with versionG "3.7"',
+    ('3.5', 'static'): static_v35.LOCAL_TIME_NOTE,
+}
 
 
 def sites(
@@ -84,5 +93,11 @@ def export(
         Path(partial).unlink(missing_ok=True)
         raise
     return ExportReport(
-        version=version, kind=str(kind), format=fmt, sites=count, bytes=target.stat().st_size, path=str(target)
+        version=version,
+        kind=str(kind),
+        format=fmt,
+        sites=count,
+        bytes=target.stat().st_size,
+        path=str(target),
+        notes=STRUCTURE_NOTES.get((version, str(kind))),
     )

@@ -184,6 +184,11 @@ def energy_rate(tariff: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+LOCAL_TIME_NOTE = (
+    'recurringTimePeriodOfDay start/end times are the local time of day without offset (xs:time), e.g. 20:00:00'
+)
+
+
 def _energy_price(component: dict[str, Any], restrictions: dict[str, Any], tariff: dict[str, Any]) -> dict:
     taxes = component.get('taxes') or []
     time_based = compact(
@@ -220,5 +225,11 @@ def _energy_price(component: dict[str, Any], restrictions: dict[str, Any], tarif
 
 
 def _time(value: str) -> str:
-    """OCPI 'HH:MM' -> xs:time 'HH:MM:SS'."""
+    """OCPI 'HH:MM' -> xs:time 'HH:MM:SS': the site's local time of day, without a UTC offset.
+
+    DATEX II `Time` is "an instant of time that recurs every day" (xs:time, offset optional), and a tariff's
+    period of day follows local clock time. A fixed offset would be wrong for half of the year (CET/CEST);
+    the 3.5 JSON schema's `format: time` (RFC 3339 full-time, offset required) is stricter than the type it
+    describes, so a JSON Schema FormatChecker reports these values; the XSD accepts them (LOCAL_TIME_NOTE).
+    """
     return value if value.count(':') == 2 else f'{value}:00'

@@ -49,8 +49,23 @@ def _defs_key(folder: Path) -> str:
     return '$defs' if '$defs' in common else 'definitions'
 
 
-def json_errors(root: Path, document: Any, version: str, kind: str) -> list[str]:
-    """Schema errors of a `{"payload": ...}` document, or of a push body (payload + exchangeInformation)."""
+def json_errors(root: Path, document: Any, version: str, kind: str, *, formats: bool = False) -> list[str]:
+    """Schema errors of a `{"payload": ...}` document, or of a push body (payload + exchangeInformation).
+
+    With `formats`, `format` keywords are checked too (jsonschema's FormatChecker); see `format_errors`."""
+    return [f'{list(e.absolute_path)}: {e.message[:300]}' for e in _errors(root, document, version, kind, formats)]
+
+
+def format_errors(root: Path, document: Any, version: str, kind: str) -> list[tuple[str, str, Any]]:
+    """(format, path, value) of every `format` violation (FormatChecker on); other schema errors are not listed."""
+    return [
+        (e.validator_value, '/'.join(map(str, e.absolute_path)), e.instance)
+        for e in _errors(root, document, version, kind, True)
+        if e.validator == 'format'
+    ]
+
+
+def _errors(root: Path, document: Any, version: str, kind: str, formats: bool) -> list[jsonschema.ValidationError]:
     folder = _folder(root, version, kind)
     defs = _defs_key(folder)
     properties: dict[str, Any] = {'payload': {'$ref': f'{_BASE}DATEXII_3_Common.json#/{defs}/PayloadPublicationG'}}
@@ -61,8 +76,9 @@ def json_errors(root: Path, document: Any, version: str, kind: str) -> list[str]
         }
         registry = registry.combine(_registry(root / 'v3_5' / 'json' / 'realtime', 'exchange/'))
     schema = {'type': 'object', 'additionalProperties': False, 'required': ['payload'], 'properties': properties}
-    validator = jsonschema.Draft202012Validator(schema, registry=registry)
-    return [f'{list(e.absolute_path)}: {e.message[:300]}' for e in validator.iter_errors(document)]
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER if formats else None
+    validator = jsonschema.Draft202012Validator(schema, registry=registry, format_checker=checker)
+    return list(validator.iter_errors(document))
 
 
 @cache
