@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ocpdb_api import params as prm
+from ocpdb_api import tile_filters
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ParamError
 from ocpdb_api.queries import tiles as tile_sql
@@ -35,10 +35,6 @@ def _coord(raw: str, name: str, maximum: int) -> int:
     if raw.startswith(('+', '-')) and value != 0:
         raise ParamError(name, 'invalid_integer', 'Value must be a plain integer.')
     return value
-
-
-def _flag(value: bool | None) -> str:
-    return '-' if value is None else 't' if value else 'f'
 
 
 async def _cache_get(res: Resources, key: str) -> bytes | None:
@@ -78,14 +74,10 @@ class TileEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         z, x, y = parse_tile(scope['path_params'])
-        if scope['query_string']:
-            p = prm.parse(QueryParams(scope['query_string']), prm.TILE_PARAMS)
-            only_static, duplicates = p.get('static'), p['filter_duplicates']
-        else:
-            only_static, duplicates = None, True
         res: Resources = scope['app'].state.resources
+        filters = tile_filters.from_query_string(scope['query_string'], res.settings.status_stale_seconds)
         version = await res.data_version()
-        variant = f'{_flag(only_static)}{_flag(duplicates)}'
+        variant = filters.key()
         etag = f'"{version}-{variant}-{z}-{x}-{y}"'.encode()
         headers = [
             (b'etag', etag),
@@ -99,7 +91,7 @@ class TileEndpoint:
         body = await _cache_get(res, key)
         hit = body is not None
         if body is None:
-            body = await tile_sql.tile(res, z, x, y, only_static, duplicates)
+            body = await tile_sql.tile(res, z, x, y, filters)
         headers += [
             (b'content-type', MEDIA_TYPE),
             (b'content-length', b'%d' % len(body)),
@@ -112,20 +104,26 @@ class TileEndpoint:
 
 
 def tilejson_document(base_url: str) -> dict:
+    counts = {
+        'c': 'EVSE count (EVSEs passing the filters)',
+        'cs': 'STATIC EVSEs (no live status)',
+        'cx': 'live EVSEs whose status is stale (unconfirmed for MAP_STATUS_STALE_SECONDS)',
+        'ca': 'fresh AVAILABLE EVSEs',
+        'co': 'fresh occupied EVSEs (CHARGING, BLOCKED, RESERVED)',
+        'cu': 'fresh UNKNOWN EVSEs',
+    }
     fields = {
         'id': 'Location id (use /api/public/ocpi/3.0/locations/{id})',
         'name': 'Location name, else address',
-        'c': 'EVSE count',
-        'ca': 'AVAILABLE EVSEs',
-        'cu': 'UNKNOWN EVSEs',
-        'cs': 'STATIC EVSEs (no live status)',
+        'src': 'Source uid (attribution: /api/public/v1/sources)',
+        **counts,
         'cb': 'EVSEs reserved for bicycles',
     }
     cluster_fields = {
         'count': 'Locations in the cluster',
-        'available': 'Locations with an AVAILABLE EVSE',
-        'c': 'EVSE count',
-        'ca': 'AVAILABLE EVSEs',
+        'available': 'Locations with a fresh AVAILABLE EVSE',
+        'srcs': 'Comma-separated source uids of the locations',
+        **counts,
     }
     return {
         'tilejson': '3.0.0',
