@@ -24,7 +24,7 @@ NATURAL_EARTH = {
     'name': 'Natural Earth',
     'license': 'public domain',
     'url': 'https://www.naturalearthdata.com/',
-    'contributor': 'Natural Earth (via world-atlas)',
+    'contributor': 'world-atlas',
 }
 BKG_LICENCE = 'dl-de/by-2-0'
 BKG_LICENCE_URL = 'https://www.govdata.de/dl-de/by-2-0'

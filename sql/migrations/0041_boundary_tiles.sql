@@ -48,7 +48,7 @@ CREATE INDEX ix_region_boundary_geom ON region_boundary USING gist (geom);
 CREATE INDEX ix_region_boundary_label ON region_boundary USING gist (label);
 
 -- Layers `boundaries` (level, code, name; states always, districts from zoom 7, municipalities from zoom 10)
--- and `places` (name, rank; rank 1 from zoom 6, rank 2 from zoom 9, all from zoom 11).
+-- and `places` (name, rank; rank 1 from zoom 5, rank 2 from zoom 9, all from zoom 11).
 CREATE FUNCTION ocpdb_boundary_tile(z integer, x integer, y integer)
 RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
@@ -69,7 +69,7 @@ BEGIN
         SELECT r.name, r.rank, ST_AsMVTGeom(r.label, b.env, 4096, 0, true) AS geom
           FROM region_boundary r, bounds b
          WHERE r.level = 3 AND r.label && b.env
-           AND r.rank <= CASE WHEN z >= 11 THEN 3 WHEN z >= 9 THEN 2 WHEN z >= 6 THEN 1 ELSE 0 END
+           AND r.rank <= CASE WHEN z >= 11 THEN 3 WHEN z >= 9 THEN 2 WHEN z >= 5 THEN 1 ELSE 0 END
     )
     SELECT COALESCE((SELECT ST_AsMVT(s, 'boundaries', 4096, 'geom') FROM shapes s WHERE s.geom IS NOT NULL), '')
         || COALESCE((SELECT ST_AsMVT(p, 'places', 4096, 'geom') FROM places p WHERE p.geom IS NOT NULL), '')

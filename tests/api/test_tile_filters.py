@@ -233,8 +233,15 @@ def test_map_config(db, client, sites):
     assert doc['style_url'] is None
     assert doc['status_stale_seconds'] == 3600
     assert [s['uid'] for s in doc['sources']] == ['SOURCE-1', 'SOURCE-2']
-    assert doc['sources'][1] == {'uid': 'SOURCE-2', 'name': 'SOURCE-2', 'public_url': None, 'license': 'CC-BY 4.0',
-                                      'contributor': 'Stadt X', 'url': 'https://x.example/licence', 'locations': 1}  # fmt: skip
+    assert doc['sources'][1] == {
+        'uid': 'SOURCE-2',
+        'name': 'SOURCE-2',
+        'public_url': None,
+        'license': 'CC-BY 4.0',
+        'contributor': 'Stadt X',
+        'url': 'https://x.example/licence',
+        'locations': 1,
+    }
     assert [(o['name'], o['locations']) for o in doc['operators']] == [('Electro Inc', 2), ('Power Inc', 1)]
     assert {s['standard']: s['evses'] for s in doc['connector_standards']} == {
         'IEC_62196_T2': 3,
