@@ -79,7 +79,8 @@ PIXELS = """(() => {
     const p = map.project([lon, lat]);
     const x = Math.round(p.x), y = Math.round(p.y);
     const i = (y * copy.width + x) * 4;
-    return x < 0 || y < 0 || x >= copy.width || y >= copy.height ? 'outside' : nearest(data[i], data[i + 1], data[i + 2]);
+    if (x < 0 || y < 0 || x >= copy.width || y >= copy.height) return 'outside';
+    return nearest(data[i], data[i + 1], data[i + 2]);
   };
   const points = %s;
   return {total: data.length / 4, counts, at: Object.fromEntries(Object.entries(points).map(([k, [lat, lon]]) =>
@@ -186,7 +187,8 @@ def test_demo_colours_filters_and_attribution(db, api_settings, tmp_path):
     for _, (name, contributor, licence) in (v[:2] for v in CITIES.values()):
         assert f'{name} ({contributor}, {licence})' in state['attribution']
     assert 'Natural Earth' in state['attribution']
-    assert 'GeoBasis-DE / BKG' in state['attribution'] and 'dl-de/by-2-0' in state['attribution']
+    assert 'GeoBasis-DE / BKG' in state['attribution']
+    assert 'dl-de/by-2-0' in state['attribution']
     assert state['sources'] == ','.join(sorted(v[0] for v in CITIES.values()))
 
     # min 50 kW: only Köln's DC sites remain, the others are gone from the canvas and from the credits
@@ -197,7 +199,8 @@ def test_demo_colours_filters_and_attribution(db, api_settings, tmp_path):
     assert 'Berlin Live' not in fast['attribution']
     assert after_power['counts'].get('status:none', 0) == 0
 
-    assert 'source_uids=register' in register['url'] and 'min_power_kw' not in register['url']
+    assert 'source_uids=register' in register['url']
+    assert 'min_power_kw' not in register['url']
     assert register['sources'] == 'register'
     assert after_source['at']['München'] == 'status:static'
     assert after_source['at']['Berlin'] not in ('status:none', 'status:static')
@@ -233,8 +236,8 @@ def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
     assert state['sources'] == 'berlin-live'
     assert 'Berlin Live (Land Berlin, CC-BY 4.0)' in state['attribution']
     assert 'Ladesäulenregister' not in state['attribution']
-    assert 'Berlin 1' in popup and 'Hauptstraße 2' in popup and 'Stadtwerke Demo' in popup
-    assert 'CHARGING' in popup and 'BLOCKED' in popup and '22 kW' in popup and 'since' in popup
+    for text in ('Berlin 1', 'Hauptstraße 2', 'Stadtwerke Demo', 'CHARGING', 'BLOCKED', '22 kW', 'since'):
+        assert text in popup
     lid = db.execute("SELECT id FROM location WHERE uid = 'berlin-live-1'").fetchone()['id']
     assert f'/api/public/v1/locations/{lid}' in links
     assert unlabeled == []
