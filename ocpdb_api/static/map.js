@@ -245,7 +245,7 @@
     map.addControl(new maplibregl.NavigationControl(), 'top-right');
     map.on('load', function () {
       addChargepoints();
-      if (!config.style_url) { loadWorld(); }
+      if (config.style_url) { status.dataset.basemap = 'external'; } else { loadWorld(); }
       map.getCanvas().setAttribute('aria-label', 'Map of public charge points');
     });
     map.on('data', function (e) {

@@ -7,10 +7,14 @@ legend). Screenshots go to OCPDB_MAP_SCREENSHOTS (a directory) when set, else un
 
 from __future__ import annotations
 
+import dataclasses
+import http.server
 import json
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -46,7 +50,7 @@ READY = """(() => {
   const o = window.ocpdb, el = document.getElementById('status');
   if (!el) return null;
   const s = el.dataset;
-  if (!o || s.basemap !== 'loaded' || !o.map.loaded() || !o.map.areTilesLoaded() || !o.map.isStyleLoaded()) return null;
+  if (!o || !s.basemap || !o.map.loaded() || !o.map.areTilesLoaded() || !o.map.isStyleLoaded()) return null;
   return {rendered: o.renderedCount(), tiles: Number(s.tiles), error: s.error, sources: s.sources,
           attribution: document.getElementById('attribution').textContent, url: location.search};
 })()"""
@@ -204,6 +208,60 @@ def test_demo_colours_filters_and_attribution(db, api_settings, tmp_path):
     assert register['sources'] == 'register'
     assert after_source['at']['München'] == 'status:static'
     assert after_source['at']['Berlin'] not in ('status:none', 'status:static')
+
+
+class _StyleHandler(http.server.BaseHTTPRequestHandler):
+    """A basemap service on loopback: one MapLibre style, a magenta background with its own attribution."""
+
+    STYLE: ClassVar[dict] = {
+        'version': 8,
+        'sources': {'dummy': {'type': 'geojson', 'data': {'type': 'FeatureCollection', 'features': []},
+                              'attribution': 'Test Basemap Service'}},
+        'layers': [{'id': 'bg', 'type': 'background', 'paint': {'background-color': '#ff00ff'}},
+                   {'id': 'dummy', 'type': 'circle', 'source': 'dummy'}],
+    }  # fmt: skip
+
+    def do_GET(self) -> None:
+        body = json.dumps(self.STYLE).encode()
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Access-Control-Allow-Origin', '*')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_external_style_url(db, api_settings, tmp_path):
+    demo_like(db, tmp_path)
+    style_server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _StyleHandler)
+    threading.Thread(target=style_server.serve_forever, daemon=True).start()
+    style_url = f'http://127.0.0.1:{style_server.server_address[1]}/style.json'
+    settings = dataclasses.replace(api_settings, map_style_url=style_url)
+    try:
+        with (
+            serve(settings) as base,
+            open_page(f'{base}/#5.3/51.0/10.4', tmp_path / 'profile', size=(1000, 850)) as page,
+        ):
+            state = page.wait_for(READY)
+            result = pixels(page, CITY_POINTS)
+            corner = page.evaluate(
+                """(() => { const c = window.ocpdb.map.getCanvas(), copy = document.createElement('canvas');
+                copy.width = c.width; copy.height = c.height; const g = copy.getContext('2d'); g.drawImage(c, 0, 0);
+                return [...g.getImageData(c.width - 40, 40, 1, 1).data].slice(0, 3); })()"""
+            )
+            credits = page.evaluate("document.querySelector('.maplibregl-ctrl-attrib').textContent")
+            page.screenshot(screenshot_dir(tmp_path) / 'map-external-style.png')
+    finally:
+        style_server.shutdown()
+    assert corner == [255, 0, 255]
+    assert share(result, 'land') < 0.001  # the offline basemap is not drawn (a few antialiased edges)
+    assert result['at']['Berlin'] == 'status:none'  # the charge points are drawn on top of the external style
+    assert 'Test Basemap Service' in credits
+    assert 'Natural Earth' not in state['attribution']
+    assert 'Berlin Live (Land Berlin, CC-BY 4.0)' in state['attribution']
 
 
 def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
