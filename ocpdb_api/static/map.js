@@ -7,6 +7,7 @@
   var status = document.getElementById('status');
   var form = document.getElementById('filters');
   var attribution = document.getElementById('attribution');
+  var summary = document.getElementById('summary');
   var FILTER_KEYS = ['connector_standards', 'min_power_kw', 'operator_ids', 'source_uids'];
   var STANDARD_NAMES = {
     IEC_62196_T2: 'Type 2', IEC_62196_T2_COMBO: 'CCS (Combo 2)', CHADEMO: 'CHAdeMO', IEC_62196_T1: 'Type 1',
@@ -232,7 +233,28 @@
     };
   }
   function publish() {
-    status.dataset.rendered = String(map.queryRenderedFeatures({ layers: ['clusters', 'chargepoints'] }).length);
+    var features = map.queryRenderedFeatures({ layers: ['clusters', 'chargepoints'] });
+    status.dataset.rendered = String(features.length);
+    var points = 0;
+    features.forEach(function (f) { points += f.layer.id === 'clusters' ? f.properties.count : 1; });
+    var text = points + ' charge point' + (points === 1 ? '' : 's') + ' in view';
+    if (summary.textContent !== text) { summary.textContent = text; }
+  }
+  // keyboard: Enter on the focused map opens the charge point (or zooms into the cluster) nearest the centre
+  function openNearestToCentre() {
+    var c = map.project(map.getCenter());
+    var box = [[c.x - 40, c.y - 40], [c.x + 40, c.y + 40]];
+    var best = null;
+    var bestD = Infinity;
+    map.queryRenderedFeatures(box, { layers: ['clusters', 'chargepoints'] }).forEach(function (f) {
+      var p = map.project(f.geometry.coordinates);
+      var d = (p.x - c.x) * (p.x - c.x) + (p.y - c.y) * (p.y - c.y);
+      if (d < bestD) { bestD = d; best = f; }
+    });
+    if (!best) { return; }
+    if (best.layer.id === 'chargepoints') { openPopup(best); } else {
+      map.easeTo({ center: best.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 8) });
+    }
   }
   function start() {
     var view = initialView();
@@ -246,7 +268,11 @@
     map.on('load', function () {
       addChargepoints();
       if (config.style_url) { status.dataset.basemap = 'external'; } else { loadWorld(); }
-      map.getCanvas().setAttribute('aria-label', 'Map of public charge points');
+      map.getCanvas().setAttribute('aria-label', 'Map of public charge points. Arrow keys pan, plus and minus ' +
+        'zoom, Enter opens the charge point nearest the centre.');
+      map.getCanvas().addEventListener('keydown', function (e) {
+        if (e.key === 'Enter') { e.preventDefault(); openNearestToCentre(); }
+      });
     });
     map.on('data', function (e) {
       if (e.dataType === 'source' && e.tile) { tiles += 1; status.dataset.tiles = String(tiles); }

@@ -289,6 +289,15 @@ def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
         canvas = page.evaluate(
             "[window.ocpdb.map.getCanvas().tabIndex, window.ocpdb.map.getCanvas().getAttribute('aria-label')]"
         )
+        summary = page.evaluate("document.getElementById('summary').textContent")
+        # keyboard only: focus the map, Enter opens the charge point nearest the centre
+        page.evaluate("document.querySelectorAll('.maplibregl-popup').forEach(p => p.remove())")
+        page.evaluate('window.ocpdb.map.getCanvas().focus()')
+        for kind in ('rawKeyDown', 'keyUp'):
+            page.call('Input.dispatchKeyEvent', type=kind, key='Enter', code='Enter', windowsVirtualKeyCode=13)
+        keyboard_popup = page.wait_for(
+            "document.querySelector('.ocpdb-popup') && document.querySelector('.ocpdb-popup').innerText"
+        )
     assert checked is True
     assert points['at']['Berlin 1'] == 'status:none'
     assert state['sources'] == 'berlin-live'
@@ -299,4 +308,7 @@ def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
     lid = db.execute("SELECT id FROM location WHERE uid = 'berlin-live-1'").fetchone()['id']
     assert f'/api/public/v1/locations/{lid}' in links
     assert unlabeled == []
-    assert canvas == [0, 'Map of public charge points']
+    assert canvas[0] == 0
+    assert summary == '3 charge points in view'
+    assert 'Berlin 1' in keyboard_popup
+    assert canvas[1].startswith('Map of public charge points.')
