@@ -192,6 +192,9 @@
           : 'since ' + when(evse.status_last_updated)) + '</span></td><td>' + connectors + '</td></tr>';
     }).join('');
     var src = sourcesByUid[location.source];
+    var confirmed = src && src.confirmed_at ? new Date(src.confirmed_at) : null;
+    var stale = confirmed && config.status_stale_seconds &&
+      Date.now() - confirmed.getTime() > config.status_stale_seconds * 1000;
     var address = [location.address, [location.postal_code, location.city].filter(Boolean).join(' ')]
       .filter(Boolean).join(', ');
     return '<div class="ocpdb-popup"><h3>' + escapeHtml(location.name || location.address) + '</h3>' +
@@ -199,7 +202,8 @@
       (location.operator ? '<div>Operator: ' + escapeHtml(location.operator.name) + '</div>' : '') +
       '<table><thead><tr><th>EVSE</th><th>status</th><th>connectors</th></tr></thead><tbody>' + rows +
       '</tbody></table><div class="meta">Source: ' + escapeHtml(src ? (src.name || src.uid) : location.source) +
-      ', updated ' + escapeHtml(when(location.last_updated)) + '</div>' +
+      (confirmed ? ', last seen ' + escapeHtml(confirmed.toLocaleString()) + (stale ? ' (stale)' : '') : '') +
+      '</div>' +
       '<div><a href="/api/public/v1/locations/' + encodeURIComponent(id) + '">location JSON</a> · ' +
       '<a href="/api/public/ocpi/3.0/locations/' + encodeURIComponent(id) + '">OCPI 3.0</a></div></div>';
   }

@@ -303,7 +303,7 @@ def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
     assert state['sources'] == 'berlin-live'
     assert 'Berlin Live (Land Berlin, CC-BY 4.0)' in state['attribution']
     assert 'Ladesäulenregister' not in state['attribution']
-    for text in ('Berlin 1', 'Hauptstraße 2', 'Stadtwerke Demo', 'CHARGING', 'BLOCKED', '22 kW', 'since'):
+    for text in ('Berlin 1', 'Hauptstraße 2', 'Stadtwerke Demo', 'CHARGING', 'BLOCKED', '22 kW', 'since', 'last seen'):
         assert text in popup
     lid = db.execute("SELECT id FROM location WHERE uid = 'berlin-live-1'").fetchone()['id']
     assert f'/api/public/v1/locations/{lid}' in links

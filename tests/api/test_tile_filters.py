@@ -233,6 +233,8 @@ def test_map_config(db, client, sites):
     assert doc['style_url'] is None
     assert doc['status_stale_seconds'] == 3600
     assert [s['uid'] for s in doc['sources']] == ['SOURCE-1', 'SOURCE-2']
+    assert doc['sources'][0]['confirmed_at'] is not None
+    assert doc['sources'][1].pop('confirmed_at') is not None
     assert doc['sources'][1] == {
         'uid': 'SOURCE-2',
         'name': 'SOURCE-2',
