@@ -298,6 +298,18 @@
     };
   }
 
+  // the panel folds away (small screens start folded); the button says what it does
+  function setPanel(open) {
+    var toggle = document.getElementById('panel-toggle');
+    document.getElementById('panel-body').hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+    toggle.textContent = open ? 'Hide' : 'Filters and legend';
+  }
+  document.getElementById('panel-toggle').addEventListener('click', function () {
+    setPanel(document.getElementById('panel-body').hidden);
+  });
+  setPanel(window.matchMedia('(min-width: 601px)').matches);
+
   renderLegend();
   fetch('/map/config.json').then(function (r) { return r.json(); }).then(function (doc) {
     config = doc;

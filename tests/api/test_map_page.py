@@ -290,6 +290,11 @@ def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
             "[window.ocpdb.map.getCanvas().tabIndex, window.ocpdb.map.getCanvas().getAttribute('aria-label')]"
         )
         summary = page.evaluate("document.getElementById('summary').textContent")
+        folded = page.evaluate(
+            """(() => { const b = document.getElementById('panel-toggle'); b.click();
+            const out = [b.getAttribute('aria-expanded'), document.getElementById('panel-body').hidden]; b.click();
+            return out.concat([b.getAttribute('aria-expanded')]); })()"""
+        )
         # keyboard only: focus the map, Enter opens the charge point nearest the centre
         page.evaluate("document.querySelectorAll('.maplibregl-popup').forEach(p => p.remove())")
         page.evaluate('window.ocpdb.map.getCanvas().focus()')
@@ -310,5 +315,6 @@ def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
     assert unlabeled == []
     assert canvas[0] == 0
     assert summary == '3 charge points in view'
+    assert folded == ['false', True, 'true']
     assert 'Berlin 1' in keyboard_popup
     assert canvas[1].startswith('Map of public charge points.')
