@@ -51,12 +51,13 @@ def tiles(z: int, k: int, rng: random.Random) -> list[tuple[int, int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--generate', type=int, default=0, help='locations to generate (0: reuse the dataset)')
-    parser.add_argument(
-        '--admin-url', default=os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1/postgres')
-    )
+    admin = os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1/postgres')
+    parser.add_argument('--database-url', default=psycopg.conninfo.make_conninfo(admin, dbname='ocpdb_bench_map'))
     parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--tiles', type=int, default=200, help='z14 tiles (z10: 30 %%, z6: 6 %%, at least 1 each)')
+    parser.add_argument('--out', type=Path, default=ROOT / 'bench/out/map_tiles.json')
     args = parser.parse_args()
-    url = psycopg.conninfo.make_conninfo(args.admin_url, dbname='ocpdb_bench_map')
+    url = args.database_url
     if args.generate:
         recreate_database(url)
         upgrade(url)
@@ -76,7 +77,7 @@ def main() -> None:
         ),
     }
     rng = random.Random(16)
-    plan = {6: tiles(6, 12, rng), 10: tiles(10, 60, rng), 14: tiles(14, 200, rng)}
+    plan = {z: tiles(z, max(1, round(args.tiles * share)), rng) for z, share in ((6, 0.06), (10, 0.3), (14, 1.0))}
     times: dict[str, dict[int, list[float]]] = {v: {z: [] for z in plan} for v in variants}
     with psycopg.connect(url, autocommit=True) as conn:
         load_old_functions(conn)
@@ -101,9 +102,8 @@ def main() -> None:
     print('|---|' + '---|' * len(plan))
     for name, by_zoom in rows.items():
         print(f'| {name} | ' + ' | '.join(f'{r["p50_ms"]} / {r["p90_ms"]}' for r in by_zoom.values()) + ' |')
-    out = ROOT / 'bench/out'
-    out.mkdir(exist_ok=True)
-    (out / 'map_tiles.json').write_text(json.dumps({'locations': count, 'load': load, 'results': rows}, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({'locations': count, 'load': load, 'results': rows}, indent=2))
 
 
 if __name__ == '__main__':

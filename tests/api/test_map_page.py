@@ -268,7 +268,7 @@ def test_url_filters_zoomed_in_popup_and_labels(db, api_settings, tmp_path):
     demo_like(db, tmp_path)
     with (
         serve(api_settings) as base,
-        open_page(f'{base}/?static=false#13/52.524/13.409', tmp_path / 'profile') as page,
+        open_page(f'{base}/?static=false#13/52.524/13.409', tmp_path / 'profile', size=(1000, 900)) as page,
     ):
         state = page.wait_for(READY)
         checked = page.evaluate("document.getElementById('f-live').checked")
