@@ -23,7 +23,7 @@ from ocpdb_api.errors import (
 )
 from ocpdb_api.instrumentation import RequestMetrics, RequestMetricsMiddleware
 from ocpdb_api.middleware import CorsMiddleware, ForwardedHostMiddleware, OcpiAliasMiddleware
-from ocpdb_api.routes import compat, datex, docs, health, metrics, ocpi_221, tiles
+from ocpdb_api.routes import compat, datex, docs, health, map_page, metrics, ocpi_221, tiles
 from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.config import Settings, get_settings
 
@@ -45,6 +45,7 @@ def create_app(
     routes: list[BaseRoute] = [
         # tiles first: a map asks for many per view and Starlette tries routes in order
         *tiles.routes(),
+        *map_page.routes(),
         *compat.routes(),
         *datex.routes(),
         *ocpi_221.routes(),

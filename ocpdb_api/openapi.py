@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ocpdb_api import params as prm
+from ocpdb_api import tile_filters
 from ocpdb_api.routes.ocpi_221 import LOCATION_PARAMS as OCPI_LOCATION_PARAMS
 from ocpdb_pipelines.exports.datex2.export import STRUCTURE_NOTES
 
@@ -317,12 +318,19 @@ def document(base_url: str) -> dict[str, Any]:
         {'name': 'x', 'in': 'path', 'required': True, 'schema': {'type': 'integer', 'minimum': 0}},
         {'name': 'y', 'in': 'path', 'required': True, 'schema': {'type': 'integer', 'minimum': 0}},
         *_query(prm.TILE_PARAMS),
+        *_query(tile_filters.PARAMS),
     ]
     paths['/tiles/{z}/{x}/{y}.mvt'] = _op(
         'Mapbox vector tile: layer chargepoints (z >= 8) or clusters (z < 8)', 'Tiles', tile_params,
         {'type': 'string', 'format': 'binary'}, 'application/x-protobuf', rules=RULES['tile'],
     )  # fmt: skip
     paths['/tiles.json'] = _op('TileJSON 3.0', 'Tiles', [], {'type': 'object'})
+    paths['/tiles/boundaries/{z}/{x}/{y}.mvt'] = _op(
+        'Mapbox vector tile of German boundaries (VG25): layers boundaries and places', 'Tiles', tile_params[:3],
+        {'type': 'string', 'format': 'binary'}, 'application/x-protobuf',
+    )  # fmt: skip
+    paths['/map/config.json'] = _op('Map page: source attributions and filter choices', 'Tiles', [],
+                                    {'type': 'object'})  # fmt: skip
     paths['/metrics'] = _op('Prometheus metrics', 'Operations', [], S, 'text/plain')
     paths['/health'] = _op('PostGIS and Redis health', 'Operations', [], {'type': 'object'})
     for path, item in paths.items():
@@ -332,7 +340,7 @@ def document(base_url: str) -> dict[str, Any]:
                     'description': 'OCPI error',
                     'content': {'application/json': {'schema': envelope}},
                 }
-    for path in ('/metrics', '/health', '/tiles.json', '/ocpi/versions', '/ocpi/2.2.1'):
+    for path in ('/metrics', '/health', '/tiles.json', '/map/config.json', '/ocpi/versions', '/ocpi/2.2.1'):
         paths[path]['get']['responses'] = {'200': paths[path]['get']['responses']['200']}
     paths['/health']['get']['responses']['503'] = {'description': 'A dependency is down'}
     tags: list[str] = []

@@ -61,6 +61,8 @@ class ApiSettings:
     show_map: bool
     evse_status_metrics: bool
     mobilithek_name: str | None = None
+    map_style_url: str | None = None
+    status_stale_seconds: int = 3600
     pool_min_size: int = 2
     # PostgreSQL runs about one query per core at a time: more connections than that only make queries
     # queue inside PostgreSQL instead of in the pool (measured in bench/RESULTS-api.md: 16 -> 4 on two
@@ -114,6 +116,8 @@ class ApiSettings:
             'pool_timeout_seconds': settings.API_POOL_TIMEOUT,
             'statement_timeout_seconds': settings.API_STATEMENT_TIMEOUT,
             'trusted_proxies': settings.TRUSTED_PROXIES,
+            'map_style_url': settings.MAP_STYLE_URL or None,
+            'status_stale_seconds': settings.MAP_STATUS_STALE_SECONDS,
         }
         values.update(overrides)
         return cls(**values)

@@ -124,6 +124,10 @@ class Settings(BaseModel):
     EVSE_STATUS_HISTORY_BUCKET_MINUTES: int = Field(default=15, ge=1)
     # realtime runs VACUUM evse, charging_station and location at most this often (0: never; store/maintenance.py)
     LIVE_VACUUM_SECONDS: int = Field(default=60, ge=0)
+    # a MapLibre style URL of a basemap service; empty: the offline basemap (Natural Earth + VG25)
+    MAP_STYLE_URL: str | None = None
+    # a live status neither the source nor the EVSE confirmed for this long is drawn as stale; 0: never
+    MAP_STATUS_STALE_SECONDS: int = Field(default=3600, ge=0)
 
     KEY_DIR: str | None = None
     MOBILITHEK_ENABLED: bool = False

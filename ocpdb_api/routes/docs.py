@@ -43,7 +43,13 @@ async def public_html(request: Request) -> Response:
     return FileResponse(STATIC / 'docs.html')
 
 
-VENDOR = {'maplibre-gl': NODE_MODULES / 'maplibre-gl' / 'dist', 'swagger-ui': NODE_MODULES / 'swagger-ui-dist'}
+VENDOR = {
+    'maplibre-gl': NODE_MODULES / 'maplibre-gl' / 'dist',
+    'swagger-ui': NODE_MODULES / 'swagger-ui-dist',
+    # the offline basemap: Natural Earth land and countries as TopoJSON, converted in the browser
+    'world-atlas': NODE_MODULES / 'world-atlas',
+    'topojson-client': NODE_MODULES / 'topojson-client' / 'dist',
+}
 
 
 def routes() -> list[BaseRoute]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ocpdb_api import params as prm
+from ocpdb_api import tile_filters
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ParamError
 from ocpdb_api.freshness import freshness_of
@@ -48,19 +47,6 @@ def _if_none_match(scope: Scope) -> list[bytes]:
     return []
 
 
-_DEFAULT_QUERY: dict[str, Any] | None = None
-
-
-def tile_query(query_string: bytes) -> dict[str, Any]:
-    """The parsed, normalized tile query (defaults filled in); the cache key is built from all of it."""
-    global _DEFAULT_QUERY
-    if not query_string:
-        if _DEFAULT_QUERY is None:
-            _DEFAULT_QUERY = prm.parse(QueryParams(b''), prm.TILE_PARAMS)
-        return _DEFAULT_QUERY
-    return prm.parse(QueryParams(query_string), prm.TILE_PARAMS)
-
-
 class TileEndpoint:
     """`/tiles/{z}/{x}/{y}.mvt` as a plain ASGI endpoint.
 
@@ -73,18 +59,16 @@ class TileEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         z, x, y = parse_tile(scope['path_params'])
-        p = tile_query(scope['query_string'])
         res: Resources = scope['app'].state.resources
+        filters = tile_filters.from_query_string(scope['query_string'], res.settings.status_stale_seconds)
         cache = tile_cache_of(res)
         versions = await freshness_of(res).current(res)
-        key = cache_key(z, x, y, p.items())
+        key = cache_key(z, x, y, [('filters', filters.key())])
         entry = await cache.get(key)
         state = b'hit'
         if entry is None or not cache.policy.fresh(entry, versions, z, x, y, time.time()):
             state = b'miss'
-            entry, rendered = await cache.compute(
-                key, versions, z, x, y, lambda: tile_sql.tile(res, z, x, y, p.get('static'), p['filter_duplicates'])
-            )
+            entry, rendered = await cache.compute(key, versions, z, x, y, lambda: tile_sql.tile(res, z, x, y, filters))
         else:
             rendered = False
         headers = [
@@ -104,20 +88,26 @@ class TileEndpoint:
 
 
 def tilejson_document(base_url: str) -> dict:
+    counts = {
+        'c': 'EVSE count (EVSEs passing the filters)',
+        'cs': 'STATIC EVSEs (no live status)',
+        'cx': 'live EVSEs whose status is stale (unconfirmed for MAP_STATUS_STALE_SECONDS)',
+        'ca': 'fresh AVAILABLE EVSEs',
+        'co': 'fresh occupied EVSEs (CHARGING, BLOCKED, RESERVED)',
+        'cu': 'fresh UNKNOWN EVSEs',
+    }
     fields = {
         'id': 'Location id (use /api/public/ocpi/3.0/locations/{id})',
         'name': 'Location name, else address',
-        'c': 'EVSE count',
-        'ca': 'AVAILABLE EVSEs',
-        'cu': 'UNKNOWN EVSEs',
-        'cs': 'STATIC EVSEs (no live status)',
+        'src': 'Source uid (attribution: /api/public/v1/sources)',
+        **counts,
         'cb': 'EVSEs reserved for bicycles',
     }
     cluster_fields = {
         'count': 'Locations in the cluster',
-        'available': 'Locations with an AVAILABLE EVSE',
-        'c': 'EVSE count',
-        'ca': 'AVAILABLE EVSEs',
+        'available': 'Locations with a fresh AVAILABLE EVSE',
+        'srcs': 'Comma-separated source uids of the locations',
+        **counts,
     }
     return {
         'tilejson': '3.0.0',

@@ -122,6 +122,8 @@ def load_vg25(conn: psycopg.Connection, path: Path, *, force: bool = False, laye
             (layer, sha, count),
         )
         cur.execute('ANALYZE regionalschluessel')
+        # the map's boundary tiles (migration 0041) read the unions of this layer
+        cur.execute('REFRESH MATERIALIZED VIEW region_boundary')
     logger.info('loaded %s municipalities from %s (%s skipped)', count, path.name, skipped)
     return Vg25Report(imported=True, features=count, skipped=skipped, file_sha256=sha, path=str(path))
 

@@ -143,7 +143,8 @@ def test_openapi_covers_every_public_route(client):
     names = {p['name'] for p in doc['paths']['/api/public/v1/locations']['get']['parameters']}
     assert {'lat', 'lon', 'radius', 'lat_min', 'evse_status', 'strict', 'sorted_by', 'limit'} <= names
     tile = {p['name'] for p in doc['paths']['/tiles/{z}/{x}/{y}.mvt']['get']['parameters']}
-    assert tile == {'z', 'x', 'y', 'static', 'filter_duplicates'}
+    assert tile == {'z', 'x', 'y', 'static', 'filter_duplicates', 'connector_standards', 'min_power_kw', 'operator_ids',
+                    'source_uids'}  # fmt: skip
 
 
 @pytest.mark.skipif(not VENDOR_INSTALLED, reason='run `npm ci` in ocpdb_api/frontend')
@@ -156,6 +157,9 @@ def test_docs_viewer_and_map_are_served_locally(client):
     assert '/static/vendor/maplibre-gl/maplibre-gl.js' in page.text
     assert 'https://' not in page.text  # nothing from a CDN
     assert client.get('/static/vendor/maplibre-gl/maplibre-gl.js').status_code == 200
+    # the offline basemap comes from npm too
+    assert client.get('/static/vendor/world-atlas/countries-50m.json').status_code == 200
+    assert client.get('/static/vendor/topojson-client/topojson-client.min.js').status_code == 200
     assert client.get('/static/map.js').status_code == 200
 
 

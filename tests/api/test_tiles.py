@@ -64,8 +64,11 @@ def test_features_match_database(db, client):
         gx, gy = features[row['id']]['geometry']['coordinates']
         assert abs(gx - px) <= 1, row
         assert abs(gy - py) <= 1, row
-    assert features[1]['properties'] == {'id': 1, 'name': 'Test Location', 'c': 2, 'ca': 1, 'cu': 0, 'cs': 1, 'cb': 0}
-    assert features[2]['properties'] == {'id': 2, 'name': 'Test Street 123', 'c': 2, 'ca': 1, 'cu': 1, 'cs': 0, 'cb': 1}
+    zero = {'co': 0, 'cx': 0, 'src': 'SOURCE-1'}
+    assert features[1]['properties'] == {'id': 1, 'name': 'Test Location', 'c': 2, 'ca': 1, 'cu': 0, 'cs': 1, 'cb': 0,
+                                         **zero}  # fmt: skip
+    assert features[2]['properties'] == {'id': 2, 'name': 'Test Street 123', 'c': 2, 'ca': 1, 'cu': 1, 'cs': 0,
+                                         'cb': 1, **zero}  # fmt: skip
     assert features[3]['properties']['ca'] == 2
 
 
@@ -74,7 +77,8 @@ def test_location_without_evses_and_without_name(db, client):
     lid = build.location(db, 'BARE', name=None, address=None)
     r, _ = _berlin_tile(client)
     (feature,) = decode(r.content)['chargepoints']['features']
-    assert feature['properties'] == {'id': lid, 'c': 0, 'ca': 0, 'cu': 0, 'cs': 0, 'cb': 0}
+    assert feature['properties'] == {'id': lid, 'src': 'SOURCE-1', 'c': 0, 'ca': 0, 'cu': 0, 'cs': 0, 'cb': 0,
+                                     'co': 0, 'cx': 0}  # fmt: skip
 
 
 def test_filter_duplicates_and_static(db, client):
@@ -103,7 +107,8 @@ def test_clusters_below_zoom_8(db, client):
         total = sum(f['properties']['count'] for f in layers['clusters']['features'])
         berlin = [f for f in layers['clusters']['features'] if f['properties']['count'] == 3]
         assert berlin
-        assert berlin[0]['properties'] == {'count': 3, 'available': 3, 'c': 6, 'ca': 4}
+        assert berlin[0]['properties'] == {'count': 3, 'available': 3, 'c': 6, 'ca': 4, 'co': 0, 'cu': 1, 'cs': 1,
+                                           'cx': 0, 'srcs': 'SOURCE-1,SOURCE-2'}  # fmt: skip
         rows = db.execute('SELECT lat, lon FROM location').fetchall()
         assert total == sum(tile_of(float(r['lat']), float(r['lon']), z) == (x, y) for r in rows)
     # world tile holds everything
@@ -170,7 +175,7 @@ def test_tilejson(client):
     assert doc['tilejson'] == '3.0.0'
     assert doc['tiles'] == ['http://localhost:8000/tiles/{z}/{x}/{y}.mvt']
     assert [layer['id'] for layer in doc['vector_layers']] == ['clusters', 'chargepoints']
-    assert set(doc['vector_layers'][1]['fields']) == {'id', 'name', 'c', 'ca', 'cu', 'cs', 'cb'}
+    assert set(doc['vector_layers'][1]['fields']) == {'id', 'name', 'src', 'c', 'ca', 'co', 'cu', 'cs', 'cx', 'cb'}
 
 
 def test_head_and_cors_on_tiles(db, client):

@@ -50,6 +50,7 @@ COVERED = {
     'bench_datex2_parse.py': 'test_bench_datex2_parse',
     'bench_export.py': 'test_bench_export',
     'bench_faults.py': 'test_bench_faults',
+    'bench_map_tiles.py': 'test_bench_map_tiles',
     'bench_matching.py': 'test_bench_matching',
     'bench_realtime.py': 'test_bench_realtime',
     'bench_regions.py': 'test_bench_regions',
@@ -324,6 +325,20 @@ def test_bench_matching(bench_db: str) -> None:
     assert 0 < matched <= min(candidates, static)
     histogram = ast.literal_eval(search(r'^score histogram: (\{.*\})$', stdout).group(1))
     assert sum(histogram.values()) == matched
+
+
+def test_bench_map_tiles(bench_db: str, tmp_path: Path) -> None:
+    out = tmp_path / 'map_tiles.json'
+    stdout = run_script(
+        str(BENCH / 'bench_map_tiles.py'), '--database-url', bench_db, '--generate', '300', '--rounds', '1',
+        '--tiles', '10', '--out', str(out),
+    )  # fmt: skip
+    assert stdout.lstrip().startswith('300 locations')
+    report = json.loads(out.read_text())
+    assert report['locations'] == 300
+    assert list(report['results']) == ['old (0005)', 'new, no filter', 'new, min 50 kW', 'new, Type 2 + 1 operator']
+    for by_zoom in report['results'].values():
+        assert {z: r['calls'] for z, r in by_zoom.items()} == {'6': 1, '10': 3, '14': 10}
 
 
 def test_bench_regions(bench_db: str) -> None:
