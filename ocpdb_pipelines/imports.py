@@ -24,6 +24,7 @@ from ocpdb_pipelines.logs import LogMessageType, attributes, log_context
 from ocpdb_pipelines.memory import gc_paused
 from ocpdb_pipelines.model.enums import SourceStatus
 from ocpdb_pipelines.model.updates import SkippedRecord
+from ocpdb_pipelines.quality.coordinates import screen_for
 from ocpdb_pipelines.sources.base import NotModified, Page, SourceContext
 from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
@@ -175,6 +176,8 @@ def run_static(
                     pages = replay_pages
                 with gc_paused():
                     batch = family.parse_static(context, pages)
+                    coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
+                    batch.locations = coordinates.filter(batch.locations, batch.skipped)
                     with conn.transaction():
                         result = apply_static(
                             conn,
@@ -197,7 +200,7 @@ def run_static(
             uid=uid,
             kind='static',
             outcome='applied',
-            counts=result.as_metadata(),
+            counts={**result.as_metadata(), **coordinates.metadata()},
             skipped=batch.skipped,
             pages=len(pages),
             payload_bytes=sum(len(p.body) for p in pages),
