@@ -45,6 +45,8 @@ class ApiSettings:
     show_map: bool
     evse_status_metrics: bool
     mobilithek_name: str | None = None
+    # where products/dumps writes its generations (served by routes/dumps.py); None: no dumps
+    dumps_dir: str | None = None
     pool_min_size: int = 2
     # PostgreSQL runs about one query per core at a time: more connections than that only make queries
     # queue inside PostgreSQL instead of in the pool (measured in bench/RESULTS-api.md: 16 -> 4 on two
@@ -80,6 +82,7 @@ class ApiSettings:
             'evse_status_metrics': settings.EVSE_STATUS_METRICS,
             'mobilithek_name': settings.MOBILITHEK_NAME,
             'pool_max_size': settings.API_POOL_SIZE,
+            'dumps_dir': str(settings.path(settings.EXPORT_DIR) / 'dumps'),
         }
         values.update(overrides)
         return cls(**values)

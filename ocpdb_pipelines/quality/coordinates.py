@@ -71,6 +71,12 @@ def country_area(code: str) -> BaseGeometry | None:
     return grown
 
 
+def inside_country(code: str, lat: float, lon: float) -> bool:
+    """One point against one country (with the tolerance); False for an unknown code."""
+    area = country_area(code)
+    return area is not None and bool(shapely.contains_xy(area, lon, lat))
+
+
 def _inside(codes: Sequence[str], x: np.ndarray, y: np.ndarray) -> np.ndarray:
     hit = np.zeros(len(x), dtype=bool)
     for code in codes:
@@ -173,4 +179,4 @@ def screen_for(country: str) -> CoordinateScreen:
     return CoordinateScreen(country=country.upper())
 
 
-__all__ = ['TOLERANCE_DEGREES', 'CoordinateScreen', 'classify', 'country_area', 'screen_for']
+__all__ = ['TOLERANCE_DEGREES', 'CoordinateScreen', 'classify', 'country_area', 'inside_country', 'screen_for']
