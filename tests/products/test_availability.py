@@ -1,0 +1,108 @@
+"""Availability statistics: partitions computed from a constructed status history give the expected shares,
+with gaps counted as no data (never as available), on normal and DST days."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ocpdb_pipelines.products.statistics.availability import compute_day, summarize_day
+
+DAY = date(2026, 6, 10)  # CEST: local midnight is 22:00 UTC the day before
+H = 3600
+
+
+@pytest.fixture
+def history(db):
+    db.execute(
+        """
+        INSERT INTO source (uid, realtime_data_updated_at) VALUES
+            ('live_a', '2026-06-20T00:00:00Z'),  -- still delivering after the day
+            ('live_b', '2026-06-10T04:00:00Z'),  -- stopped at 06:00 local on the day
+            ('register', NULL);
+        INSERT INTO business (name) VALUES ('Operator A');
+        INSERT INTO location (id, uid, source, lat, lon, last_updated, operator_id) VALUES
+            (1, 'LA', 'live_a', 48.9, 9.19, now(), (SELECT id FROM business)),
+            (2, 'LB', 'live_b', 48.8, 9.18, now(), NULL),
+            (3, 'LR', 'register', 48.7, 9.17, now(), NULL);
+        INSERT INTO charging_station (id, location_id, uid, last_updated) VALUES (1, 1, 's1', now()),
+            (2, 2, 's2', now()), (3, 3, 's3', now());
+        INSERT INTO evse (id, charging_station_id, uid, last_updated, status) VALUES
+            (1, 1, 'E-A', now(), 'AVAILABLE'), (2, 1, 'E-B', now(), 'UNKNOWN'),
+            (3, 2, 'E-C', now(), 'AVAILABLE'), (4, 3, 'E-R', now(), 'STATIC');
+        INSERT INTO evse_status_history (evse_id, status, observed_at) VALUES
+            (1, 'AVAILABLE', '2026-06-08T12:00:00Z'),  -- carried into the day
+            (1, 'CHARGING', '2026-06-10T06:00:00Z'),   -- 08:00 local
+            (1, 'AVAILABLE', '2026-06-10T08:30:00Z'),  -- 10:30 local
+            (2, 'OUTOFORDER', '2026-06-10T10:00:00Z'), -- first seen at 12:00 local
+            (2, 'UNKNOWN', '2026-06-10T16:00:00Z'),    -- 18:00 local
+            (3, 'AVAILABLE', '2026-06-01T00:00:00Z'),
+            (1, 'CHARGING', '2026-06-11T06:00:00Z');   -- the next day: not in this partition
+        """
+    )
+    return db
+
+
+def _rows(db, day):
+    return {r['evse_uid']: r for r in db.execute('SELECT * FROM evse_availability_daily WHERE day = %s', (day,))}
+
+
+def test_shares_from_a_constructed_history(history):
+    assert compute_day(history, DAY) == 3  # the register EVSE has no history: no row
+    rows = _rows(history, DAY)
+    a, b, c = rows['E-A'], rows['E-B'], rows['E-C']
+    assert a['day_seconds'] == 24 * H
+    assert a['status_seconds'] == {'AVAILABLE': 21.5 * H, 'CHARGING': 2.5 * H}
+    assert a['no_data_seconds'] == 0
+    assert (a['source'], a['operator'], a['location_id']) == ('live_a', 'Operator A', 1)
+    assert a['known_seconds_by_hour'] == [H] * 24
+    assert a['occupied_seconds_by_hour'] == [0] * 8 + [H, H, H // 2] + [0] * 13
+    # before its first observation there is no data; UNKNOWN is reported, but not known
+    assert b['status_seconds'] == {'OUTOFORDER': 6 * H, 'UNKNOWN': 6 * H}
+    assert b['no_data_seconds'] == 12 * H
+    assert b['known_seconds_by_hour'] == [0] * 12 + [H] * 6 + [0] * 6
+    assert b['occupied_seconds_by_hour'] == [0] * 24
+    # the source stopped delivering at 06:00 local: 15 minutes of grace, then no data (not AVAILABLE)
+    assert c['status_seconds'] == {'AVAILABLE': 6.25 * H}
+    assert c['no_data_seconds'] == 24 * H - 6.25 * H
+
+
+def test_recompute_replaces_the_partition(history):
+    compute_day(history, DAY)
+    history.execute('DELETE FROM evse_status_history WHERE evse_id = 2')
+    assert compute_day(history, DAY) == 2
+    assert set(_rows(history, DAY)) == {'E-A', 'E-C'}
+
+
+def test_daylight_saving_day_has_25_hours(history):
+    day = date(2026, 10, 25)
+    history.execute("UPDATE source SET realtime_data_updated_at = '2026-11-01T00:00:00Z'")
+    compute_day(history, day)
+    a = _rows(history, day)['E-A']
+    assert a['day_seconds'] == 25 * H
+    assert a['status_seconds'] == {'CHARGING': 25 * H}  # the last change before the day was on 11 June
+    assert a['known_seconds_by_hour'][2] == 2 * H  # 02:00-03:00 local happens twice
+    assert sum(a['known_seconds_by_hour']) == 25 * H
+
+
+def test_summary_per_source(history):
+    compute_day(history, DAY)
+    summary = {s.source: s for s in summarize_day(history, DAY)}
+    live_a = summary['live_a']
+    assert live_a.evses == 2
+    assert live_a.seconds == 48 * H
+    assert live_a.shares() == {
+        'available': round(21.5 / 48, 4),
+        'occupied': round(2.5 / 48, 4),
+        'out_of_service': round(6 / 48, 4),
+        'unknown': round(6 / 48, 4),
+        'no_data': round(12 / 48, 4),
+        'other': 0.0,
+    }
+    occupancy = live_a.occupancy_by_hour()
+    assert occupancy[8] == 1.0  # E-A charging, E-B without data: the gap does not dilute the share
+    assert occupancy[10] == 0.5
+    assert occupancy[13] == 0.0  # E-A available, E-B out of order
+    assert occupancy[20] == 0.0  # E-A available, E-B UNKNOWN (not known)
+    assert summary['live_b'].shares()['no_data'] == round(17.75 / 24, 4)
