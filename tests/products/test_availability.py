@@ -3,10 +3,14 @@ with gaps counted as no data (never as available), on normal and DST days."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
+import dagster as dg
 import pytest
 
+from ocpdb_pipelines.defs.downstream.statistics import STATISTICS_KEY, build_statistics_asset
+from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.products.statistics.availability import compute_day, summarize_day
 
 DAY = date(2026, 6, 10)  # CEST: local midnight is 22:00 UTC the day before
@@ -106,3 +110,26 @@ def test_summary_per_source(history):
     assert occupancy[13] == 0.0  # E-A available, E-B out of order
     assert occupancy[20] == 0.0  # E-A available, E-B UNKNOWN (not known)
     assert summary['live_b'].shares()['no_data'] == round(17.75 / 24, 4)
+
+
+def test_partition_materialized_in_dagster(history, settings, monkeypatch):
+    monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
+    asset = build_statistics_asset([])
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [asset],
+            resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)},
+            instance=instance,
+            partition_key=DAY.isoformat(),
+        )
+        assert result.success
+        event = instance.get_latest_materialization_event(STATISTICS_KEY)
+    assert event.asset_materialization.partition == '2026-06-10'
+    metadata = event.asset_materialization.metadata
+    assert metadata['evses'].value == 3
+    # EVSE-time of the day over all sources: 72 h, of which 12 h (E-B) + 17.75 h (E-C) without data
+    assert metadata['share no data'].value == round(29.75 / 72, 4)
+    assert metadata['available live_a'].value == round(21.5 / 48, 4)
+    table = metadata['by source'].value
+    assert '| live_a | 2 | 44.8 % | 5.2 % | 12.5 % | 12.5 % | 25.0 % |' in table
+    assert history.execute('SELECT count(*) AS n FROM evse_availability_daily').fetchone()['n'] == 3

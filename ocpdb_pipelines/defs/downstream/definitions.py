@@ -7,7 +7,8 @@ from ocpdb_pipelines.defs.downstream.dumps import LARGE_IMPORTS, build_dumps_ass
 from ocpdb_pipelines.defs.downstream.exports import build_export_assets, build_export_automation
 from ocpdb_pipelines.defs.downstream.matching import MATCHING_KEY, build_matching_asset
 from ocpdb_pipelines.defs.downstream.regions import CODES_KEY, official_region_codes, vg25
-from ocpdb_pipelines.defs.sources.keys import static_key
+from ocpdb_pipelines.defs.downstream.statistics import build_statistics_asset
+from ocpdb_pipelines.defs.sources.keys import realtime_key, static_key
 from ocpdb_pipelines.sources.registry import REGISTRY, get_spec
 
 
@@ -16,8 +17,9 @@ def build_downstream_definitions(settings: Settings) -> dg.Definitions:
     exports = build_export_assets([*source_keys, MATCHING_KEY, CODES_KEY])
     schedules, sensors = build_export_automation(settings, exports)
     dumps = build_dumps_asset([*source_keys, MATCHING_KEY, CODES_KEY], [static_key(get_spec(u)) for u in LARGE_IMPORTS])
+    statistics = build_statistics_asset([realtime_key(spec) for spec in REGISTRY.values() if spec.has_realtime])
     return dg.Definitions(
-        assets=[vg25, official_region_codes, build_matching_asset(source_keys), *exports, dumps],
+        assets=[vg25, official_region_codes, build_matching_asset(source_keys), *exports, dumps, statistics],
         schedules=schedules,
         sensors=sensors,
     )
