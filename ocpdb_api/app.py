@@ -18,7 +18,7 @@ from ocpdb_api.errors import (
     server_error_handler,
 )
 from ocpdb_api.middleware import CorsMiddleware, OcpiAliasMiddleware
-from ocpdb_api.routes import compat, datex, docs, dumps, health, metrics, ocpi_221, tiles
+from ocpdb_api.routes import compat, datex, docs, dumps, health, metrics, ocpi_221, statistics, tiles
 from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.config import Settings, get_settings
 
@@ -41,6 +41,7 @@ def create_app(
         *compat.routes(),
         *datex.routes(),
         *dumps.routes(),
+        *statistics.routes(),
         *ocpi_221.routes(),
         *metrics.routes(),
         *health.routes(),

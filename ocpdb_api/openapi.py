@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocpdb_api import params as prm
-from ocpdb_api.routes import dumps
+from ocpdb_api.routes import dumps, statistics
 from ocpdb_api.routes.ocpi_221 import LOCATION_PARAMS as OCPI_LOCATION_PARAMS
 
 Schema = dict[str, Any]
@@ -274,6 +274,7 @@ def document(base_url: str) -> dict[str, Any]:
     paths['/metrics'] = _op('Prometheus metrics', 'Operations', [], S, 'text/plain')
     paths['/health'] = _op('PostGIS and Redis health', 'Operations', [], {'type': 'object'})
     paths.update(dumps.openapi_paths())
+    paths.update(statistics.openapi_paths())
     for path, item in paths.items():
         if path.startswith('/ocpi/'):
             for code in ('400', '404'):

@@ -4,17 +4,21 @@ with gaps counted as no data (never as available), on normal and DST days."""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 import pytest
+from starlette.testclient import TestClient
 
+from ocpdb_api.app import create_app
+from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.defs.downstream.statistics import STATISTICS_KEY, build_statistics_asset
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.products.statistics.availability import compute_day, summarize_day
 
 DAY = date(2026, 6, 10)  # CEST: local midnight is 22:00 UTC the day before
 H = 3600
+STATS = '/api/public/v1/statistics/availability'
 
 
 @pytest.fixture
@@ -133,3 +137,64 @@ def test_partition_materialized_in_dagster(history, settings, monkeypatch):
     table = metadata['by source'].value
     assert '| live_a | 2 | 44.8 % | 5.2 % | 12.5 % | 12.5 % | 25.0 % |' in table
     assert history.execute('SELECT count(*) AS n FROM evse_availability_daily').fetchone()['n'] == 3
+
+
+@pytest.fixture
+def stats_client(history, settings):
+    compute_day(history, DAY)
+    compute_day(history, DAY + timedelta(days=1))
+    api = ApiSettings.from_settings(settings, version_ttl_seconds=0.0, pool_min_size=1, pool_max_size=2)
+    with TestClient(create_app(api)) as client:
+        yield client
+
+
+def test_api_per_evse_and_day(stats_client):
+    body = stats_client.get(STATS, params={'date_from': '2026-06-10', 'date_to': '2026-06-10'}).json()
+    assert body['total_count'] == 3
+    items = {i['evse_uid']: i for i in body['items']}
+    a = items['E-A']
+    assert (a['day'], a['source'], a['operator'], a['location_id']) == ('2026-06-10', 'live_a', 'Operator A', 1)
+    assert a['shares'] == {
+        'available': round(21.5 / 24, 4),
+        'occupied': round(2.5 / 24, 4),
+        'out_of_service': 0.0,
+        'unknown': 0.0,
+        'no_data': 0.0,
+        'other': 0.0,
+    }
+    assert a['occupancy_by_hour'][8:11] == [1.0, 1.0, 0.5]
+    b = items['E-B']
+    assert b['shares']['no_data'] == 0.5
+    assert b['occupancy_by_hour'][:12] == [None] * 12  # no data: unknown, not "free"
+
+
+def test_api_per_source_over_days_and_filters(stats_client):
+    body = stats_client.get(STATS, params={'date_from': '2026-06-10', 'date_to': '2026-06-11', 'group_by': 'source'})
+    items = {i['source']: i for i in body.json()['items']}
+    assert items['live_a']['days'] == 2
+    assert items['live_a']['evse_days'] == 4
+    assert items['live_b']['shares']['no_data'] == round((17.75 + 24) / 48, 4)  # dead all of 11 June
+    latest = stats_client.get(STATS, params={'source': 'live_a', 'evse_uid': 'E-A'}).json()
+    assert latest['date_from'] == latest['date_to'] == '2026-06-11'
+    assert [i['evse_uid'] for i in latest['items']] == ['E-A']
+    page = stats_client.get(STATS, params={'date_from': '2026-06-10', 'date_to': '2026-06-11', 'limit': 2}).json()
+    assert (page['total_count'], len(page['items'])) == (6, 2)
+
+
+@pytest.mark.parametrize(
+    'params',
+    [
+        {'date_from': '2026-13-01'},
+        {'date_from': '2026-06-11', 'date_to': '2026-06-10'},
+        {'group_by': 'planet'},
+        {'limit': '-1'},
+        {'limit': '100000'},
+        {'location_id': 'x'},
+        {'bogus': '1'},
+        {'date_from': '2020-01-01', 'date_to': '2026-01-01'},
+    ],
+)
+def test_api_bad_parameters_are_400(stats_client, params):
+    response = stats_client.get(STATS, params=params)
+    assert response.status_code == 400
+    assert response.json()['error']['code'] == 'validation_error'
