@@ -23,7 +23,7 @@ from ocpdb_api.errors import (
 )
 from ocpdb_api.instrumentation import RequestMetrics, RequestMetricsMiddleware
 from ocpdb_api.middleware import CorsMiddleware, ForwardedHostMiddleware, OcpiAliasMiddleware
-from ocpdb_api.routes import compat, datex, docs, health, map_page, metrics, ocpi_221, tiles
+from ocpdb_api.routes import compat, datex, docs, dumps, health, map_page, metrics, ocpi_221, statistics, tiles
 from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.config import Settings, get_settings
 
@@ -48,6 +48,8 @@ def create_app(
         *map_page.routes(),
         *compat.routes(),
         *datex.routes(),
+        *dumps.routes(),
+        *statistics.routes(),
         *ocpi_221.routes(),
         *metrics.routes(),
         *health.routes(),

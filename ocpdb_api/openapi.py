@@ -12,6 +12,7 @@ from typing import Any
 
 from ocpdb_api import params as prm
 from ocpdb_api import tile_filters
+from ocpdb_api.routes import dumps, statistics
 from ocpdb_api.routes.ocpi_221 import LOCATION_PARAMS as OCPI_LOCATION_PARAMS
 from ocpdb_pipelines.exports.datex2.export import STRUCTURE_NOTES
 
@@ -333,6 +334,8 @@ def document(base_url: str) -> dict[str, Any]:
                                     {'type': 'object'})  # fmt: skip
     paths['/metrics'] = _op('Prometheus metrics', 'Operations', [], S, 'text/plain')
     paths['/health'] = _op('PostGIS and Redis health', 'Operations', [], {'type': 'object'})
+    paths.update(dumps.openapi_paths())
+    paths.update(statistics.openapi_paths())
     for path, item in paths.items():
         if path.startswith('/ocpi/'):
             for code in ('400', '404'):

@@ -248,6 +248,12 @@ LOCATION_SEARCH: list[Param] = [
     Param('evse_status_last_updated_since', 'datetime', 'An EVSE status changed at or after this time.'),
     Param('evse_status', 'enum_list', 'Some EVSE has one of these statuses.', choices=EVSE_STATUSES),
     Param('exclude_evse_status', 'enum_list', 'Some EVSE has none of these statuses.', choices=EVSE_STATUSES),
+    Param(
+        'filter_duplicates',
+        'bool',
+        'true: hide locations linked as duplicates (register entries matched to a live location, the same EVSEs '
+        'at a second live source). Absent/false: all, as the predecessor.',
+    ),
     STRICT,
 ]
 

@@ -63,6 +63,8 @@ class ApiSettings:
     mobilithek_name: str | None = None
     map_style_url: str | None = None
     status_stale_seconds: int = 3600
+    # where products/dumps writes its generations (served by routes/dumps.py); None: no dumps
+    dumps_dir: str | None = None
     pool_min_size: int = 2
     # PostgreSQL runs about one query per core at a time: more connections than that only make queries
     # queue inside PostgreSQL instead of in the pool (measured in bench/RESULTS-api.md: 16 -> 4 on two
@@ -118,6 +120,7 @@ class ApiSettings:
             'trusted_proxies': settings.TRUSTED_PROXIES,
             'map_style_url': settings.MAP_STYLE_URL or None,
             'status_stale_seconds': settings.MAP_STATUS_STALE_SECONDS,
+            'dumps_dir': str(settings.path(settings.EXPORT_DIR) / 'dumps'),
         }
         values.update(overrides)
         return cls(**values)

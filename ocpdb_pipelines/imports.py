@@ -33,6 +33,7 @@ from ocpdb_pipelines.logs import LogMessageType, attributes, log_context
 from ocpdb_pipelines.memory import gc_paused
 from ocpdb_pipelines.model.enums import SourceStatus
 from ocpdb_pipelines.model.updates import SkippedRecord
+from ocpdb_pipelines.quality.coordinates import screen_for
 from ocpdb_pipelines.sources.base import Family, NotModified, Page, SourceContext
 from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
@@ -233,6 +234,8 @@ def run_static(
             context = SourceContext(spec=spec, config=config, settings=settings)
             with gc_paused():
                 batch = family.parse_static(context, fetched.pages)
+                coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
+                batch.locations = coordinates.filter(batch.locations, batch.skipped)
                 staged = flatten(batch.locations)
                 # the write transaction opens only now: locks are held for the apply alone
                 with connect(settings.DATABASE_URL) as conn, conn.transaction():
@@ -258,7 +261,7 @@ def run_static(
             uid=uid,
             kind='static',
             outcome='applied',
-            counts=result.as_metadata(),
+            counts={**result.as_metadata(), **coordinates.metadata()},
             skipped=batch.skipped,
             pages=len(fetched.pages),
             payload_bytes=sum(len(p.body) for p in fetched.pages),

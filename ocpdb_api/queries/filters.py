@@ -53,6 +53,8 @@ def location_where(p: dict[str, Any], alias: str = 'l') -> Where:
         if key in p:
             w.add(f'{alias}.{key} = %s', p[key])
     add_source_filters(w, p, f'{alias}.source')
+    if p.get('filter_duplicates'):  # links: matching (register) and products/duplicates (live sources)
+        w.add(f'{alias}.dynamic_location_id IS NULL')
     if 'operator_name' in p:
         w.add(
             f'EXISTS (SELECT 1 FROM business b WHERE b.id = {alias}.operator_id AND b.name LIKE %s)',

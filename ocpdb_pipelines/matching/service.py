@@ -132,8 +132,10 @@ def run_matching(conn: psycopg.Connection, threshold: float = 0.25) -> MatchRepo
             """
             UPDATE location l SET dynamic_location_id = NULL, dynamic_location_probability = NULL
             WHERE (l.dynamic_location_id IS NOT NULL OR l.dynamic_location_probability IS NOT NULL)
+              AND l.source = ANY(%s)  -- live-source links are products/duplicates' (cross-source duplicates)
               AND NOT EXISTS (SELECT 1 FROM match_result m WHERE m.static_id = l.id)
-            """
+            """,
+            (list(STATIC_SOURCES),),
         )
         report.links_cleared = cur.rowcount
         if report.links_set or report.links_cleared:

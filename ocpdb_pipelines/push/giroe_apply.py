@@ -34,6 +34,7 @@ from ocpdb_pipelines.push.giroe_requests import (
 from ocpdb_pipelines.push.kinds import GIROE_UID, PUSH
 from ocpdb_pipelines.push.lock import landing_lock
 from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
+from ocpdb_pipelines.quality.coordinates import screen_for
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store.realtime import apply_realtime, record_live_locations
 from ocpdb_pipelines.store.static import apply_static, delete_locations
@@ -105,8 +106,12 @@ def _groups(ops: list[_Op]) -> Iterator[list[_Op]]:
 
 def _apply_location(conn: psycopg.Connection, spec: SourceSpec, op: _Op, counts: Counter) -> None:
     if op.put is not None and op.put.public:
-        result = apply_static(conn, spec, [op.put.location], snapshot=False)
-        counts.update({k: v for k, v in result.as_metadata().items() if v})
+        coordinates = screen_for(spec.country)  # the import flow's rule: implausible skipped, swaps fixed
+        locations = list(coordinates.filter([op.put.location], []))
+        counts.update(coordinates.metadata())
+        if locations:
+            result = apply_static(conn, spec, locations, snapshot=False)
+            counts.update({k: v for k, v in result.as_metadata().items() if v})
         return
     # DELETE, or PUT with public: false (the predecessor created an unknown non-public location; we do not)
     counts['locations_deleted'] += delete_locations(conn, spec, [op.location_uid or ''])

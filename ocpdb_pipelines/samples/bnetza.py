@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape
 
 import orjson
 
+from ocpdb_pipelines.quality.coordinates import inside_country
 from ocpdb_pipelines.sources.bnetza import excel
 
 FIRST_ID = 1_000_001
@@ -393,7 +394,8 @@ class _Generator:
         while True:
             lat = round(city[1] + rng.gauss(0, spread), 6)
             lon = round(city[2] + rng.gauss(0, spread * 1.5), 6)
-            if (lat, lon) not in self.used_points and 47.3 < lat < 55.0 and 5.9 < lon < 15.0:
+            # inside Germany for real (the importer skips points across the border, e.g. around Aachen)
+            if (lat, lon) not in self.used_points and inside_country('DEU', lat, lon):
                 self.used_points.add((lat, lon))
                 return lat, lon
 

@@ -48,6 +48,7 @@ COVERED = {
     'bench_dagster_realtime.py': 'test_bench_dagster_realtime',
     'bench_datex2_import.py': 'test_bench_datex2_import',
     'bench_datex2_parse.py': 'test_bench_datex2_parse',
+    'bench_dumps.py': 'test_bench_dumps',
     'bench_export.py': 'test_bench_export',
     'bench_faults.py': 'test_bench_faults',
     'bench_map_tiles.py': 'test_bench_map_tiles',
@@ -311,6 +312,22 @@ def test_bench_export(version: str, fmt: str, bench_db: str) -> None:
     assert float(static.group(2)) > 0
     diff = search(rf'^realtime diff: {changed} changed EVSEs -> (\d+) sites', stdout)
     assert 0 < int(diff.group(1)) <= changed  # two EVSEs per site: a site can hold two changed EVSEs
+
+
+def test_bench_dumps(bench_db: str) -> None:
+    locations = 300
+    stdout = run_script(
+        '-m', 'bench.bench_dumps', '--locations', str(locations), '--batch-rows', '100,1000', '--repeats', '1',
+        '--database-url', bench_db,
+    )  # fmt: skip
+    assert f'generated {locations} locations' in stdout
+    evses = int(search(rf'^dataset: {locations} locations, (\d+) EVSEs', stdout).group(1))
+    for batch in (100, 1000):
+        run = search(
+            rf'^run 1 batch {batch}: (\d+) locations, (\d+) EVSEs in .*ocpdb-evses.parquet ([\d.]+) MB', stdout
+        )
+        assert (int(run.group(1)), int(run.group(2))) == (locations, evses)
+        assert float(run.group(3)) > 0
 
 
 def test_bench_matching(bench_db: str) -> None:

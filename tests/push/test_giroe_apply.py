@@ -202,3 +202,19 @@ def test_only_one_applier_at_a_time(server, db):
     assert _location(db, 7) is None
     assert apply_pending_giroe(server.settings).applied == 1
     assert _location(db, 7) is not None
+
+
+def test_put_with_implausible_coordinates(server, db):
+    """A location outside Germany is not stored (the request is consumed, the skip counted); swapped axes are
+    fixed. (0/0 is already refused by the receiver with 400.)"""
+    with server.client(auth=GIROE_AUTH) as client:
+        _put(client, 9, 'DEGIR0009A', lat='48.8566', lon='2.3522')
+        _put(client, 10, 'DEGIR0010A', lat='13.4049540', lon='52.5200066')
+    report = apply_pending_giroe(server.settings)
+    assert (report.applied, report.rejected, report.failed) == (2, 0, False)
+    assert report.counts['coordinates_skipped_outside_country'] == 1
+    assert report.counts['coordinates_swapped_fixed'] == 1
+    assert _location(db, 9) is None
+    fixed = _location(db, 10)
+    assert (float(fixed['lat']), float(fixed['lon'])) == (52.5200066, 13.404954)
+    assert server.landing.pending('giroe', 'push') == []

@@ -27,5 +27,6 @@ def build_downstream_automation_sensor(targets: list[dg.AssetKey]) -> dg.Automat
         target=dg.AssetSelection.assets(*targets),
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=30,
-        description='Evaluates the automation conditions of matching and regional codes (re-run after their inputs)',
+        description='Evaluates the automation conditions of the downstream assets: matching, regional codes, '
+        'cross-source duplicates, dumps and availability statistics (each re-runs after its inputs or on its cron)',
     )

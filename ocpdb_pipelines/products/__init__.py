@@ -1,0 +1,1 @@
+"""Open-data products built from the database: full dumps and availability statistics."""

