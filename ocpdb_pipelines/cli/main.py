@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ocpdb_pipelines.config import ConfigError, Settings, current_settings, load_settings
+from ocpdb_pipelines.config import ConfigError, Settings, current_settings
 
 
 def _settings() -> Settings:
@@ -52,7 +52,7 @@ def main() -> None:
     from ocpdb_pipelines.logs import configure_logging
 
     with contextlib.suppress(ConfigError):  # the command itself reports a config error
-        configure_logging(load_settings().LOGGING)
+        configure_logging(current_settings().LOGGING)  # parsed once per process (cached for _settings)
 
 
 @main.group()
