@@ -198,3 +198,11 @@ def test_api_bad_parameters_are_400(stats_client, params):
     response = stats_client.get(STATS, params=params)
     assert response.status_code == 400
     assert response.json()['error']['code'] == 'validation_error'
+
+
+def test_api_before_any_statistics_is_404(db, settings):
+    api = ApiSettings.from_settings(settings, version_ttl_seconds=0.0, pool_min_size=1, pool_max_size=2)
+    with TestClient(create_app(api)) as client:
+        response = client.get(STATS)
+    assert response.status_code == 404
+    assert response.json()['error']['message'] == 'no availability statistics have been computed yet'
