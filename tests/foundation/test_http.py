@@ -79,3 +79,14 @@ def test_credentials_in_query_strings_are_masked_for_the_archive():
         == 'https://x.test/a?api_key=%2A%2A%2A&limit=10&token=%2A%2A%2A'
     )
     assert safe_url('https://x.test/a') == 'https://x.test/a'
+
+
+def test_replay_accepts_a_relative_path(tmp_path, monkeypatch) -> None:
+    """`ocpdb import static <uid> --from-file relative.json` (the README's own form) replays the file."""
+    from ocpdb_pipelines.imports import replay_pages_from_file
+
+    (tmp_path / 'payload.json').write_bytes(b'{}')
+    monkeypatch.chdir(tmp_path)
+    pages = replay_pages_from_file('payload.json')
+    assert [page.body for page in pages] == [b'{}']
+    assert pages[0].url == (tmp_path / 'payload.json').as_uri()
