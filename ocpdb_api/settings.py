@@ -73,10 +73,11 @@ class ApiSettings:
     # data_version is re-read at most this often per process (tile ETag / cache key)
     version_ttl_seconds: float = 1.0
     # database faults: a request waits at most pool_timeout_seconds for a connection (then 503), a
-    # connection attempt at most connect_timeout_seconds (libpq counts whole seconds, at least 2), a
-    # query at most statement_timeout_seconds; /health answers within health_timeout_seconds
+    # connection attempt at most connect_timeout_seconds (libpq counts whole seconds; 5, not 2: on a
+    # saturated machine a backend's start alone took over 2 s, and a pool that times out every attempt never
+    # reconnects), a query at most statement_timeout_seconds; /health answers within health_timeout_seconds
     pool_timeout_seconds: float = 5.0
-    connect_timeout_seconds: int = 2
+    connect_timeout_seconds: int = 5
     statement_timeout_seconds: float = 10.0
     reconnect_timeout_seconds: float = 2.0
     health_timeout_seconds: float = 1.5
