@@ -6,6 +6,7 @@ do not race, and a second `ocpdb db upgrade` is a no-op.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psycopg
@@ -64,10 +65,32 @@ def upgrade(url: str) -> list[str]:
                 version = path.stem
                 if version in done:
                     continue
-                with conn.transaction():
-                    conn.execute(path.read_text())
-                    conn.execute('INSERT INTO schema_migrations (version) VALUES (%s)', (version,))
+                _apply(conn, path, version)
                 applied.append(version)
         finally:
             conn.execute('SELECT pg_advisory_unlock(%s)', (_LOCK_KEY,))
     return applied
+
+
+def _apply(conn: psycopg.Connection, path: Path, version: str, attempts: int = 5) -> None:
+    """Apply one migration in its own transaction.
+
+    Roles are cluster-wide: two databases of one cluster migrated at once (two test workers, two
+    deployments) can update the same role's catalogue row, and the loser gets "tuple concurrently
+    updated". The advisory lock above is per database, so such a migration is retried whole.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with conn.transaction():
+                conn.execute(path.read_text())
+                conn.execute('INSERT INTO schema_migrations (version) VALUES (%s)', (version,))
+            return
+        except (psycopg.errors.InternalError_, psycopg.errors.UniqueViolation) as exc:
+            if attempt == attempts or not _concurrent_catalogue_update(exc):
+                raise
+            time.sleep(0.2 * attempt)
+
+
+def _concurrent_catalogue_update(exc: Exception) -> bool:
+    message = str(exc)
+    return 'tuple concurrently updated' in message or 'pg_authid_rolname_index' in message

@@ -52,7 +52,7 @@ class StaticResult:
             return c.inserted + c.updated + c.deleted
 
         return {
-            'location': total(self.locations) + self.region_codes_assigned,
+            'location': total(self.locations),
             'charging_station': total(self.stations),
             'evse': total(self.evses) + self.statuses_changed,
             'connector': total(self.connectors),

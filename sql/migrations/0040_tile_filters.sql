@@ -50,11 +50,11 @@ BEGIN
         SELECT ST_TileEnvelope(z, x, y) AS env, ST_TileEnvelope(z, x, y, margin => 64.0 / 4096) AS area
     ),
     -- when each source last confirmed its statuses: an import (static feeds may carry live statuses too), or
-    -- a fetch that found the payload unchanged (source_fetch_state.checked_at)
+    -- a fetch that found the payload unchanged (fetch_state.checked_at)
     fresh AS (
         SELECT s.uid, GREATEST(s.realtime_data_updated_at, s.static_data_updated_at, max(f.checked_at)) AS at
           FROM source s
-          LEFT JOIN source_fetch_state f ON f.source_uid = s.uid
+          LEFT JOIN fetch_state f ON f.source_uid = s.uid
          GROUP BY s.id
     ),
     counted AS (
@@ -113,11 +113,11 @@ BEGIN
         SELECT ST_TileEnvelope(z, x, y) AS env, 40075016.685578488 / (2 ^ z) / 16 AS cell
     ),
     -- when each source last confirmed its statuses: an import (static feeds may carry live statuses too), or
-    -- a fetch that found the payload unchanged (source_fetch_state.checked_at)
+    -- a fetch that found the payload unchanged (fetch_state.checked_at)
     fresh AS (
         SELECT s.uid, GREATEST(s.realtime_data_updated_at, s.static_data_updated_at, max(f.checked_at)) AS at
           FROM source s
-          LEFT JOIN source_fetch_state f ON f.source_uid = s.uid
+          LEFT JOIN fetch_state f ON f.source_uid = s.uid
          GROUP BY s.id
     ),
     per_location AS (
