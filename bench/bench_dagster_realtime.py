@@ -228,7 +228,7 @@ def prepare_database(url: str, body: bytes) -> int:
             mark_static_success(conn, spec.uid, 0, None)
             mark_realtime_success(conn, spec.uid, 0, None)
             conn.execute(
-                "INSERT INTO source_fetch_state (source_uid, kind, content_hash) VALUES (%s, 'realtime', %s)",
+                "INSERT INTO fetch_state (source_uid, kind, content_hash) VALUES (%s, 'realtime', %s)",
                 (spec.uid, digest),
             )
             count += 1

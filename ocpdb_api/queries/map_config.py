@@ -15,7 +15,7 @@ SELECT s.uid, s.name, s.public_url, s.attribution_license AS license,
        (SELECT count(*) FROM location l WHERE l.source = s.uid) AS locations,
        -- when the source last confirmed its statuses (as in the tiles' staleness, migration 0040)
        GREATEST(s.realtime_data_updated_at, s.static_data_updated_at,
-                (SELECT max(f.checked_at) FROM source_fetch_state f WHERE f.source_uid = s.uid)) AS confirmed_at
+                (SELECT max(f.checked_at) FROM fetch_state f WHERE f.source_uid = s.uid)) AS confirmed_at
   FROM source s
  ORDER BY lower(COALESCE(s.name, s.uid)), s.uid
 """
