@@ -40,6 +40,8 @@ EXPECTED_LOCATIONS = {
     'ochp_albwerk': (20, 40),
     'ochp_ladenetz': (20, 40),
 }
+# every other registered DATEX II source gets a plain sample operator (samples/datex2.py source_of)
+EXPECTED_LOCATIONS.update({uid: (4, 16) for uid in datex2.all_uids() if uid not in EXPECTED_LOCATIONS})
 
 
 @pytest.fixture(scope='module')
