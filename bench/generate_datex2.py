@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from ocpdb_pipelines.quality.coordinates import inside_country
+
 STATUSES = ('available', 'charging', 'occupied', 'faulted', 'outOfOrder', 'reserved', 'unknown')
 CITIES = ('Stuttgart', 'Karlsruhe', 'Ulm', 'Freiburg', 'Heidelberg', 'Mannheim', 'Tübingen', 'Konstanz')
 OPERATORS = (('Bench Energie', 'BEN'), ('Lade AG', 'LAD'), ('Strom & Co', 'STC'), ('E-Mobil GmbH', 'EMO'))
@@ -93,8 +95,11 @@ def _location_reference(lat: float, lon: float, street: str, number: str, city: 
 
 
 def _site(index: int, rng: random.Random) -> dict:
-    lat = round(rng.uniform(47.6, 49.7), 7)
-    lon = round(rng.uniform(7.6, 10.4), 7)
+    while True:  # Baden-Württemberg's box reaches into Switzerland and France: the importer skips those
+        lat = round(rng.uniform(47.6, 49.7), 7)
+        lon = round(rng.uniform(7.6, 10.4), 7)
+        if inside_country('DEU', lat, lon):
+            break
     name, operator_id = OPERATORS[index % len(OPERATORS)]
     variant = rng.randrange(4)
     stations = []
