@@ -339,10 +339,14 @@ def run_realtime(
     replay_pages: list[Page] | None = None,
     transport: httpx.BaseTransport | None = None,
     budget_seconds: float | None = None,
+    maintenance: bool = True,
 ) -> ImportReport:
     """Apply live statuses of one source. Skipped while its static import is not ACTIVE.
 
     `budget_seconds` bounds the whole fetch (requests, retries, backoff): `FetchBudgetExceeded` past it.
+    `maintenance=False` leaves history retention and the live tables' VACUUM to the pipelines' ticks (the
+    push receivers' immediate apply runs as ocpdb_ingest, which may do neither). A replay reads no fetch
+    state (it fetches nothing and saves none).
     """
     spec = get_spec(uid)
     started = time.monotonic()
@@ -353,7 +357,7 @@ def run_realtime(
             raise NotImplementedError(f'source {uid} has no realtime import')
         with connect(settings.DATABASE_URL, autocommit=True) as conn:
             status = source_store.static_status(conn, uid)
-            previous = read_state(conn, uid, 'realtime')
+            previous = read_state(conn, uid, 'realtime') if replay_pages is None else FetchState()
         if status != SourceStatus.ACTIVE:
             return ImportReport(
                 uid=uid,
@@ -385,7 +389,9 @@ def run_realtime(
             with gc_paused():
                 batch = family.parse_realtime(context, pages)
             with connect(settings.DATABASE_URL) as conn, conn.transaction():
-                result = apply_realtime(conn, spec, batch.updates, HistoryPolicy.from_settings(settings))
+                result = apply_realtime(
+                    conn, spec, batch.updates, HistoryPolicy.from_settings(settings), prune=maintenance
+                )
                 source_store.mark_realtime_success(conn, uid, len(batch.skipped), batch.source_timestamp)
                 if fetched is not None:
                     save_state(conn, uid, 'realtime', applied_state(fetched.state))
@@ -404,7 +410,8 @@ def run_realtime(
             _mark_failed(settings, spec, static=False, realtime=True)
             logger.error('realtime import of %s failed: %s', uid, exc, extra=attributes(LogMessageType.IMPORT_SOURCE))
             raise
-        maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
+        if maintenance:
+            maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
         if fetched is not None:
             _record_outcome(fetched.snapshot, 'applied', counts=result.as_metadata())
         return ImportReport(

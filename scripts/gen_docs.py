@@ -57,6 +57,8 @@ UPSTREAM_REMARKS: dict[str, str] = {
 # Descriptions of keys that config.example.yaml does not comment inline.
 KEY_DOCS: dict[str, str] = {
     'REDIS_URL': 'Redis: tile cache and the DATEX II push watermark',
+    'EVSE_STATUS_HISTORY_BUCKET_MINUTES': 'width of the buckets (minutes) status history older than '
+    '`EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS` is downsampled to: the last status of each bucket is kept',
     'SOURCES': 'the switched-on sources and their keys (see the per-source table below)',
     'SERVER_AUTH_USERS': 'users of the push endpoints: name -> `{hash, roles}` (see the table below)',
     'OBJECT_ID_SECRET': 'salt for giro-e location uids',
@@ -126,6 +128,17 @@ API_FIELD_DOCS: dict[str, str] = {
     'pool_min_size': 'connections the pool keeps open',
     'pool_max_size': '`API_POOL_SIZE`; 0 means twice the CPU count, at least 4',
     'version_ttl_seconds': 'how long a process trusts its copy of `data_version` (tile ETag, cache key)',
+    'map_style_url': '`MAP_STYLE_URL`; null: the offline basemap',
+    'status_stale_seconds': '`MAP_STATUS_STALE_SECONDS` (the map draws older live statuses as stale)',
+    'dumps_dir': '`EXPORT_DIR`/`dumps`: where the dump generations are served from; null: no dumps',
+    'pool_timeout_seconds': '`API_POOL_TIMEOUT`: a request waits at most this long for a connection, then 503',
+    'connect_timeout_seconds': 'a connection attempt gives up after this long (libpq counts whole seconds)',
+    'statement_timeout_seconds': '`API_STATEMENT_TIMEOUT`: a query is cancelled after this long',
+    'reconnect_timeout_seconds': 'a pool reconnect attempt gives up after this long (the next checkout tries again)',
+    'health_timeout_seconds': '`/health` answers within this long',
+    'tile_max_stale_seconds': '`TILE_MAX_STALE_SECONDS`',
+    'tile_exact_from_zoom': '`TILE_EXACT_FROM_ZOOM`',
+    'trusted_proxies': '`TRUSTED_PROXIES`: proxies whose `X-Forwarded-Proto/-Host/-For` are believed',
 }
 
 _SECTION = re.compile(r'^#\s*---\s*(?P<title>.+?)\s*-*\s*$')

@@ -3,6 +3,7 @@
 The sensor calls `apply_pending_realtime` every tick; the DATEX receiver calls `apply_landed_now`
 for a small delta it has just landed. Both hold the source's landing lock, so a payload is never
 applied by both, and a payload is removed from the landing area only after its transaction committed.
+The immediate apply leaves history retention and VACUUM to the sensor's runs (maintenance=False).
 A payload that cannot be read is moved aside (rejected) so it does not block the queue; any other
 failure stops the run and leaves that payload and the rest for the next tick.
 """
@@ -38,8 +39,10 @@ def landing_of(settings: Settings) -> LandingArea:
     return LandingArea(settings.path(settings.LANDING_DIR))
 
 
-def _apply(settings: Settings, uid: str, landed: Landed) -> ImportReport:
-    return run_realtime(settings, uid, replay_pages=[Page(body=landed.body, url=landed.path.as_uri())])
+def _apply(settings: Settings, uid: str, landed: Landed, *, maintenance: bool = True) -> ImportReport:
+    return run_realtime(
+        settings, uid, replay_pages=[Page(body=landed.body, url=landed.path.as_uri())], maintenance=maintenance
+    )
 
 
 def apply_pending_realtime(settings: Settings, uid: str) -> LandedRealtimeResult:
@@ -87,7 +90,8 @@ def apply_landed_now(settings: Settings, uid: str, path: Path) -> bool:
             pending = landing.pending(uid, REALTIME)
             if not acquired or not pending or pending[0].path != path:
                 return False
-            report = _apply(settings, uid, pending[0])
+            # in the API process as ocpdb_ingest: statuses only; history retention and VACUUM are the sensor's
+            report = _apply(settings, uid, pending[0], maintenance=False)
             if report.outcome != 'applied':
                 return False
             landing.done(pending[0])

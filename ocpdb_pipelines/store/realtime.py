@@ -4,6 +4,8 @@ Only EVSEs whose status differs are written; unknown uids are ignored (realtime 
 objects); several updates for one uid in a batch: the last wins. Each change is stamped with
 `status_observed_at = now()` (what diff exports key on) and appended to the status history. A tick
 records where it changed something (record_live_change); it does not bump the static data_version.
+History retention (store/history.maybe_prune) runs from the pipelines' ticks only: the push receivers'
+immediate apply (role ocpdb_ingest, which may not delete history) passes `prune=False`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def apply_realtime(
     spec: SourceSpec,
     updates: Iterable[EvseRealtimeUpdate],
     history: HistoryPolicy | None = None,
+    *,
+    prune: bool = True,
 ) -> RealtimeResult:
     latest: dict[str, EvseRealtimeUpdate] = {}
     for update in updates:
@@ -110,7 +114,8 @@ def apply_realtime(
             """
         )
         record_live_change(conn)
-        maybe_prune(conn, history or HistoryPolicy())
+        if prune:
+            maybe_prune(conn, history or HistoryPolicy())
     return result
 
 

@@ -58,3 +58,10 @@ BEGIN
     RETURN new_seq;
 END
 $$;
+
+-- ocpdb_ingest (0020): the push receivers' immediate apply of a small DATEX II delta records its live change
+-- like any realtime tick. The function runs with the caller's rights, so the role gets what its upserts
+-- read and write, nothing more (no DELETE or TRUNCATE; ocpdb_writer has every privilege by 0020's defaults).
+GRANT SELECT (id, version), INSERT (id, version), UPDATE (version, changed_at) ON live_version TO ocpdb_ingest;
+GRANT SELECT (x, y, seq), INSERT (x, y, seq), UPDATE (seq) ON live_change_area TO ocpdb_ingest;
+GRANT EXECUTE ON FUNCTION ocpdb_live_area_zoom(), ocpdb_record_live_change(bigint[]) TO ocpdb_ingest;

@@ -69,11 +69,27 @@ def test_matching_and_codes_are_automated_and_exports_keep_their_cadence(defs):
     sensor = repository.get_sensor_def('downstream_automation')
     assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    assert set(sensor.asset_selection.resolve(graph)) == {CODES, MATCHING}
+    # the products downstream of the sources are automated by the same sensor (their own conditions)
+    products = {
+        dg.AssetKey(['matching', 'cross_source_duplicates']),
+        dg.AssetKey(['products', 'dumps']),
+        dg.AssetKey(['products', 'availability_statistics']),
+    }
+    assert set(sensor.asset_selection.resolve(graph)) == {CODES, MATCHING, *products}
     schedules = {s.name for s in repository.schedule_defs}
     sensors = {s.name for s in repository.sensor_defs}
     assert 'exports_datex2_static_schedule' in schedules
     assert 'exports_datex2_realtime_full_sensor' in sensors
+
+
+def _snapshot(instance: dg.DagsterInstance, uid: str) -> dg.AssetMaterialization:
+    """What a static import records: a materialization of a new snapshot partition of `source/<uid>`."""
+    from ocpdb_pipelines.defs.sources.partitions import add_partition
+    from ocpdb_pipelines.http.archive import new_snapshot_id
+
+    key = new_snapshot_id()
+    add_partition(instance, REGISTRY[uid], key)
+    return dg.AssetMaterialization(static(uid), partition=key)
 
 
 def _requested(result) -> set[dg.AssetKey]:
@@ -87,7 +103,7 @@ def test_a_source_update_requests_matching_and_codes_once(defs):
         result = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=selection)
         assert _requested(result) == set()
         instance.report_runless_asset_event(dg.AssetMaterialization(VG25))
-        instance.report_runless_asset_event(dg.AssetMaterialization(static('bnetza_api')))
+        instance.report_runless_asset_event(_snapshot(instance, 'bnetza_api'))
         result = dg.evaluate_automation_conditions(
             defs=defs, instance=instance, asset_selection=selection, cursor=result.cursor
         )
@@ -99,7 +115,7 @@ def test_a_source_update_requests_matching_and_codes_once(defs):
         )
         assert _requested(result) == set()  # handled; no repeat without a new input
         # a live source updates: both re-run; a Swiss source updates: matching only; realtime: neither
-        instance.report_runless_asset_event(dg.AssetMaterialization(static('datex2_enbw')))
+        instance.report_runless_asset_event(_snapshot(instance, 'datex2_enbw'))
         result = dg.evaluate_automation_conditions(
             defs=defs, instance=instance, asset_selection=selection, cursor=result.cursor
         )
@@ -111,7 +127,7 @@ def test_a_source_update_requests_matching_and_codes_once(defs):
         )
         assert _requested(result) == set()
         swiss = next(uid for uid, spec in REGISTRY.items() if spec.country != 'DEU')
-        instance.report_runless_asset_event(dg.AssetMaterialization(static(swiss)))
+        instance.report_runless_asset_event(_snapshot(instance, swiss))
         instance.report_runless_asset_event(dg.AssetMaterialization(realtime('datex2_enbw')))
         result = dg.evaluate_automation_conditions(
             defs=defs, instance=instance, asset_selection=selection, cursor=result.cursor

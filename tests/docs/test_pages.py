@@ -53,8 +53,11 @@ def test_the_command_table_names_existing_commands() -> None:
     from ocpdb_pipelines.cli import main
 
     def leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+        # list_commands/get_command as click resolves them: `commands` misses the lazily imported ones
+        ctx = click.Context(group)
         found = set()
-        for name, command in group.commands.items():
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
             if isinstance(command, click.Group):
                 found |= leaves(command, (*prefix, name))
             else:

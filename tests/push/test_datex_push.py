@@ -111,6 +111,25 @@ def test_small_delta_is_applied_at_once(server, enbw, db):
     assert source['realtime_data_updated_at'] == PUBLISHED
 
 
+def test_the_immediate_apply_records_its_live_change_and_leaves_maintenance_to_the_sensor(serve_with, enbw, db):
+    """As ocpdb_ingest the receiver's apply tells caches where statuses changed (live_version, live_change_area)
+    but neither prunes history nor VACUUMs (the role may do neither): the sensor's run does, when they are due."""
+    server = serve_with(DATEX2_ASYNC_STATION_STATUS_THRESHOLD=3)
+    db.execute('DELETE FROM maintenance_state')  # history retention and VACUUM both due
+    with server.client() as client:
+        assert client.post(URL, content=datex_push('deltaPush', stations=3)).status_code == 200
+    assert _pending(server) == []  # applied at once
+    assert db.execute('SELECT version FROM live_version').fetchone()['version'] >= 1
+    assert db.execute('SELECT count(*) AS n FROM live_change_area').fetchone()['n'] > 0
+    assert db.execute('SELECT name FROM maintenance_state').fetchall() == []
+
+    with server.client() as client:  # a bigger delta waits for the sensor, which runs the maintenance
+        assert client.post(URL, content=datex_push('deltaPush', status='occupied')).status_code == 200
+    assert len(apply_pending_realtime(server.settings, UID).reports) == 1
+    done = db.execute("SELECT name FROM maintenance_state WHERE done_at > now() - interval '1 hour'").fetchall()
+    assert {row['name'] for row in done} == {'evse_status_history', 'live_vacuum'}
+
+
 @pytest.mark.parametrize(
     ('body', 'updates'),
     [

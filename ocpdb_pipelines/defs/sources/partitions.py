@@ -59,6 +59,7 @@ def build_fetch_schedule(
         cron_schedule=static_cron(settings, spec),
         target=static_asset,
         execution_timezone='UTC',
+        tags=run_tags(spec),  # counted per value by dagster.yaml's tag_concurrency_limits
         default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
         description=f'Full static import of {spec.uid}: a new snapshot partition per tick'
         + ('' if is_enabled(settings, spec) else f' (off: SOURCES.{spec.uid} is not configured)'),
