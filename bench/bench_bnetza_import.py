@@ -83,7 +83,6 @@ def _instrument() -> PhaseTimer:
         '_apply_image_links',
         '_apply_tariffs',
         '_chain_last_updated',
-        '_assign_region_codes',
     ):
         timer.wrap(static, function, f'sql {function.lstrip("_")}')
     return timer

@@ -328,7 +328,7 @@ def document(base_url: str) -> dict[str, Any]:
     paths['/tiles.json'] = _op('TileJSON 3.0', 'Tiles', [], {'type': 'object'})
     paths['/tiles/boundaries/{z}/{x}/{y}.mvt'] = _op(
         'Mapbox vector tile of German boundaries (VG25): layers boundaries and places', 'Tiles', tile_params[:3],
-        {'type': 'string', 'format': 'binary'}, 'application/x-protobuf',
+        {'type': 'string', 'format': 'binary'}, 'application/x-protobuf', rules=RULES['tile'],
     )  # fmt: skip
     paths['/map/config.json'] = _op('Map page: source attributions and filter choices', 'Tiles', [],
                                     {'type': 'object'})  # fmt: skip

@@ -23,6 +23,15 @@ PATH = '/api/public/v1/statistics/availability'
 MAX_DAYS = 366
 MAX_LIMIT = 1000
 GROUPS = ('evse', 'location', 'source')
+MAX_OFFSET = 10**9
+MAX_LOCATION_ID = 2**62
+# the rule between parameters the handler enforces (stated in the document's `x-parameter-rules`, like
+# ocpdb_api.openapi.RULES): a 400 names date_from (after date_to) or date_to (too far after date_from)
+DATE_RULE = {
+    'parameters': ['date_from', 'date_to'],
+    'rule': f'date_from must not be after date_to, and date_to is at most {MAX_DAYS} days after date_from '
+    '(also with a date defaulted to the latest computed day)',
+}
 ALLOWED = {'date_from', 'date_to', 'group_by', 'source', 'operator', 'location_id', 'evse_uid', 'offset', 'limit'}
 
 # group first, page the groups, then sum statuses and hours of the page's rows only
@@ -130,7 +139,7 @@ async def availability(request: Request) -> Response:
     if group_by not in GROUPS:
         raise ParamError('group_by', 'invalid', 'one of evse, location, source')
     limit = _int(request, 'limit', 100, MAX_LIMIT)
-    offset = _int(request, 'offset', 0, 10**9)
+    offset = _int(request, 'offset', 0, MAX_OFFSET)
     date_from, date_to = _date(request, 'date_from'), _date(request, 'date_to')
     res: Resources = request.app.state.resources
     async with res.pool.connection() as conn:
@@ -152,7 +161,7 @@ async def availability(request: Request) -> Response:
                 where.append(f'd.{name} = %({name})s')
                 params[name] = request.query_params[name]
         if 'location_id' in request.query_params:
-            params['location_id'] = _int(request, 'location_id', 0, 2**62)
+            params['location_id'] = _int(request, 'location_id', 0, MAX_LOCATION_ID)
             where.append('d.location_id = %(location_id)s')
         sql = AGGREGATE_SQL.format(where=' AND '.join(where), group=GROUP_KEYS[group_by], order=ORDERS[group_by])
         cur = await conn.execute(sql, params)
@@ -182,6 +191,9 @@ def openapi_paths() -> dict[str, Any]:
         PATH: {
             'get': {
                 'summary': 'Availability statistics per EVSE and day, or per location / source over days',
+                'description': 'Availability statistics per EVSE and day, or per location / source over days. '
+                f'Rule between parameters: {DATE_RULE["rule"]}.',
+                'x-parameter-rules': [DATE_RULE],
                 'tags': ['Statistics'],
                 'parameters': [
                     query('date_from', 'first local day (default: the latest computed day)', day),
@@ -189,9 +201,13 @@ def openapi_paths() -> dict[str, Any]:
                     query('group_by', 'evse (default), location or source', {'enum': list(GROUPS)}),
                     query('source', 'source uid', text),
                     query('operator', 'operator name', text),
-                    query('location_id', 'OCPDB location id', {'type': 'integer', 'minimum': 0}),
+                    query(
+                        'location_id',
+                        'OCPDB location id',
+                        {'type': 'integer', 'minimum': 0, 'maximum': MAX_LOCATION_ID},
+                    ),
                     query('evse_uid', 'EVSE uid', text),
-                    query('offset', 'items to skip', {'type': 'integer', 'minimum': 0}),
+                    query('offset', 'items to skip', {'type': 'integer', 'minimum': 0, 'maximum': MAX_OFFSET}),
                     query('limit', 'items per page', {'type': 'integer', 'minimum': 0, 'maximum': MAX_LIMIT}),
                 ],
                 'responses': {
