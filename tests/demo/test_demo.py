@@ -30,6 +30,12 @@ def test_demo_imports_every_family_and_runs_downstream(settings, db, tmp_path, m
         'OCPDB_VG25_GEOPACKAGE_PATH': str(tmp_path / 'no-real-vg25.gpkg'),
     }.items():
         monkeypatch.setenv(key, value)
+    # as a fresh `ocpdb demo` process would: settings and the code location built from this environment,
+    # not from whatever an earlier test of this worker cached
+    from ocpdb_pipelines.config import get_settings
+
+    get_settings.cache_clear()
+    sys.modules.pop('ocpdb_pipelines.definitions', None)
     started = time.time()
     result = CliRunner().invoke(main, ['demo', '--no-serve'])
     assert result.exit_code == 0, result.output[-3000:]
