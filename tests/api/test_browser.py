@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import time
 
@@ -17,22 +16,9 @@ import pytest
 
 from ocpdb_api.routes.docs import VENDOR
 from tests.api import builder as build
+from tests.api.browser import CHROMIUM, FLAGS
 from tests.api.live import serve
 
-CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
-FLAGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--enable-unsafe-swiftshader',
-    '--use-angle=swiftshader',
-    '--window-size=800,600',
-    '--remote-debugging-port=0',
-]
 DEVTOOLS = re.compile(r'DevTools listening on (ws://127\.0\.0\.1:(\d+)/\S+)')
 PROBE = """(() => {
   const o = window.ocpdb;
