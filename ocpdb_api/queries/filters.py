@@ -125,3 +125,86 @@ def _evse_conditions(w: Where, p: dict[str, Any], alias: str) -> None:
         w.add(f'({alias}.last_updated >= %s OR ' + exists.format(cond='e.last_updated >= %s') + ')', since, since)
     if evse.parts:
         w.add(exists.format(cond=evse.sql()), *evse.params)
+
+
+def order_by(p: dict[str, Any], alias: str) -> str:
+    """ORDER BY the requested `sorted_by` column, then id, both in `sorting_direction`."""
+    direction = p['sorting_direction']
+    return f'{alias}.{p["sorted_by"]} {direction}, {alias}.id {direction}'
+
+
+def _since(w: Where, p: dict[str, Any], column: str) -> None:
+    if 'last_updated_since' in p:
+        w.add(f'{column} > %s', p['last_updated_since'])
+
+
+def evse_where(p: dict[str, Any]) -> Where:
+    w = Where()
+    if 'status' in p:
+        w.add('e.status = %s', p['status'])
+    if 'statuses' in p:
+        w.add('e.status = ANY(%s::"EvseStatus"[])', p['statuses'])
+    add_source_filters(w, p, 'l.source')
+    if 'location_id' in p:
+        w.add('cs.location_id = %s', p['location_id'])
+    _since(w, p, 'e.last_updated')
+    return w
+
+
+def connector_where(p: dict[str, Any]) -> Where:
+    w = Where()
+    add_source_filters(w, p, 'l.source')
+    if 'evse_id' in p:
+        w.add('c.evse_id = %s', p['evse_id'])
+    if 'location_id' in p:
+        w.add('cs.location_id = %s', p['location_id'])
+    _since(w, p, 'c.last_updated')
+    return w
+
+
+def station_where(p: dict[str, Any]) -> Where:
+    w = Where()
+    add_source_filters(w, p, 'l.source')
+    if 'location_id' in p:
+        w.add('cs.location_id = %s', p['location_id'])
+    _since(w, p, 'cs.last_updated')
+    return w
+
+
+def name_where(p: dict[str, Any], alias: str) -> Where:
+    """Businesses and sources: a substring of the name."""
+    w = Where()
+    if 'name' in p:
+        w.add(f'{alias}.name LIKE %s', like(p['name']))
+    return w
+
+
+def tariff_where(p: dict[str, Any]) -> Where:
+    w = Where()
+    add_source_filters(w, p, 't.source')
+    _since(w, p, 't.last_updated')
+    return w
+
+
+def association_where(p: dict[str, Any]) -> Where:
+    w = Where()
+    add_source_filters(w, p, 'ta.source')
+    if 'tariff_id' in p:
+        w.add('ta.tariff_id = %s', p['tariff_id'])
+    _since(w, p, 'ta.last_updated')
+    return w
+
+
+def ocpi_location_where(p: dict[str, Any]) -> tuple[Where, Where]:
+    """OCPI 2.2.1 `date_from` (inclusive) / `date_to` (exclusive): the counted selection, and the page's
+    selection with the keyset cursor `after` added."""
+    w = Where()
+    if 'date_from' in p:
+        w.add('l.last_updated >= %s', p['date_from'])
+    if 'date_to' in p:
+        w.add('l.last_updated < %s', p['date_to'])
+    page = Where()
+    page.parts, page.params = list(w.parts), list(w.params)
+    if 'after' in p:
+        page.add('l.id > %s', p['after'])
+    return w, page

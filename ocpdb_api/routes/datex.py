@@ -15,7 +15,9 @@ from starlette.routing import Route
 
 from ocpdb_api.db import Resources
 from ocpdb_api.queries import datex as datex_sql
-from ocpdb_api.queries.filters import location_where
+from ocpdb_api.queries import pages
+from ocpdb_api.queries.compat import LOCATION_FROM
+from ocpdb_api.queries.filters import location_where, order_by
 from ocpdb_api.render.common import deep_drop_nulls
 from ocpdb_api.responses import json_response
 from ocpdb_api.routes.compat import location_params
@@ -30,16 +32,10 @@ async def _page(request: Request, *, force_live: bool) -> tuple[list[int], int]:
     if force_live:
         p['exclude_evse_status'] = ['STATIC']
         where = location_where(p)
-    direction = p['sorting_direction']
-    order = f'l.{p["sorted_by"]} {direction}, l.id {direction}'
     res: Resources = request.app.state.resources
     async with res.pool.connection() as conn:
-        total = await res.count(conn, f'SELECT count(*) AS n FROM location l WHERE {where.sql()}', where.params)
-        cur = await conn.execute(
-            f'SELECT l.id FROM location l WHERE {where.sql()} ORDER BY {order} LIMIT %s OFFSET %s',
-            [*where.params, limit, p['offset']],
-        )
-        ids = [r['id'] for r in await cur.fetchall()]
+        total = await pages.total(res, conn, LOCATION_FROM, where)
+        ids = await pages.ids(conn, LOCATION_FROM, 'l', where, (order_by(p, 'l'), []), limit, p['offset'])
     request.state.datex_params = p
     return ids, total
 

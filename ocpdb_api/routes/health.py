@@ -14,14 +14,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ocpdb_api.db import Resources
+from ocpdb_api.queries.health import postgis_status
 from ocpdb_api.responses import json_response
 
 
 async def _postgis(res: Resources) -> dict[str, str]:
     budget = res.settings.health_timeout_seconds
     async with res.pool.connection(timeout=budget) as conn:
-        cur = await conn.execute('SELECT postgis_lib_version() AS postgis, (SELECT version FROM data_version) AS v')
-        row = await cur.fetchone()
+        row = await postgis_status(conn)
     return {'status': 'ok', 'version': row['postgis'], 'data_version': str(row['v'])}
 
 

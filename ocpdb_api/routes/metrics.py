@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ocpdb_api.db import Resources
+from ocpdb_api.queries import metrics as metrics_sql
 
 Row = dict[str, Any]
 INACTIVE = ('DISABLED', 'PROVISIONED')
@@ -59,12 +60,6 @@ EVSE_METRICS = [
         ('INOPERATIVE', 'OUTOFORDER', 'REMOVED', 'PLANNED', 'BLOCKED', 'UNKNOWN'),
     ),
 ]
-EVSE_SQL = """
-SELECT l.source, e.uid AS evse, l.uid AS location, e.status
-  FROM evse e JOIN charging_station cs ON cs.id = e.charging_station_id JOIN location l ON l.id = cs.location_id
- WHERE e.status <> 'STATIC'
- ORDER BY l.source, l.uid, e.uid
-"""
 
 
 class SourceCollector(Collector):
@@ -100,8 +95,8 @@ def render(
 
 async def metrics(request: Request) -> Response:
     res: Resources = request.app.state.resources
-    sources = await res.fetch('SELECT * FROM source ORDER BY id')
-    evses = await res.fetch(EVSE_SQL) if res.settings.evse_status_metrics else None
+    sources = await metrics_sql.sources(res)
+    evses = await metrics_sql.live_evses(res) if res.settings.evse_status_metrics else None
     body = render(sources, evses, datetime.now(UTC), request.app.state.request_metrics.registry)
     # text format 0.0.4, as the predecessor announced: every Prometheus version scrapes it
     return Response(body, headers={'Content-Type': CONTENT_TYPE_PLAIN_0_0_4})

@@ -20,8 +20,9 @@ from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ApiError
 from ocpdb_api.middleware import public_base_url
-from ocpdb_api.queries import trees
-from ocpdb_api.queries.filters import Where
+from ocpdb_api.queries import pages, trees
+from ocpdb_api.queries.compat import LOCATION_FROM
+from ocpdb_api.queries.filters import ocpi_location_where
 from ocpdb_api.render import ocpi221 as shapes
 
 VERSION = '2.2.1'
@@ -86,24 +87,12 @@ async def version_details(request: Request) -> Response:
 async def locations(request: Request) -> Response:
     p = prm.parse(request.query_params, LOCATION_PARAMS)
     res = _res(request)
-    w = Where()
-    if 'date_from' in p:
-        w.add('l.last_updated >= %s', p['date_from'])
-    if 'date_to' in p:
-        w.add('l.last_updated < %s', p['date_to'])
+    w, page = ocpi_location_where(p)
     offset, limit = p['offset'], min(p['limit'], MAX_LIMIT)
-    page = Where()
-    page.parts, page.params = list(w.parts), list(w.params)
-    if 'after' in p:
-        page.add('l.id > %s', p['after'])
     async with res.pool.connection() as conn:
-        total = await res.count(conn, f'SELECT count(*) AS n FROM location l WHERE {w.sql()}', w.params)
+        total = await pages.total(res, conn, LOCATION_FROM, w)
         skip = 0 if 'after' in p else offset
-        cur = await conn.execute(
-            f'SELECT l.id FROM location l WHERE {page.sql()} ORDER BY l.id LIMIT %s OFFSET %s',
-            [*page.params, limit, skip],
-        )
-        ids = [r['id'] for r in await cur.fetchall()]
+        ids = await pages.ids(conn, LOCATION_FROM, 'l', page, ('l.id', []), limit, skip)
         rows = await trees.locations(conn, ids)
     base = _image_base(request)
     data = [shapes.location(r, base) for r in rows]

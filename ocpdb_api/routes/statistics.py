@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import NotFound, ParamError
+from ocpdb_api.queries import statistics as statistics_sql
 from ocpdb_api.responses import json_response
 from ocpdb_pipelines.products.statistics.availability import AVAILABLE, OCCUPIED, OUT_OF_SERVICE
 
@@ -33,40 +34,6 @@ DATE_RULE = {
     '(also with a date defaulted to the latest computed day)',
 }
 ALLOWED = {'date_from', 'date_to', 'group_by', 'source', 'operator', 'location_id', 'evse_uid', 'offset', 'limit'}
-
-# group first, page the groups, then sum statuses and hours of the page's rows only
-AGGREGATE_SQL = """
-WITH d AS (
-    SELECT d.*, {group} AS key FROM evse_availability_daily d WHERE {where}
-), groups AS (
-    SELECT key, count(*) AS evse_days, count(DISTINCT day) AS days, min(source) AS source,
-           min(operator) AS operator, min(location_id) AS location_id, min(evse_uid) AS evse_uid, min(day) AS day,
-           sum(day_seconds)::bigint AS seconds, sum(no_data_seconds)::bigint AS no_data
-    FROM d GROUP BY key
-), page AS (
-    SELECT *, count(*) OVER () AS total FROM groups ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
-), rows AS (
-    SELECT d.* FROM d JOIN page USING (key)
-), statuses AS (
-    SELECT key, jsonb_object_agg(status, seconds) AS status_seconds FROM (
-        SELECT r.key, s.key AS status, sum(s.value::numeric)::bigint AS seconds
-        FROM rows r, jsonb_each_text(r.status_seconds) s GROUP BY 1, 2
-    ) x GROUP BY key
-), hours AS (
-    SELECT key, array_agg(known ORDER BY hour) AS known, array_agg(occupied ORDER BY hour) AS occupied FROM (
-        SELECT r.key, k.hour, sum(k.known)::bigint AS known, sum(k.occupied)::bigint AS occupied
-        FROM rows r,
-             unnest(r.known_seconds_by_hour, r.occupied_seconds_by_hour) WITH ORDINALITY AS k(known, occupied, hour)
-        GROUP BY 1, 2
-    ) x GROUP BY key
-)
-SELECT page.*, statuses.status_seconds, hours.known, hours.occupied
-FROM page LEFT JOIN statuses USING (key) LEFT JOIN hours USING (key)
-ORDER BY {order}
-"""
-# the group key and the page order of each grouping
-GROUP_KEYS = {'evse': "d.evse_id::text || ':' || d.day", 'location': 'd.location_id::text', 'source': 'd.source'}
-ORDERS = {'evse': 'day, evse_uid, key', 'location': 'location_id', 'source': 'source'}
 
 
 def _date(request: Request, name: str) -> date | None:
@@ -144,8 +111,7 @@ async def availability(request: Request) -> Response:
     res: Resources = request.app.state.resources
     async with res.pool.connection() as conn:
         if date_from is None or date_to is None:
-            cur = await conn.execute('SELECT max(day) AS day FROM evse_availability_daily')
-            latest = (await cur.fetchone())['day']
+            latest = await statistics_sql.latest_day(conn)
             if latest is None:
                 raise NotFound('no availability statistics have been computed yet')
             date_to = date_to or (date_from if date_from and date_from > latest else latest)
@@ -154,18 +120,12 @@ async def availability(request: Request) -> Response:
             raise ParamError('date_from', 'invalid', 'after date_to')
         if date_to - date_from > timedelta(days=MAX_DAYS):
             raise ParamError('date_to', 'invalid', f'at most {MAX_DAYS} days after date_from')
-        where = ['d.day BETWEEN %(date_from)s AND %(date_to)s']
-        params: dict[str, Any] = {'date_from': date_from, 'date_to': date_to, 'limit': limit, 'offset': offset}
-        for name in ('source', 'operator', 'evse_uid'):
-            if name in request.query_params:
-                where.append(f'd.{name} = %({name})s')
-                params[name] = request.query_params[name]
+        equal: dict[str, Any] = {
+            name: request.query_params[name] for name in statistics_sql.TEXT_FILTERS if name in request.query_params
+        }
         if 'location_id' in request.query_params:
-            params['location_id'] = _int(request, 'location_id', 0, MAX_LOCATION_ID)
-            where.append('d.location_id = %(location_id)s')
-        sql = AGGREGATE_SQL.format(where=' AND '.join(where), group=GROUP_KEYS[group_by], order=ORDERS[group_by])
-        cur = await conn.execute(sql, params)
-        rows = await cur.fetchall()
+            equal['location_id'] = _int(request, 'location_id', 0, MAX_LOCATION_ID)
+        rows = await statistics_sql.availability(conn, group_by, date_from, date_to, equal, limit=limit, offset=offset)
     body = {
         'date_from': date_from.isoformat(),
         'date_to': date_to.isoformat(),
