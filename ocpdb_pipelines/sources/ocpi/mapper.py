@@ -1,4 +1,5 @@
-"""OCPI 2.2 / 2.2.1 Location -> LocationUpdate (spec §3.1), shared by chargecloud, eaaze_pbw and stadtnavi.
+"""OCPI 2.2 / 2.2.1 Locations -> LocationUpdate and StaticBatch / RealtimeBatch (spec §3.1), shared by chargecloud,
+eaaze_pbw and stadtnavi.
 
 Deliberate differences to the predecessor (spec §8 and OCPI itself):
 - a broken EVSE (unknown connector standard, a non-numeric voltage, …) skips that EVSE, not the
@@ -12,8 +13,9 @@ Deliberate differences to the predecessor (spec §8 and OCPI itself):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -43,7 +45,7 @@ from ocpdb_pipelines.model.updates import (
     RelatedLocation,
     SkippedRecord,
 )
-from ocpdb_pipelines.sources.base import skip
+from ocpdb_pipelines.sources.base import RealtimeBatch, StaticBatch, skip
 from ocpdb_pipelines.sources.common.values import (
     RecordError,
     as_dict,
@@ -360,3 +362,25 @@ def _reason(exc: Exception) -> str:
         first = exc.errors()[0]
         return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
     return str(exc)
+
+
+def static_batch(raw_locations: Iterable[Any], *, default_time_zone: str = 'Europe/Berlin') -> StaticBatch:
+    """A list of OCPI locations -> StaticBatch (shared by every OCPI-like family)."""
+    now = datetime.now(UTC)
+    batch = StaticBatch(locations=[])
+    for raw in raw_locations:
+        result = location(raw, now=now, default_time_zone=default_time_zone)
+        batch.locations += result.locations
+        batch.skipped += result.skipped
+    return batch
+
+
+def realtime_batch(raw_locations: Iterable[Any]) -> RealtimeBatch:
+    """A list of OCPI locations -> the RealtimeBatch of their EVSE statuses."""
+    now = datetime.now(UTC)
+    batch = RealtimeBatch(updates=[])
+    for raw in raw_locations:
+        updates, skipped = realtime(raw, now=now)
+        batch.updates += updates
+        batch.skipped += skipped
+    return batch
