@@ -28,7 +28,7 @@ from ocpdb_pipelines.push.giroe_requests import (
     pending_view,
 )
 from ocpdb_pipelines.push.kinds import GIROE_UID, PUSH
-from ocpdb_pipelines.sources.giroe.mapper import location_uid
+from ocpdb_pipelines.sources.giroe.parse import location_uid
 
 ROLE = 'giroe'
 logger = logging.getLogger(__name__)

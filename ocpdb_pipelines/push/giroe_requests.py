@@ -19,7 +19,7 @@ from ocpdb_pipelines.model.enums import EvseStatus
 from ocpdb_pipelines.model.updates import LocationUpdate
 from ocpdb_pipelines.push.kinds import GIROE_UID, PUSH
 from ocpdb_pipelines.sources.common.values import RecordError, parse_datetime
-from ocpdb_pipelines.sources.giroe.mapper import connector_status, location_uid, map_location, reason
+from ocpdb_pipelines.sources.giroe.parse import connector_status, location_uid, map_location, reason
 
 PUT_LOCATION = 'put_location'
 DELETE_LOCATION = 'delete_location'

@@ -11,7 +11,7 @@ import pytest
 
 from ocpdb_pipelines.push.giroe_apply import apply_pending_giroe
 from ocpdb_pipelines.push.lock import landing_lock
-from ocpdb_pipelines.sources.giroe.mapper import location_uid
+from ocpdb_pipelines.sources.giroe.parse import location_uid
 from tests.push.conftest import GIROE_AUTH
 from tests.push.payloads import SECRET, giroe_connector, giroe_location
 

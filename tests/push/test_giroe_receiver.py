@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from ocpdb_pipelines.db.connection import connect
-from ocpdb_pipelines.sources.giroe.mapper import location_uid, map_location
+from ocpdb_pipelines.sources.giroe.parse import location_uid, map_location
 from ocpdb_pipelines.sources.registry import get_spec
 from ocpdb_pipelines.store.static import apply_static
 from tests.push.conftest import GIROE_AUTH

@@ -148,7 +148,7 @@ def test_afir_sample_as_two_cursor_pages_through_the_fetch(settings, db):
 
 
 def test_replaying_the_two_pages_as_pages_gives_the_same_as_one_file():
-    from ocpdb_pipelines.sources.chargecloud import afir
+    from ocpdb_pipelines.sources.chargecloud_afir import family as afir
     from tests.sources.live_sources_helpers import context
 
     ctx = context('chargecloud_ludwigsburg')

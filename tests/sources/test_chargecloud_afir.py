@@ -11,7 +11,7 @@ from ocpdb_pipelines.config import ConfigError
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import EvseStatus, TariffAudience, TariffDimensionType
 from ocpdb_pipelines.sources.base import Page, PayloadError
-from ocpdb_pipelines.sources.chargecloud import afir
+from ocpdb_pipelines.sources.chargecloud_afir import family as afir
 from tests.fixtures_dir import fixture_bytes
 from tests.sources.live_sources_helpers import Recorder, context, json_response, raw_response, with_source
 

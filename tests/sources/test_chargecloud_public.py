@@ -16,7 +16,7 @@ from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import Capability, ConnectorFormat, ConnectorType, EvseStatus, PowerType
 from ocpdb_pipelines.sources.base import NotModified, Page, PayloadError
-from ocpdb_pipelines.sources.chargecloud import public
+from ocpdb_pipelines.sources.chargecloud import family as public
 from ocpdb_pipelines.sources.registry import get_spec
 from tests.fixtures_dir import fixture_bytes
 from tests.sources.live_sources_helpers import Recorder, context, next_state, raw_response, timeout, with_source

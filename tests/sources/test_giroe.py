@@ -14,7 +14,7 @@ from ocpdb_pipelines.http.client import HttpStatusError
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import Capability, ConnectorFormat, ConnectorType, EvseStatus, PowerType
 from ocpdb_pipelines.sources.base import NotModified, Page, PayloadError
-from ocpdb_pipelines.sources.giroe import family, mapper
+from ocpdb_pipelines.sources.giroe import family, parse
 from tests.sources.live_sources_helpers import (
     Recorder,
     context,
@@ -75,7 +75,7 @@ def location(lid: int, connectors: list[dict], **extra) -> dict:
 
 
 def test_location_mapping():
-    update = mapper.map_location(location(1234, [connector(55, 'DEEBGE32000301', 'CHARGING')]), 'secret')
+    update = parse.map_location(location(1234, [connector(55, 'DEEBGE32000301', 'CHARGING')]), 'secret')
     assert update.uid == 'dd24349730c30a9fdc68cc20f920060f'  # sha256("location-1234-secret")[:32]
     assert (update.address, update.postal_code, update.city, update.country) == (
         'Domkloster 4',
@@ -99,7 +99,7 @@ def test_location_mapping():
     (evse,) = station.evses
     assert (evse.uid, evse.evse_id, evse.status) == ('DEEBGE32000301', 'DEEBGE32000301', EvseStatus.CHARGING)
     (plug,) = evse.connectors
-    assert plug.uid == mapper.object_uid('connector', 55, 'secret')
+    assert plug.uid == parse.object_uid('connector', 55, 'secret')
     assert len(plug.uid) == 32
     assert (plug.standard, plug.format, plug.power_type) == (
         ConnectorType.IEC_62196_T2,
@@ -121,7 +121,7 @@ def test_location_mapping():
     ],
 )
 def test_status_in_any_case(status, expected):
-    assert mapper.connector_status(status) == expected
+    assert parse.connector_status(status) == expected
 
 
 def _recorder(*pages: dict) -> Recorder:
@@ -142,8 +142,8 @@ def test_static_pull_follows_next_path_with_basic_auth():
     assert {r.headers['Authorization'] for r in recorder.requests} == {expected}
     batch = family.parse_static(ctx, pages)
     assert [loc.uid for loc in batch.locations] == [
-        mapper.location_uid(1, ctx.settings.OBJECT_ID_SECRET),
-        mapper.location_uid(2, ctx.settings.OBJECT_ID_SECRET),
+        parse.location_uid(1, ctx.settings.OBJECT_ID_SECRET),
+        parse.location_uid(2, ctx.settings.OBJECT_ID_SECRET),
     ]
 
 
@@ -214,7 +214,7 @@ def test_end_to_end_static_and_realtime(settings, db):
         {'items': [location(1234, [connector(55, 'DEEBGE32000301'), connector(56, 'DEEBGE32000302')])]}
     )
     run_static(settings, UID, transport=static_pages.transport)
-    uid = mapper.location_uid(1234, settings.OBJECT_ID_SECRET)
+    uid = parse.location_uid(1234, settings.OBJECT_ID_SECRET)
     rows = db.execute(
         """
         SELECT l.uid, l.city, l.country, cs.uid AS station, cs.capabilities, e.uid AS evse, e.status::text,
@@ -229,7 +229,7 @@ def test_end_to_end_static_and_realtime(settings, db):
         (uid, 'Köln', 'DEU', 'DEEBGE32000301', 'AVAILABLE', 22000),
         (uid, 'Köln', 'DEU', 'DEEBGE32000302', 'AVAILABLE', 22000),
     ]
-    assert rows[0]['connector'] == mapper.object_uid('connector', 55, settings.OBJECT_ID_SECRET)
+    assert rows[0]['connector'] == parse.object_uid('connector', 55, settings.OBJECT_ID_SECRET)
     live = _recorder({'items': [connector(56, 'DEEBGE32000302', 'charging', modified='2024-06-01T12:00:00Z')]})
     assert run_realtime(settings, UID, transport=live.transport).outcome == 'applied'
     statuses = db.execute('SELECT uid, status::text FROM evse ORDER BY uid').fetchall()

@@ -28,7 +28,7 @@ from ocpdb_pipelines.model.enums import (
 )
 from ocpdb_pipelines.sources.base import Page, PayloadError, SourceContext
 from ocpdb_pipelines.sources.ochp import family
-from ocpdb_pipelines.sources.ochp.soap import OCHP, SOAPENV, WSSE, WSU
+from ocpdb_pipelines.sources.ochp.wire import OCHP, SOAPENV, WSSE, WSU
 from tests.sources.live_sources_helpers import next_state, server_context
 
 USER, PASSWORD = 'ocpdb-user', 's3cret'

@@ -23,7 +23,7 @@ from ocpdb_pipelines.model.enums import (
     PowerType,
 )
 from ocpdb_pipelines.sources.base import Page, PayloadError
-from ocpdb_pipelines.sources.ocpi import family, mapper
+from ocpdb_pipelines.sources.ocpi import family, parse
 from tests.fixtures_dir import fixture_bytes
 from tests.sources.live_sources_helpers import Recorder, context, json_response, raw_response, timeout, with_source
 
@@ -40,7 +40,7 @@ def envelope(*locations: dict) -> dict:
 
 
 def map_one(raw: dict):
-    result = mapper.location(raw, now=NOW)
+    result = parse.location(raw, now=NOW)
     assert len(result.locations) == 1, result.skipped
     return result.locations[0], result.skipped
 
@@ -98,7 +98,7 @@ def test_opening_hours_and_restrictions():
 
 
 def test_unpublished_location_is_left_out():
-    result = mapper.location(example('location_example_uc3_destination_charger_not_published.json'), now=NOW)
+    result = parse.location(example('location_example_uc3_destination_charger_not_published.json'), now=NOW)
     assert result.locations == []
     assert result.skipped == []
 
@@ -114,7 +114,7 @@ def test_exceptional_periods():
 def test_broken_variants():
     raw = example('location_example.json')
     no_coordinates = {**raw, 'coordinates': {'latitude': '51.0'}}
-    assert mapper.location(no_coordinates, now=NOW).skipped[0].reason.startswith('longitude')
+    assert parse.location(no_coordinates, now=NOW).skipped[0].reason.startswith('longitude')
     bad_type = orjson.loads(orjson.dumps(raw))
     bad_type['evses'][0]['connectors'][0]['max_amperage'] = [16]
     location, skipped = map_one(bad_type)
@@ -127,11 +127,11 @@ def test_broken_variants():
     assert len(location.charging_pool[0].evses) == 1
     assert "unknown connector standard 'IEC_99999'" in skipped[0].reason
     out_of_range = {**raw, 'coordinates': {'latitude': '151.0', 'longitude': '3.7'}}
-    assert 'out of range' in mapper.location(out_of_range, now=NOW).skipped[0].reason
+    assert 'out of range' in parse.location(out_of_range, now=NOW).skipped[0].reason
 
 
 def test_realtime_statuses_from_locations():
-    updates, skipped = mapper.realtime(example('location_example.json'), now=NOW)
+    updates, skipped = parse.realtime(example('location_example.json'), now=NOW)
     assert [(u.uid, u.status) for u in updates] == [
         ('BE*BEC*E041503001', EvseStatus.AVAILABLE),
         ('BE*BEC*E041503002', EvseStatus.RESERVED),

@@ -20,7 +20,7 @@ from ocpdb_pipelines.model.enums import (
     PowerType,
 )
 from ocpdb_pipelines.sources.base import NotModified, Page, PayloadError
-from ocpdb_pipelines.sources.opendata_swiss import family, realtime, static
+from ocpdb_pipelines.sources.opendata_swiss import family, parse, realtime
 from tests.fixtures_dir import fixture_bytes
 from tests.sources.live_sources_helpers import Recorder, context, next_state, raw_response, timeout, with_source
 
@@ -46,7 +46,7 @@ def _record(payload: dict, evse_id: str) -> dict:
 
 
 def test_static_groups_records_by_coordinates(static_body):
-    batch = static.parse(static_body)
+    batch = parse.parse(static_body)
     assert batch.skipped == []
     assert len(batch.locations) == 202  # distinct (operator, Google string) pairs
     assert sum(len(loc.charging_pool[0].evses) for loc in batch.locations) == 551
@@ -75,7 +75,7 @@ def test_static_groups_records_by_coordinates(static_body):
 
 
 def test_connector_keeps_the_sources_voltage_and_amperage(static_body):
-    batch = static.parse(static_body)
+    batch = parse.parse(static_body)
     _, evse = _by_evse(batch)['CH*REPE020*01*1']
     (connector,) = evse.connectors
     assert connector.uid == '1'
@@ -89,7 +89,7 @@ def test_connector_keeps_the_sources_voltage_and_amperage(static_body):
 
 
 def test_power_without_voltage_keeps_a_voltage(static_body):
-    batch = static.parse(static_body)
+    batch = parse.parse(static_body)
     payload = orjson.loads(static_body)
     only_power = [
         r['EvseID']
@@ -108,10 +108,10 @@ def test_power_without_voltage_keeps_a_voltage(static_body):
 def test_plug_standards_are_the_intended_ones(static_body):
     payload = orjson.loads(static_body)
     record = payload['EVSEData'][0]['EVSEDataRecord'][0]
-    plugs = list(static.PLUGS)
+    plugs = list(parse.PLUGS)
     record['Plugs'] = plugs
     record['ChargingFacilities'] = []
-    batch = static.parse(orjson.dumps(payload))
+    batch = parse.parse(orjson.dumps(payload))
     connectors = _by_evse(batch)[record['EvseID']][1].connectors
     assert {p: (c.standard, c.format) for p, c in zip(plugs, connectors, strict=True)} == {
         'Type J Swiss Standard': (ConnectorType.DOMESTIC_J, ConnectorFormat.SOCKET),
@@ -136,7 +136,7 @@ def test_german_name_wins_and_placeholder_house_number_is_dropped(static_body):
     record['ChargingStationNames'] = [{'lang': 'fr', 'value': 'Gare'}, {'lang': 'de', 'value': 'Bahnhof'}]
     record['Address']['HouseNum'] = '.'
     record['Address']['Street'] = 'Via\u200b vers\tMulins'
-    location = static.parse(orjson.dumps(payload)).locations[0]
+    location = parse.parse(orjson.dumps(payload)).locations[0]
     assert location.name == 'Bahnhof'
     assert location.address == 'Via vers Mulins'
 
@@ -146,7 +146,7 @@ def test_opening_times_and_static_status(static_body):
     record = payload['EVSEData'][0]['EVSEDataRecord'][0]
     record['OpeningTimes'] = [{'on': 'Workdays', 'Period': {'begin': '08:00', 'end': '18:00'}}]
     record['DynamicInfoAvailable'] = 'false'
-    location = static.parse(orjson.dumps(payload)).locations[0]
+    location = parse.parse(orjson.dumps(payload)).locations[0]
     assert [(h.weekday, h.period_begin, h.period_end) for h in location.regular_hours] == [
         (day, '08:00', '18:00') for day in range(1, 6)
     ]
@@ -157,7 +157,7 @@ def test_filter_countries(static_body):
     payload = orjson.loads(static_body)
     payload['EVSEData'][0]['EVSEDataRecord'][0]['Address']['Country'] = 'LIE'
     body = orjson.dumps(payload)
-    only_lie = static.parse(body, filter_countries=['LIE'])
+    only_lie = parse.parse(body, filter_countries=['LIE'])
     assert [loc.uid for loc in only_lie.locations] == ['CH*REPE020*01*1']
     assert only_lie.skipped == []  # filtered records are not errors
     ctx = context(UID, filter_countries=['CHE'])
@@ -172,7 +172,7 @@ def test_broken_records_are_skipped(static_body):
     records[1]['Plugs'] = ['Type 99 Hyperplug']
     records[2]['ChargingFacilities'][0]['power'] = 'fast'
     records[3]['Address'] = 'Bahnhofstrasse'
-    batch = static.parse(orjson.dumps(payload))
+    batch = parse.parse(orjson.dumps(payload))
     reasons = {s.reference: s.reason for s in batch.skipped}
     assert len(reasons) == 4
     assert 'GeoCoordinates.Google' in reasons[f'EVSE {records[0]["EvseID"]}']
@@ -185,7 +185,7 @@ def test_broken_records_are_skipped(static_body):
 @pytest.mark.parametrize('body', [b'{"EVSEData": {}}', b'{"EVSEData": [{"EVSEDataRecord": 1}]}', b'[', b''])
 def test_unreadable_static_payload(body):
     with pytest.raises(PayloadError):
-        static.parse(body)
+        parse.parse(body)
 
 
 def test_realtime_statuses(realtime_body):

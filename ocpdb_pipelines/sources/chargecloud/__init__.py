@@ -1,1 +1,1 @@
-"""chargecloud feeds: the public OCPI-like feed and the AFIR cursor API."""
+"""chargecloud public feed (Pforzheim, Stuttgart, Tübingen): an OCPI envelope with chargecloud variants."""

@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from ocpdb_pipelines.model.updates import ParkingSpace
-from ocpdb_pipelines.sources.datex2.jsonpath import as_dict, as_list, enum_value, number
-from ocpdb_pipelines.sources.datex2.mappings import ACCESSIBLE, VEHICLE_CATEGORIES
+from ocpdb_pipelines.sources.datex2.values import as_dict, as_list, enum_value, number
+from ocpdb_pipelines.sources.datex2.vocabulary import ACCESSIBLE, VEHICLE_CATEGORIES
 
 # characteristic list, member, factor to the model's unit (t -> kg, m -> cm)
 _DIMENSIONS = (

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate, SkippedRecord
 from ocpdb_pipelines.sources.base import PayloadError, RealtimeBatch, skip
-from ocpdb_pipelines.sources.datex2.jsonpath import (
+from ocpdb_pipelines.sources.datex2.parse import unwrap_payload
+from ocpdb_pipelines.sources.datex2.values import (
     as_dict,
     as_list,
     enum_value,
@@ -23,8 +24,7 @@ from ocpdb_pipelines.sources.datex2.jsonpath import (
     parse_datetime,
     prefixed,
 )
-from ocpdb_pipelines.sources.datex2.mappings import REFILL_POINT_STATUS
-from ocpdb_pipelines.sources.datex2.static import unwrap_payload
+from ocpdb_pipelines.sources.datex2.vocabulary import REFILL_POINT_STATUS
 
 
 @dataclass

@@ -18,7 +18,7 @@ import orjson
 
 from ocpdb_pipelines.model.updates import SkippedRecord, TariffAssociationUpdate, TariffUpdate
 from ocpdb_pipelines.sources.base import skip
-from ocpdb_pipelines.sources.datex2.jsonpath import (
+from ocpdb_pipelines.sources.datex2.values import (
     as_dict,
     as_list,
     enum_value,
@@ -26,7 +26,7 @@ from ocpdb_pipelines.sources.datex2.jsonpath import (
     number,
     parse_datetime,
 )
-from ocpdb_pipelines.sources.datex2.mappings import AUDIENCES, PRICE_TYPES, TARIFF_TYPES
+from ocpdb_pipelines.sources.datex2.vocabulary import AUDIENCES, PRICE_TYPES, TARIFF_TYPES
 
 _EIGHT_PLACES = Decimal('0.00000001')
 

@@ -26,7 +26,7 @@ from ocpdb_pipelines.sources.base import (
 )
 from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of
 from ocpdb_pipelines.sources.common.values import RecordError, load_json, parse_datetime
-from ocpdb_pipelines.sources.giroe.mapper import connector_realtime, map_location, reason
+from ocpdb_pipelines.sources.giroe.parse import connector_realtime, map_location, reason
 
 LOCATIONS_PATH = '/api/server/v1/charge-locations'
 CONNECTORS_PATH = '/api/server/v1/charge-connectors'

@@ -8,8 +8,8 @@ from ocpdb_pipelines.config import ConfigError
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
 from ocpdb_pipelines.sources.base import Family, Page, RealtimeBatch, SourceContext, StaticBatch
 from ocpdb_pipelines.sources.common.pull import http_of
-from ocpdb_pipelines.sources.ochp.mapping import ChargePointListMapper, check_result, status_update
-from ocpdb_pipelines.sources.ochp.soap import (
+from ocpdb_pipelines.sources.ochp.parse import ChargePointListMapper, check_result, status_update
+from ocpdb_pipelines.sources.ochp.wire import (
     ACTION_CHARGE_POINT_LIST,
     ACTION_STATUS,
     children,

@@ -11,8 +11,8 @@ import uuid
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
 from ocpdb_pipelines.sources.common.pull import MAX_PAGES, get_single, http_of, next_link, static_url
-from ocpdb_pipelines.sources.ocpi.envelope import envelope_data
-from ocpdb_pipelines.sources.ocpi.mapper import realtime_batch, static_batch
+from ocpdb_pipelines.sources.ocpi.parse import realtime_batch, static_batch
+from ocpdb_pipelines.sources.ocpi.wire import envelope_data
 
 PAGE_LIMIT = 1000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
 from ocpdb_pipelines.sources.common.pull import config_of, get_single, realtime_url, static_url
-from ocpdb_pipelines.sources.opendata_swiss import realtime, static
+from ocpdb_pipelines.sources.opendata_swiss import parse, realtime
 
 
 def _one(pages: list[Page]) -> bytes:
@@ -23,7 +23,7 @@ def fetch_realtime(ctx: SourceContext) -> list[Page]:
 
 
 def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
-    return static.parse(_one(pages), filter_countries=config_of(ctx).filter_countries)
+    return parse.parse(_one(pages), filter_countries=config_of(ctx).filter_countries)
 
 
 def parse_realtime(ctx: SourceContext, pages: list[Page]) -> RealtimeBatch:

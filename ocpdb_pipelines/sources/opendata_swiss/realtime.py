@@ -9,7 +9,7 @@ from __future__ import annotations
 from ocpdb_pipelines.model.enums import EvseStatus
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
 from ocpdb_pipelines.sources.base import RealtimeBatch, skip
-from ocpdb_pipelines.sources.opendata_swiss.static import blocks
+from ocpdb_pipelines.sources.opendata_swiss.parse import blocks
 
 STATUS = {
     'Available': EvseStatus.AVAILABLE,

@@ -28,7 +28,9 @@ from ocpdb_pipelines.model.updates import (
 )
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.datex2.countries import alpha3
-from ocpdb_pipelines.sources.datex2.jsonpath import (
+from ocpdb_pipelines.sources.datex2.parking import parking_spaces
+from ocpdb_pipelines.sources.datex2.tariffs import TariffGrouper
+from ocpdb_pipelines.sources.datex2.values import (
     as_dict,
     as_list,
     enum_value,
@@ -39,15 +41,13 @@ from ocpdb_pipelines.sources.datex2.jsonpath import (
     prefixed,
     text,
 )
-from ocpdb_pipelines.sources.datex2.mappings import (
+from ocpdb_pipelines.sources.datex2.vocabulary import (
     CAPABILITIES,
     CONNECTOR_TYPES,
     SERVICE_TYPES,
     SINGLE_PHASE_STANDARDS,
     WEEKDAYS,
 )
-from ocpdb_pipelines.sources.datex2.parking import parking_spaces
-from ocpdb_pipelines.sources.datex2.tariffs import TariffGrouper
 
 DEFAULT_TIME_ZONE = 'Europe/Berlin'
 _FACILITY_LOCATIONS = ('FacilityLocation', 'AfirFacilityLocation')

@@ -46,8 +46,8 @@ from ocpdb_pipelines.sources.common.values import (
     to_decimal,
     to_int,
 )
-from ocpdb_pipelines.sources.ocpi.mapper import station_uid
-from ocpdb_pipelines.sources.opendata_swiss.plugs import PLUGS
+from ocpdb_pipelines.sources.ocpi.parse import station_uid
+from ocpdb_pipelines.sources.opendata_swiss.vocabulary import PLUGS
 
 GOOGLE = re.compile(r'^\s*(-?\d{1,3}\.\d+)\s+(-?\d{1,3}\.\d+)\s*$')
 PARKING = {

@@ -14,8 +14,8 @@ from typing import Any
 
 from ocpdb_pipelines.sources.base import Family, Page, RealtimeBatch, SourceContext, StaticBatch
 from ocpdb_pipelines.sources.common.pull import get_single, static_url
-from ocpdb_pipelines.sources.ocpi.envelope import envelope_data
-from ocpdb_pipelines.sources.ocpi.mapper import realtime_batch, static_batch
+from ocpdb_pipelines.sources.ocpi.parse import realtime_batch, static_batch
+from ocpdb_pipelines.sources.ocpi.wire import envelope_data
 
 
 def _kilowatts_to_watts(value: Any) -> Any:

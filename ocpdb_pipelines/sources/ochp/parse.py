@@ -36,7 +36,7 @@ from ocpdb_pipelines.model.updates import (
     SkippedRecord,
 )
 from ocpdb_pipelines.sources.base import PayloadError, skip
-from ocpdb_pipelines.sources.ochp.soap import child, children, element_value, value
+from ocpdb_pipelines.sources.ochp.wire import child, children, element_value, value
 
 CT = ConnectorType
 CONNECTOR_STANDARDS: dict[str, ConnectorType] = {member.name: member for member in ConnectorType}

@@ -13,7 +13,7 @@ from typing import Any
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
 from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of, static_url
 from ocpdb_pipelines.sources.common.values import load_json
-from ocpdb_pipelines.sources.ocpi.mapper import realtime_batch, static_batch
+from ocpdb_pipelines.sources.ocpi.parse import realtime_batch, static_batch
 
 PAGE_LIMIT = 100
 
