@@ -17,9 +17,9 @@ import orjson
 import psutil
 
 from bench.generate_datex2 import realtime_delta, static_publication
+from ocpdb_pipelines.sources.common.values import load_json
 from ocpdb_pipelines.sources.datex2.parse import parse_static_document
 from ocpdb_pipelines.sources.datex2.realtime import parse_realtime_push
-from ocpdb_pipelines.sources.datex2.values import load_json
 
 
 def _rss_mib() -> float:

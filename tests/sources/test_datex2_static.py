@@ -21,8 +21,8 @@ from ocpdb_pipelines.model.enums import (
     TariffType,
 )
 from ocpdb_pipelines.sources.base import PayloadError
+from ocpdb_pipelines.sources.common.values import load_json
 from ocpdb_pipelines.sources.datex2.parse import parse_static_document
-from ocpdb_pipelines.sources.datex2.values import load_json
 from tests.fixtures_dir import fixture_bytes
 
 

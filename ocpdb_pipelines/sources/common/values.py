@@ -1,11 +1,15 @@
-"""Value readers shared by the JSON families (OCPI, chargecloud, opendata_swiss, Goldbeck, Lichtblick, giro-e).
+"""Value readers shared by every JSON family (OCPI, chargecloud, opendata_swiss, Goldbeck, Lichtblick, giro-e,
+DATEX II).
 
-A reader either returns a clean value or raises `RecordError` with a reason; the caller turns that
-into a `skip(...)` of the record it was reading, so one broken record never fails the run.
+Field readers (`opt_str(raw, key)`, `as_list(raw, key)`, `parse_datetime(value, field)`, …) either return a
+clean value or raise `RecordError` with a reason; the caller turns that into a `skip(...)` of the record it
+was reading, so one broken record never fails the run. The lenient readers (`dict_or_empty`, `list_or_empty`,
+`datetime_or_none`) never raise: DATEX II leaves out what it cannot read instead of skipping the record.
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -24,7 +28,13 @@ class RecordError(ValueError):
 
 
 def load_json(body: bytes, what: str = 'payload') -> Any:
-    """Parse a whole response body; an unreadable body is a PayloadError (the run fails, nothing changes)."""
+    """Parse a whole response body (gzip is detected by its magic bytes); an unreadable body is a PayloadError
+    (the run fails, nothing changes)."""
+    if body[:2] == b'\x1f\x8b':
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError) as exc:
+            raise PayloadError(f'{what}: broken gzip body ({exc})') from exc
     if not body or not body.strip():
         raise PayloadError(f'{what}: empty body')
     try:
@@ -182,3 +192,21 @@ def country_alpha3(value: Any) -> str | None:
     if len(code) == 2:
         return ALPHA2_TO_ALPHA3.get(code)
     return code if code in _ALPHA3 else None
+
+
+def dict_or_empty(value: Any) -> dict:
+    """The value when it is an object, else `{}` (lenient)."""
+    return value if isinstance(value, dict) else {}
+
+
+def list_or_empty(value: Any) -> list:
+    """The value when it is a list, else `[]` (lenient)."""
+    return value if isinstance(value, list) else []
+
+
+def datetime_or_none(value: Any) -> datetime | None:
+    """`parse_datetime` that reads anything unreadable as None (lenient); a zone-less value is UTC."""
+    try:
+        return parse_datetime(value, 'datetime') if isinstance(value, str) else None
+    except RecordError:
+        return None

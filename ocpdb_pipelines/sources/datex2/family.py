@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
+from ocpdb_pipelines.sources.common.values import load_json
 from ocpdb_pipelines.sources.datex2.parse import parse_static_document
 from ocpdb_pipelines.sources.datex2.realtime import parse_status_bodies
-from ocpdb_pipelines.sources.datex2.values import load_json
 from ocpdb_pipelines.sources.datex2.wire import fetch_realtime, fetch_static, next_cursor, page_last_modified
 
 

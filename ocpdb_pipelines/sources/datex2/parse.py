@@ -27,20 +27,11 @@ from ocpdb_pipelines.model.updates import (
     SkippedRecord,
 )
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
+from ocpdb_pipelines.sources.common.values import datetime_or_none, dict_or_empty, list_or_empty
 from ocpdb_pipelines.sources.datex2.countries import alpha3
 from ocpdb_pipelines.sources.datex2.parking import parking_spaces
 from ocpdb_pipelines.sources.datex2.tariffs import TariffGrouper
-from ocpdb_pipelines.sources.datex2.values import (
-    as_dict,
-    as_list,
-    enum_value,
-    first,
-    number,
-    parse_datetime,
-    positive_int,
-    prefixed,
-    text,
-)
+from ocpdb_pipelines.sources.datex2.values import enum_value, first, number, positive_int, prefixed, text
 from ocpdb_pipelines.sources.datex2.vocabulary import (
     CAPABILITIES,
     CONNECTOR_TYPES,
@@ -90,13 +81,15 @@ def parse_static_document(document: Any, *, source_uid: str, version: str) -> St
     if not publications:
         raise PayloadError('DATEX II payload holds no EnergyInfrastructureTablePublication')
     parser = _SiteParser(source_uid, rules)
-    tables = [table for publication in publications for table in as_list(publication.get('energyInfrastructureTable'))]
+    tables = [
+        table for publication in publications for table in list_or_empty(publication.get('energyInfrastructureTable'))
+    ]
     if not tables:
         raise PayloadError('DATEX II publication has no energyInfrastructureTable')
     for index, table in enumerate(tables):
-        sites = as_list(as_dict(table).get('energyInfrastructureSite'))
+        sites = list_or_empty(dict_or_empty(table).get('energyInfrastructureSite'))
         if not sites:
-            parser.skipped.append(skip(f'table {as_dict(table).get("idG", index)}', 'table has no sites'))
+            parser.skipped.append(skip(f'table {dict_or_empty(table).get("idG", index)}', 'table has no sites'))
             continue
         for site in sites:
             parser.add_site(site)
@@ -111,7 +104,7 @@ class _SiteParser:
         self.skipped: list[SkippedRecord] = []
 
     def add_site(self, site: Any) -> None:
-        reference = as_dict(site).get('idG') or '?'
+        reference = dict_or_empty(site).get('idG') or '?'
         try:
             location = self._location(site)
         except _Skip as exc:
@@ -129,17 +122,20 @@ class _SiteParser:
         uid = site.get('idG')
         if not isinstance(uid, str) or not uid:
             raise _Skip('site without idG')
-        stations = [s for s in as_list(site.get('energyInfrastructureStation')) if isinstance(s, dict)]
+        stations = [s for s in list_or_empty(site.get('energyInfrastructureStation')) if isinstance(s, dict)]
         first_station = stations[0] if stations else {}
-        references = (as_dict(site.get('locationReference')), as_dict(first_station.get('locationReference')))
+        references = (
+            dict_or_empty(site.get('locationReference')),
+            dict_or_empty(first_station.get('locationReference')),
+        )
         coordinates = next((c for c in map(_coordinates, references) if c is not None), None)
         if coordinates is None:
             raise _Skip('no coordinates')
         facility = next((f for f in map(_facility_location, references) if f), None)
-        address = as_dict(facility.get('address')) if facility else {}
-        if not address or not as_list(address.get('addressLine')):
+        address = dict_or_empty(facility.get('address')) if facility else {}
+        if not address or not list_or_empty(address.get('addressLine')):
             raise _Skip('no address')
-        site_updated = parse_datetime(site.get('lastUpdated'))
+        site_updated = datetime_or_none(site.get('lastUpdated'))
         location: dict[str, Any] = {
             'uid': uid,
             'lat': coordinates[0],
@@ -154,9 +150,9 @@ class _SiteParser:
         }
         location['operator'] = self._business(site, stations, 'operator')
         location['owner'] = self._business(site, stations, 'owner')
-        location.update(_opening_hours(as_dict(site.get('operatingHours'))))
-        location['help_phone'] = _help_phone(as_dict(site.get('helpdesk')))
-        site_amenities = as_dict(site.get('amenities'))
+        location.update(_opening_hours(dict_or_empty(site.get('operatingHours'))))
+        location['help_phone'] = _help_phone(dict_or_empty(site.get('helpdesk')))
+        site_amenities = dict_or_empty(site.get('amenities'))
         location['parking_spaces'] = parking_spaces(site.get('dedicatedParkingSpaces'), site_amenities)
         energy_mix: list[EnergyMix] = []
         site_service = _service_type(site)
@@ -173,7 +169,7 @@ class _SiteParser:
 
     def _business(self, site: dict, stations: list[dict], role: str) -> BusinessUpdate | None:
         for holder in (site, *stations):
-            business = _organisation(as_dict(holder.get(role)))
+            business = _organisation(dict_or_empty(holder.get(role)))
             if business is not None:
                 return business
         return None
@@ -197,7 +193,7 @@ class _SiteParser:
         site_service: Any,
         energy_mix: list[EnergyMix],
     ) -> ChargingStationUpdate | None:
-        points = as_list(station.get('refillPoint'))
+        points = list_or_empty(station.get('refillPoint'))
         if not points:
             return None
         uid = station.get('idG')
@@ -205,7 +201,7 @@ class _SiteParser:
             raise _Skip('station without idG')
         if len(uid) > 36:
             raise _Skip(f'station id {uid!r} is longer than 36 characters')
-        updated = parse_datetime(station.get('lastUpdated')) or site_updated
+        updated = datetime_or_none(station.get('lastUpdated')) or site_updated
         evses: list[EvseUpdate] = []
         seen: set[str] = set()
         for point in points:
@@ -220,17 +216,17 @@ class _SiteParser:
             'capabilities': _capabilities(station),
             'service_type': _service_type(station) or site_service,
             'user_interface_languages': [
-                lang for lang in as_list(station.get('userInterfaceLanguage')) if isinstance(lang, str)
+                lang for lang in list_or_empty(station.get('userInterfaceLanguage')) if isinstance(lang, str)
             ]
             or None,
             'parking_spaces': parking_spaces(
-                station.get('dedicatedParkingSpaces'), as_dict(station.get('amenities')) or site_amenities
+                station.get('dedicatedParkingSpaces'), dict_or_empty(station.get('amenities')) or site_amenities
             ),
         }
         power = number(station.get('totalMaximumPower'))
         if power is not None and power >= 0 and (power > 0 or self.rules.keep_zero_station_power):
             result['max_power'] = MaxPower(value=float(power), unit='W')
-        own = _coordinates(as_dict(station.get('locationReference')))
+        own = _coordinates(dict_or_empty(station.get('locationReference')))
         if own is not None:
             result['lat'], result['lon'] = own
         return ChargingStationUpdate(**result)
@@ -246,22 +242,23 @@ class _SiteParser:
         if len(uid) > 64:
             self.skipped.append(skip(uid, 'refill point id longer than 64 characters'))
             return None
-        updated = parse_datetime(point.get('lastUpdated')) or station_updated
-        energies = [as_dict(e) for e in as_list(point.get('electricEnergy'))]
+        updated = datetime_or_none(point.get('lastUpdated')) or station_updated
+        energies = [dict_or_empty(e) for e in list_or_empty(point.get('electricEnergy'))]
         energies += [
-            as_dict(prefixed(product, 'egi', 'ElectricEnergy')) for product in as_list(point.get('energyProduct'))
+            dict_or_empty(prefixed(product, 'egi', 'ElectricEnergy'))
+            for product in list_or_empty(point.get('energyProduct'))
         ]
         green = next((e['isGreenEnergy'] for e in energies if isinstance(e.get('isGreenEnergy'), bool)), None)
         if green is not None:
             energy_mix.append(EnergyMix(is_green_energy=green))
-        rates = [rate for energy in energies for rate in as_list(energy.get('energyRate'))]
+        rates = [rate for energy in energies for rate in list_or_empty(energy.get('energyRate'))]
         return EvseUpdate(
             uid=uid,
             evse_id=uid,
             last_updated=updated,
             connectors=[
-                _connector(str(index), as_dict(connector), point, updated)
-                for index, connector in enumerate(as_list(point.get('connector')))
+                _connector(str(index), dict_or_empty(connector), point, updated)
+                for index, connector in enumerate(list_or_empty(point.get('connector')))
             ],
             tariff_associations=self.grouper.evse_associations(uid, rates, self.skipped),
         )
@@ -275,15 +272,15 @@ class _Skip(Exception):
 
 
 def _coordinates(reference: dict) -> tuple[Any, Any] | None:
-    area = as_dict(reference.get('locAreaLocation'))
-    point = as_dict(reference.get('locPointLocation'))
+    area = dict_or_empty(reference.get('locAreaLocation'))
+    point = dict_or_empty(reference.get('locPointLocation'))
     candidates = (
         area.get('coordinatesForDisplay'),
         point.get('coordinatesForDisplay'),
-        as_dict(point.get('pointByCoordinates')).get('pointCoordinates'),
+        dict_or_empty(point.get('pointByCoordinates')).get('pointCoordinates'),
     )
     for candidate in candidates:
-        candidate = as_dict(candidate)
+        candidate = dict_or_empty(candidate)
         lat, lon = number(candidate.get('latitude')), number(candidate.get('longitude'))
         if lat is not None and lon is not None:
             return lat, lon
@@ -292,7 +289,7 @@ def _coordinates(reference: dict) -> tuple[Any, Any] | None:
 
 def _facility_location(reference: dict) -> dict | None:
     for key in ('locPointLocation', 'locAreaLocation'):
-        extension = as_dict(as_dict(reference.get(key)).get('locLocationExtensionG'))
+        extension = dict_or_empty(dict_or_empty(reference.get(key)).get('locLocationExtensionG'))
         for name in _FACILITY_LOCATIONS:
             facility = extension.get(name)
             if isinstance(facility, dict):
@@ -302,8 +299,8 @@ def _facility_location(reference: dict) -> dict | None:
 
 def _address_line(address: dict) -> str | None:
     parts = []
-    for line in as_list(address.get('addressLine')):
-        line = as_dict(line)
+    for line in list_or_empty(address.get('addressLine')):
+        line = dict_or_empty(line)
         if enum_value(line.get('type')) in ('street', 'houseNumber'):
             value = text(line.get('text'))
             if value:
@@ -318,14 +315,14 @@ def _time_zone(facility: dict | None) -> str:
 
 def _organisation(holder: dict) -> BusinessUpdate | None:
     organisation = prefixed(holder, 'fac', 'AnOrganisation') or prefixed(holder, 'fac', 'ReferenceableOrganisation')
-    organisation = as_dict(organisation)
+    organisation = dict_or_empty(organisation)
     name = text(organisation.get('name'))
     if not name:
         return None
     emobility_uid = None
-    for identifier in as_list(organisation.get('externalIdentifier')):
-        identifier = as_dict(identifier)
-        kind = as_dict(identifier.get('typeOfIdentifier'))
+    for identifier in list_or_empty(organisation.get('externalIdentifier')):
+        identifier = dict_or_empty(identifier)
+        kind = dict_or_empty(identifier.get('typeOfIdentifier'))
         if kind.get('value') == 'extendedG' and kind.get('extendedValueG') == 'operatorId':
             emobility_uid = identifier.get('identifier') if isinstance(identifier.get('identifier'), str) else None
             break
@@ -334,9 +331,9 @@ def _organisation(holder: dict) -> BusinessUpdate | None:
 
 def _help_phone(helpdesk: dict) -> str | None:
     organisation = prefixed(helpdesk, 'fac', 'ReferenceableOrganisation') or prefixed(helpdesk, 'fac', 'AnOrganisation')
-    for unit in as_list(as_dict(organisation).get('organisationUnit')):
-        for contact in as_list(as_dict(unit).get('contactInformation')):
-            phone = as_dict(prefixed(contact, 'fac', 'ContactInformation')).get('telephoneNumber')
+    for unit in list_or_empty(dict_or_empty(organisation).get('organisationUnit')):
+        for contact in list_or_empty(dict_or_empty(unit).get('contactInformation')):
+            phone = dict_or_empty(prefixed(contact, 'fac', 'ContactInformation')).get('telephoneNumber')
             if isinstance(phone, str) and phone.strip():
                 return phone.strip()
     return None
@@ -346,21 +343,23 @@ def _opening_hours(hours: dict) -> dict[str, Any]:
     """OpenAllHours -> 24/7; a recurring weekly specification -> regular_hours."""
     if prefixed(hours, 'fac', 'OpenAllHours') is not None:
         return {'twentyfourseven': True}
-    specification = as_dict(prefixed(hours, 'fac', 'OperatingHoursSpecification'))
+    specification = dict_or_empty(prefixed(hours, 'fac', 'OperatingHoursSpecification'))
     regular: list[RegularHours] = []
-    for period in as_list(as_dict(specification.get('overallPeriod')).get('validPeriod')):
-        period = as_dict(period)
+    for period in list_or_empty(dict_or_empty(specification.get('overallPeriod')).get('validPeriod')):
+        period = dict_or_empty(period)
         days = [
             WEEKDAYS[day]
-            for recurring in as_list(period.get('recurringDayWeekMonthPeriod'))
+            for recurring in list_or_empty(period.get('recurringDayWeekMonthPeriod'))
             for day in (
                 enum_value(item)
-                for item in as_list(as_dict(as_dict(recurring).get('comDayWeekMonth')).get('applicableDay'))
+                for item in list_or_empty(
+                    dict_or_empty(dict_or_empty(recurring).get('comDayWeekMonth')).get('applicableDay')
+                )
             )
             if day in WEEKDAYS
         ]
-        for time_period in as_list(period.get('recurringTimePeriodOfDay')):
-            time_period = as_dict(time_period)
+        for time_period in list_or_empty(period.get('recurringTimePeriodOfDay')):
+            time_period = dict_or_empty(time_period)
             begin = _clock(time_period.get('startTimeOfPeriod'))
             end = _clock(time_period.get('endTimeOfPeriod'))
             if begin and end:
@@ -379,15 +378,15 @@ def _clock(value: Any) -> str | None:
 def _capabilities(station: dict) -> list[Any] | None:
     found = {
         CAPABILITIES[value]
-        for value in map(enum_value, as_list(station.get('authenticationAndIdentificationMethods')))
+        for value in map(enum_value, list_or_empty(station.get('authenticationAndIdentificationMethods')))
         if value in CAPABILITIES
     }
     return sorted(found, key=lambda capability: capability.value) or None
 
 
 def _service_type(holder: dict) -> Any:
-    for entry in as_list(holder.get('serviceType')):
-        mapped = SERVICE_TYPES.get(enum_value(as_dict(entry).get('serviceType')) or '')
+    for entry in list_or_empty(holder.get('serviceType')):
+        mapped = SERVICE_TYPES.get(enum_value(dict_or_empty(entry).get('serviceType')) or '')
         if mapped is not None:
             return mapped
     return None

@@ -15,15 +15,9 @@ from pydantic import ValidationError
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate, SkippedRecord
 from ocpdb_pipelines.sources.base import PayloadError, RealtimeBatch, skip
+from ocpdb_pipelines.sources.common.values import datetime_or_none, dict_or_empty, list_or_empty, load_json
 from ocpdb_pipelines.sources.datex2.parse import unwrap_payload
-from ocpdb_pipelines.sources.datex2.values import (
-    as_dict,
-    as_list,
-    enum_value,
-    load_json,
-    parse_datetime,
-    prefixed,
-)
+from ocpdb_pipelines.sources.datex2.values import enum_value, prefixed
 from ocpdb_pipelines.sources.datex2.vocabulary import REFILL_POINT_STATUS
 
 
@@ -40,7 +34,9 @@ def read_status_document(document: Any) -> StatusDocument:
     """Walk site -> station -> refill point statuses; later entries for one EVSE win."""
     protocol = 'undefined'
     if isinstance(document, dict) and isinstance(document.get('messageContainer'), dict):
-        context = as_dict(as_dict(document['messageContainer'].get('exchangeInformation')).get('exchangeContext'))
+        context = dict_or_empty(
+            dict_or_empty(document['messageContainer'].get('exchangeInformation')).get('exchangeContext')
+        )
         protocol = enum_value(context.get('codedExchangeProtocol')) or protocol
     publications = [prefixed(p, 'egi', 'EnergyInfrastructureStatusPublication') for p in unwrap_payload(document)]
     publications = [p for p in publications if isinstance(p, dict) and 'energyInfrastructureSiteStatus' in p]
@@ -48,13 +44,13 @@ def read_status_document(document: Any) -> StatusDocument:
         raise PayloadError('DATEX II payload holds no EnergyInfrastructureStatusPublication with site statuses')
     result = StatusDocument({}, [], protocol, 0, None)
     for publication in publications:
-        published = parse_datetime(publication.get('publicationTime'))
+        published = datetime_or_none(publication.get('publicationTime'))
         if published is not None and (result.publication_time is None or published > result.publication_time):
             result.publication_time = published
-        for site in as_list(publication.get('energyInfrastructureSiteStatus')):
-            for station in as_list(as_dict(site).get('energyInfrastructureStationStatus')):
+        for site in list_or_empty(publication.get('energyInfrastructureSiteStatus')):
+            for station in list_or_empty(dict_or_empty(site).get('energyInfrastructureStationStatus')):
                 result.station_status_count += 1
-                for entry in as_list(as_dict(station).get('refillPointStatus')):
+                for entry in list_or_empty(dict_or_empty(station).get('refillPointStatus')):
                     _add_status(entry, result)
     return result
 
@@ -64,7 +60,7 @@ def _add_status(entry: Any, result: StatusDocument) -> None:
     if not isinstance(status_entry, dict):
         result.skipped.append(skip(str(entry)[:80], 'refill point status without a known variant'))
         return
-    uid = as_dict(status_entry.get('reference')).get('idG')
+    uid = dict_or_empty(status_entry.get('reference')).get('idG')
     if not isinstance(uid, str) or not uid:
         result.skipped.append(skip(str(status_entry)[:80], 'refill point status without reference idG'))
         return
@@ -73,7 +69,7 @@ def _add_status(entry: Any, result: StatusDocument) -> None:
     if status is None:
         result.skipped.append(skip(uid, f'unknown refill point status {value!r}'))
         return
-    updated = parse_datetime(status_entry.get('lastUpdated'))
+    updated = datetime_or_none(status_entry.get('lastUpdated'))
     try:
         update = EvseRealtimeUpdate(
             uid=uid, evse_id=uid, status=status, last_updated=updated, status_last_updated=updated

@@ -18,14 +18,8 @@ import orjson
 
 from ocpdb_pipelines.model.updates import SkippedRecord, TariffAssociationUpdate, TariffUpdate
 from ocpdb_pipelines.sources.base import skip
-from ocpdb_pipelines.sources.datex2.values import (
-    as_dict,
-    as_list,
-    enum_value,
-    first,
-    number,
-    parse_datetime,
-)
+from ocpdb_pipelines.sources.common.values import datetime_or_none, dict_or_empty, list_or_empty
+from ocpdb_pipelines.sources.datex2.values import enum_value, first, number
 from ocpdb_pipelines.sources.datex2.vocabulary import AUDIENCES, PRICE_TYPES, TARIFF_TYPES
 
 _EIGHT_PLACES = Decimal('0.00000001')
@@ -61,7 +55,7 @@ def _time_of_day(value: Any) -> str | None:
 
 def _restrictions(price: dict) -> dict | None:
     restrictions: dict[str, Any] = {}
-    applicability = as_dict(price.get('timeBasedApplicability'))
+    applicability = dict_or_empty(price.get('timeBasedApplicability'))
     from_minute = number(applicability.get('fromMinute'))
     to_minute = number(applicability.get('toMinute'))
     if from_minute is not None and from_minute > 0:
@@ -71,12 +65,12 @@ def _restrictions(price: dict) -> dict | None:
         restrictions['max_duration'] = int(to_minute * 60)
     periods = [
         period
-        for valid in as_list(as_dict(price.get('overallPeriod')).get('validPeriod'))
-        for period in as_list(as_dict(valid).get('recurringTimePeriodOfDay'))
+        for valid in list_or_empty(dict_or_empty(price.get('overallPeriod')).get('validPeriod'))
+        for period in list_or_empty(dict_or_empty(valid).get('recurringTimePeriodOfDay'))
     ]
     if len(periods) == 1:
-        start = _time_of_day(as_dict(periods[0]).get('startTimeOfPeriod'))
-        end = _time_of_day(as_dict(periods[0]).get('endTimeOfPeriod'))
+        start = _time_of_day(dict_or_empty(periods[0]).get('startTimeOfPeriod'))
+        end = _time_of_day(dict_or_empty(periods[0]).get('endTimeOfPeriod'))
         if start and end:
             restrictions['start_time'] = start
             restrictions['end_time'] = end
@@ -114,8 +108,8 @@ class TariffGrouper:
 
     def _content(self, evse_uid: str, rate: dict, policy: str | None, skipped: list[SkippedRecord]) -> dict:
         elements = []
-        for index, price in enumerate(as_list(rate.get('energyPrice'))):
-            price = as_dict(price)
+        for index, price in enumerate(list_or_empty(rate.get('energyPrice'))):
+            price = dict_or_empty(price)
             price_type = enum_value(price.get('priceType'))
             dimension = PRICE_TYPES.get(price_type or '')
             value = '0' if price_type == 'free' else _price(price.get('value'))
@@ -163,7 +157,7 @@ class TariffGrouper:
         content, tariff_uid = cached
         tariff_type = TARIFF_TYPES.get(policy or '')
         elements = content['elements']
-        updated = parse_datetime(rate.get('lastUpdated'))
+        updated = datetime_or_none(rate.get('lastUpdated'))
         tariff = self.tariffs.get(tariff_uid)
         if tariff is None:
             tariff = TariffUpdate(

@@ -1,4 +1,7 @@
-"""Small readers for DATEX II JSON: prefixed members, multilingual strings, dates, envelopes.
+"""Value readers of DATEX II JSON: prefixed members, multilingual strings, enum values, numbers.
+
+The lenient basics (`dict_or_empty`, `list_or_empty`, `datetime_or_none`) and `load_json` are the shared
+ones of ocpdb_pipelines.sources.common.values.
 
 Real feeds mix the 3.5 (`aegi`/`afac`) and 3.7 (`egi`/`fac`) prefixes, so every lookup of a
 prefixed member tries all spellings.
@@ -6,32 +9,15 @@ prefixed member tries all spellings.
 
 from __future__ import annotations
 
-import gzip
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import orjson
-
-from ocpdb_pipelines.sources.base import PayloadError
+from ocpdb_pipelines.sources.common.values import list_or_empty
 
 _PREFIXES = {
     'egi': ('aegi', 'egi'),
     'fac': ('afac', 'fac'),
 }
-
-
-def load_json(body: bytes) -> Any:
-    """Parse a body (gzip is detected by its magic bytes); anything unreadable is a PayloadError."""
-    if body[:2] == b'\x1f\x8b':
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as exc:
-            raise PayloadError(f'broken gzip body: {exc}') from exc
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise PayloadError(f'body is not JSON: {exc}') from exc
 
 
 def prefixed(obj: Any, family: str, name: str) -> Any:
@@ -45,19 +31,11 @@ def prefixed(obj: Any, family: str, name: str) -> Any:
     return None
 
 
-def as_dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
 def text(multilingual: Any) -> str | None:
     """The first value of a multilingual string, whatever its language; newline -> '; ', tab -> ' '."""
     if not isinstance(multilingual, dict):
         return None
-    for entry in as_list(multilingual.get('values')):
+    for entry in list_or_empty(multilingual.get('values')):
         value = entry.get('value') if isinstance(entry, dict) else None
         if isinstance(value, str):
             cleaned = value.replace('\r\n', '\n').replace('\n', '; ').replace('\t', ' ').strip()
@@ -70,17 +48,6 @@ def enum_value(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get('value')
     return value if isinstance(value, str) else None
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """ISO 8601 with any offset or Z; a zone-less value is taken as UTC. Unreadable -> None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def number(value: Any) -> Decimal | None:
@@ -102,5 +69,5 @@ def positive_int(value: Any) -> int | None:
 
 
 def first(values: Any) -> Any:
-    items = as_list(values)
+    items = list_or_empty(values)
     return items[0] if items else None
