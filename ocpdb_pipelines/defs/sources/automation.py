@@ -15,7 +15,8 @@ from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.assets import report_metadata
 from ocpdb_pipelines.defs.sources.checks import realtime_fresh_evaluation
-from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, sensor_name, static_key
+from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, schedule_name, sensor_name, static_key
+from ocpdb_pipelines.defs.sources.partitions import new_fetch_key
 from ocpdb_pipelines.defs.sources.push import landed_push_events
 from ocpdb_pipelines.defs.sources.realtime_pull import PullOutcome, TickState, pull, pull_check
 from ocpdb_pipelines.http.errors import FetchBudgetExceeded
@@ -47,6 +48,29 @@ def static_cron(settings: Settings, spec: SourceSpec) -> str:
     if spec.static_cron != '0 1 * * *':
         return spec.static_cron
     return f'{settings.STATIC_PULL_MINUTE} {settings.STATIC_PULL_HOUR} * * *'
+
+
+def build_fetch_schedule(
+    settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDefinition
+) -> dg.ScheduleDefinition:
+    """The static schedule: each tick adds a partition (a new snapshot id) and runs it, i.e. fetches."""
+    running = auto_fetch(settings, spec)
+
+    @dg.schedule(
+        name=schedule_name(spec),
+        cron_schedule=static_cron(settings, spec),
+        target=static_asset,
+        execution_timezone='UTC',
+        tags=run_tags(spec),  # counted per value by dagster.yaml's tag_concurrency_limits
+        default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
+        description=f'Full static import of {spec.uid}: a new snapshot partition per tick'
+        + ('' if is_enabled(settings, spec) else f' (off: SOURCES.{spec.uid} is not configured)'),
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        key = new_fetch_key(spec, context.instance, context.scheduled_execution_time)
+        return dg.RunRequest(run_key=key, partition_key=key, tags={**run_tags(spec), 'ocpdb/trigger': 'schedule'})
+
+    return _schedule
 
 
 def build_sensor(

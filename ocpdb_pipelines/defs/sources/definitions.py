@@ -6,8 +6,7 @@ import dagster as dg
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.defs.sources.assets import build_realtime_asset, build_static_asset
-from ocpdb_pipelines.defs.sources.automation import build_sensor, realtime_interval
-from ocpdb_pipelines.defs.sources.partitions import build_fetch_schedule
+from ocpdb_pipelines.defs.sources.automation import build_fetch_schedule, build_sensor, realtime_interval
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 

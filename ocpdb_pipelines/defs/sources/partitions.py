@@ -19,7 +19,6 @@ from datetime import datetime
 
 import dagster as dg
 
-from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.http.archive import new_snapshot_id
 from ocpdb_pipelines.sources.registry import SourceSpec
 
@@ -43,29 +42,3 @@ def new_fetch_key(spec: SourceSpec, instance: dg.DagsterInstance, at: datetime |
     key = new_snapshot_id(at)
     add_partition(instance, spec, key)
     return key
-
-
-def build_fetch_schedule(
-    settings: Settings, spec: SourceSpec, static_asset: dg.AssetsDefinition
-) -> dg.ScheduleDefinition:
-    """The static schedule: each tick adds a partition (a new snapshot id) and runs it, i.e. fetches."""
-    from ocpdb_pipelines.defs.sources.automation import auto_fetch, is_enabled, static_cron
-    from ocpdb_pipelines.defs.sources.keys import run_tags, schedule_name
-
-    running = auto_fetch(settings, spec)
-
-    @dg.schedule(
-        name=schedule_name(spec),
-        cron_schedule=static_cron(settings, spec),
-        target=static_asset,
-        execution_timezone='UTC',
-        tags=run_tags(spec),  # counted per value by dagster.yaml's tag_concurrency_limits
-        default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
-        description=f'Full static import of {spec.uid}: a new snapshot partition per tick'
-        + ('' if is_enabled(settings, spec) else f' (off: SOURCES.{spec.uid} is not configured)'),
-    )
-    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        key = new_fetch_key(spec, context.instance, context.scheduled_execution_time)
-        return dg.RunRequest(run_key=key, partition_key=key, tags={**run_tags(spec), 'ocpdb/trigger': 'schedule'})
-
-    return _schedule
