@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -29,17 +30,22 @@ def database_url() -> str:
     return url
 
 
+def empty_data_tables(conn: psycopg.Connection) -> None:
+    """TRUNCATE every table of the public schema but the migration bookkeeping (ids restart at 1)."""
+    tables = [
+        row[0]
+        for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+        if row[0] not in KEEP_TABLES
+    ]
+    if tables:
+        conn.execute('TRUNCATE ' + ', '.join(f'"{t}"' for t in tables) + ' RESTART IDENTITY CASCADE')
+
+
 @pytest.fixture
 def db_url(database_url: str) -> str:
     """A migrated database with every data table empty."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-            if row[0] not in KEEP_TABLES
-        ]
-        if tables:
-            conn.execute('TRUNCATE ' + ', '.join(f'"{t}"' for t in tables) + ' RESTART IDENTITY CASCADE')
+        empty_data_tables(conn)
         conn.execute('UPDATE data_version SET version = 0')
     return database_url
 
@@ -72,11 +78,10 @@ def redis_url() -> Iterator[str]:
     client.close()
 
 
-@pytest.fixture
-def settings(db_url: str, redis_url: str, tmp_path) -> Settings:
-    """Settings on the test database and Redis, with every data directory under tmp_path."""
-    env = {
-        'DATABASE_URL': db_url,
+def settings_environment(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of a test's settings: its database and Redis, every data directory under tmp_path."""
+    return {
+        'DATABASE_URL': database_url,
         'REDIS_URL': redis_url,
         'OCPDB_DATA_DIR': str(tmp_path / 'data'),
         'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
@@ -85,4 +90,14 @@ def settings(db_url: str, redis_url: str, tmp_path) -> Settings:
         'OCPDB_DYNAMIC_IMAGE_DIR': str(tmp_path / 'images'),
         'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
     }
-    return load_settings(config_file=os.devnull, environ=env)
+
+
+def settings_on(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
+    """Settings from `settings_environment` alone (no config file)."""
+    return load_settings(config_file=os.devnull, environ=settings_environment(database_url, redis_url, tmp_path))
+
+
+@pytest.fixture
+def settings(db_url: str, redis_url: str, tmp_path: Path) -> Settings:
+    """Settings on the test database and Redis, with every data directory under tmp_path."""
+    return settings_on(db_url, redis_url, tmp_path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,9 +10,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from ocpdb_pipelines.config import Settings, load_settings
+from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.migrations import recreate_database
-from tests.conftest import KEEP_TABLES
+from tests.conftest import empty_data_tables, settings_on
 from tests.faults.services import ThrowawayPostgres, Unavailable, throwaway_postgres
 
 FAULT_DB = 'ocpdb_fault'
@@ -39,29 +38,14 @@ def cluster_up(cluster: ThrowawayPostgres) -> ThrowawayPostgres:
 
 @pytest.fixture
 def fault_settings(cluster_up: ThrowawayPostgres, redis_url: str, tmp_path) -> Settings:
-    env = {
-        'DATABASE_URL': cluster_up.url(FAULT_DB),
-        'REDIS_URL': redis_url,
-        'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
-        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
-        'OCPDB_DYNAMIC_IMAGE_DIR': str(tmp_path / 'images'),
-        'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
-    }
-    return load_settings(config_file=os.devnull, environ=env)
+    return settings_on(cluster_up.url(FAULT_DB), redis_url, tmp_path)
 
 
 @pytest.fixture
 def fault_db(fault_settings: Settings) -> Iterator[psycopg.Connection]:
     """An admin connection to the throwaway database, every data table emptied first."""
     with psycopg.connect(fault_settings.DATABASE_URL, autocommit=True, row_factory=dict_row) as conn:
-        tables = [
-            row['tablename']
-            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-            if row['tablename'] not in KEEP_TABLES
-        ]
-        conn.execute('TRUNCATE ' + ', '.join(f'"{t}"' for t in tables) + ' RESTART IDENTITY CASCADE')
+        empty_data_tables(conn)
         yield conn
 
 
