@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from typing import Any
 
@@ -306,6 +307,6 @@ def source_delete(uid: str) -> None:
 @click.option('--port', default=8000, show_default=True, type=int)
 def api(host: str, port: int) -> None:
     """Serve the read API, tiles and map page with uvicorn."""
-    from ocpdb_api.__main__ import serve
-
-    serve(_settings(), host=host, port=port)
+    _settings()  # a broken config fails here, with the CLI's message
+    # the API is its own package and process entry point (`python -m ocpdb_api`); the pipelines never import it
+    os.execv(sys.executable, [sys.executable, '-m', 'ocpdb_api', '--host', host, '--port', str(port)])

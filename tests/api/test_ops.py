@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -16,6 +21,8 @@ from ocpdb_api.db import Resources
 from ocpdb_api.routes.docs import VENDOR
 from ocpdb_api.settings import ApiSettings
 from tests.api import builder as build
+from tests.api.live import free_port
+from tests.conftest import settings_environment
 
 VENDOR_INSTALLED = all(path.is_dir() for path in VENDOR.values())
 
@@ -214,3 +221,25 @@ def test_pool_hands_out_the_connection_returned_last(settings):
     a, b, c = returned
     assert taken[:3] == [a, a, a]
     assert taken[3:] == [a, b, c]
+
+
+def test_ocpdb_api_command_serves_the_api_in_its_own_package(db_url, redis_url, tmp_path):
+    """`ocpdb api` starts the API (`python -m ocpdb_api`) without the pipelines importing the API package."""
+    port = free_port()
+    env = {**os.environ, **settings_environment(db_url, redis_url, tmp_path), 'OCPDB_CONFIG': os.devnull}
+    command = [sys.executable, '-m', 'ocpdb_pipelines.cli', 'api', '--port', str(port)]
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        try:
+            body = None
+            for _ in range(300):
+                try:
+                    body = httpx.get(f'http://127.0.0.1:{port}/health', timeout=1).json()
+                    break
+                except httpx.HTTPError:
+                    assert process.poll() is None, process.stderr.read().decode()
+                    time.sleep(0.1)
+            assert body is not None, 'the API never answered'
+            assert body['checks']['postgis']['status'] == 'ok'
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
