@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from psycopg import OperationalError
-from psycopg_pool import PoolTimeout
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
@@ -13,14 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ocpdb_api import server_api
 from ocpdb_api.db import lifespan_for
-from ocpdb_api.errors import (
-    ApiError,
-    api_error_handler,
-    database_unavailable_handler,
-    http_exception_handler,
-    overload_handler,
-    server_error_handler,
-)
+from ocpdb_api.handlers import exception_handlers
 from ocpdb_api.instrumentation import RequestMetrics, RequestMetricsMiddleware
 from ocpdb_api.middleware import CorsMiddleware, ForwardedHostMiddleware, OcpiAliasMiddleware
 from ocpdb_api.routes import compat, datex, docs, dumps, health, map_page, metrics, ocpi_221, statistics, tiles
@@ -69,13 +59,8 @@ def create_app(
             Middleware(OcpiAliasMiddleware),
             Middleware(RequestMetricsMiddleware, metrics=request_metrics, routes=routes),
         ],
-        exception_handlers={
-            ApiError: api_error_handler,
-            HTTPException: http_exception_handler,
-            PoolTimeout: overload_handler,
-            OperationalError: database_unavailable_handler,
-            Exception: server_error_handler,
-        },
+        # OCPI 2.2.1 answers every error in its envelope; all else in the predecessor's error body
+        exception_handlers=exception_handlers({'/ocpi': ocpi_221.ocpi_error_response}),
         lifespan=lifespan_for(api),
     )
     app.state.settings = api

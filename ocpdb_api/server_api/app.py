@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ocpdb_api.server_api.responses import error
+from ocpdb_api.responses import error_response
 from ocpdb_pipelines.config import Settings
 
 _MESSAGES = {404: 'The requested URL was not found on the server.', 405: 'The method is not allowed.'}
@@ -16,7 +16,7 @@ _MESSAGES = {404: 'The requested URL was not found on the server.', 405: 'The me
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: 'not_found', 405: 'method_not_allowed'}.get(exc.status_code, 'error')
-    return error(exc.status_code, code, _MESSAGES.get(exc.status_code, str(exc.detail)), headers=exc.headers)
+    return error_response(exc.status_code, code, _MESSAGES.get(exc.status_code, str(exc.detail)), headers=exc.headers)
 
 
 def build_server_app(settings: Settings) -> Starlette:

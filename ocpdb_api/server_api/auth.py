@@ -14,7 +14,7 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ocpdb_api.server_api.responses import error
+from ocpdb_api.responses import error_response
 from ocpdb_pipelines.config import Settings
 
 MISSING = 'Missing basic auth credentials'
@@ -26,7 +26,7 @@ _CHALLENGE = {'WWW-Authenticate': 'Basic realm="ocpdb server api", charset="UTF-
 
 
 def unauthorized(message: str, *, challenge: bool = True) -> Response:
-    return error(401, 'unauthorized', message, headers=_CHALLENGE if challenge else None)
+    return error_response(401, 'unauthorized', message, headers=_CHALLENGE if challenge else None)
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:

@@ -8,11 +8,11 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ocpdb_api.responses import bad_request, empty
 from ocpdb_api.server_api.auth import check_basic
-from ocpdb_api.server_api.bodies import BodyError, body_limit, read_body
+from ocpdb_api.server_api.bodies import BodyError, body_error, body_limit, read_body
 from ocpdb_api.server_api.context import server_context
 from ocpdb_api.server_api.landing import land
-from ocpdb_api.server_api.responses import bad_request, body_error, empty
 from ocpdb_pipelines.push.kinds import BNETZA_UPLOAD_UID, STATIC
 
 ROLE = 'bnetza'

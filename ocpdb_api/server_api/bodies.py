@@ -12,7 +12,9 @@ import zlib
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 
+from ocpdb_api.responses import bad_request, too_large
 from ocpdb_pipelines.config import Settings
 
 MiB = 1024 * 1024
@@ -86,3 +88,8 @@ async def read_body(request: Request, limit: int) -> bytes:
     if gzipped and body:
         return await run_in_threadpool(gunzip, body, limit)
     return body
+
+
+def body_error(exc: Exception) -> Response:
+    """413 for a body over its limit, 400 for one that cannot be read."""
+    return too_large(str(exc)) if isinstance(exc, BodyTooLarge) else bad_request(str(exc))

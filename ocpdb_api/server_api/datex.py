@@ -18,11 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ocpdb_api.responses import bad_request, empty, not_found, unavailable
 from ocpdb_api.server_api.auth import check_api_key
-from ocpdb_api.server_api.bodies import BodyError, body_limit, read_body
+from ocpdb_api.server_api.bodies import BodyError, body_error, body_limit, read_body
 from ocpdb_api.server_api.context import ServerContext, server_context
 from ocpdb_api.server_api.landing import land
-from ocpdb_api.server_api.responses import bad_request, body_error, empty, not_found, unavailable
 from ocpdb_pipelines.push.kinds import REALTIME
 from ocpdb_pipelines.push.realtime import apply_landed_now
 from ocpdb_pipelines.sources.base import PayloadError

@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ocpdb_api.responses import empty, not_found, unavailable, validation_error
 from ocpdb_api.server_api.auth import check_basic
-from ocpdb_api.server_api.bodies import BodyError, body_limit, read_body
+from ocpdb_api.server_api.bodies import BodyError, body_error, body_limit, read_body
 from ocpdb_api.server_api.context import ServerContext, server_context
 from ocpdb_api.server_api.landing import land
-from ocpdb_api.server_api.responses import body_error, empty, not_found, unavailable, validation_error
 from ocpdb_pipelines.push.giroe_requests import (
     PushRequestError,
     delete_meta,

@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from ocpdb_api.responses import unavailable
 from ocpdb_api.server_api.context import ServerContext
-from ocpdb_api.server_api.responses import unavailable
 
 logger = logging.getLogger(__name__)
 
