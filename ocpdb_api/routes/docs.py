@@ -9,10 +9,10 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ocpdb_api import openapi
 from ocpdb_api.db import Resources
 from ocpdb_api.middleware import public_base_url
 from ocpdb_api.responses import json_response
+from ocpdb_api.routes import openapi
 
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC = PACKAGE / 'static'

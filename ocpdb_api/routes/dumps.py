@@ -78,7 +78,7 @@ def routes() -> list[Route]:
 
 
 def openapi_paths() -> dict[str, Any]:
-    """This module's entries of the OpenAPI document (merged by ocpdb_api.openapi)."""
+    """This module's entries of the OpenAPI document (merged by ocpdb_api.routes.openapi)."""
     not_found = {'description': 'No such dump (or none generated yet)'}
     name_params = [
         {'name': 'generation', 'in': 'path', 'required': True, 'description': "e.g. 20261201T030000Z, or 'latest'",

@@ -27,7 +27,7 @@ GROUPS = ('evse', 'location', 'source')
 MAX_OFFSET = 10**9
 MAX_LOCATION_ID = 2**62
 # the rule between parameters the handler enforces (stated in the document's `x-parameter-rules`, like
-# ocpdb_api.openapi.RULES): a 400 names date_from (after date_to) or date_to (too far after date_from)
+# ocpdb_api.routes.openapi.RULES): a 400 names date_from (after date_to) or date_to (too far after date_from)
 DATE_RULE = {
     'parameters': ['date_from', 'date_to'],
     'rule': f'date_from must not be after date_to, and date_to is at most {MAX_DAYS} days after date_from '
@@ -141,7 +141,7 @@ def routes() -> list[Route]:
 
 
 def openapi_paths() -> dict[str, Any]:
-    """This module's entry of the OpenAPI document (merged by ocpdb_api.openapi)."""
+    """This module's entry of the OpenAPI document (merged by ocpdb_api.routes.openapi)."""
 
     def query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
         return {'name': name, 'in': 'query', 'required': False, 'description': description, 'schema': schema}

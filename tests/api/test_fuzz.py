@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ocpdb_api import openapi
-from ocpdb_api.routes import statistics
+from ocpdb_api.routes import openapi, statistics
 from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.config import load_settings
 from tests.api import builder as build

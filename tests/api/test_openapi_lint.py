@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from ocpdb_api import openapi
+from ocpdb_api.routes import openapi
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools'
 BIN = TOOLS / 'node_modules' / '.bin'
