@@ -219,7 +219,12 @@ location = Table(
         'geometry_3857', Geometry('POINT', srid=3857, spatial_index=False), Computed(_MERCATOR_POINT, persisted=True)
     ),
     Column('directions', JSONB, info=REPLACE),
-    Column('official_region_code', String(36)),
+    Column(
+        'official_region_code',
+        String(36),
+        info={'api': 'extension'},
+        doc='The 12-digit German Regionalschlüssel of the municipality (assigned by regions/official_region_codes).',
+    ),
     Column('parking_type', PARKING_TYPE, info=REPLACE),
     Column('time_zone', String(32), info=REPLACE),
     Column('last_updated', TZ, nullable=False),
@@ -500,3 +505,9 @@ location_duplicate = Table(
     CheckConstraint('location_id <> duplicate_of', name='location_duplicate_check'),
     Index('ix_location_duplicate_duplicate_of', 'duplicate_of'),
 )
+
+
+def select_list(table: Table, alias: str) -> str:
+    """`alias.column, …` of every column a reader takes as a value: all but the geometry copies, which readers
+    use in WHERE clauses and tiles, never as a field."""
+    return ', '.join(f'{alias}.{c.name}' for c in table.columns if not isinstance(c.type, Geometry))
