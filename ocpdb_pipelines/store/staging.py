@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum as PyEnum
 from operator import attrgetter
 from typing import Any
 
@@ -57,9 +58,11 @@ Getter = Callable[[Any], Any]
 
 
 def _enum_value(get: Getter) -> Getter:
+    """A model enum member's value; a plain string (a model field typed `str`) as it is."""
+
     def value(obj: Any) -> Any:
         member = get(obj)
-        return None if member is None else member.value
+        return member.value if isinstance(member, PyEnum) else member
 
     return value
 
