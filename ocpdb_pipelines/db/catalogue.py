@@ -243,6 +243,13 @@ location = Table(
     Column('facilities', ARRAY(Text), nullable=False, server_default=text("'{}'"), info=KEEP),
     Column('facility_description', Text, nullable=False, server_default=text("''"), info=KEEP),
     Column('parking_spaces', JSONB, nullable=False, server_default=EMPTY_JSON_LIST, info=KEEP),
+    Column(
+        'accessibility',
+        ENUM('FREE_PUBLIC', 'PAYING_PUBLIC', 'RESTRICTED', 'TEST_STATION', name='accessibility'),
+        info={**REPLACE, 'api': 'extension'},
+        doc='Who may charge here, as the source states it (OICP Accessibility): FREE_PUBLIC, PAYING_PUBLIC, '
+        'RESTRICTED or TEST_STATION.',
+    ),
     CheckConstraint('lat BETWEEN -90 AND 90', name='location_lat_check'),
     CheckConstraint('lon BETWEEN -180 AND 180', name='location_lon_check'),
     UniqueConstraint('source', 'uid', name='uq_location_source_uid'),
