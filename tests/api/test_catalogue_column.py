@@ -52,7 +52,8 @@ def test_accessibility_flows_from_the_swiss_fixture_to_the_api(settings, client,
 
 
 def test_the_openapi_document_describes_the_column(client):
-    schema = client.get('/documentation/public.json').json()['components']['schemas']['Location']['properties']['accessibility']
+    schemas = client.get('/documentation/public.json').json()['components']['schemas']
+    schema = schemas['Location']['properties']['accessibility']
     assert schema['type'] == 'string'
     assert schema['enum'] == ['FREE_PUBLIC', 'PAYING_PUBLIC', 'RESTRICTED', 'TEST_STATION']
     assert 'OICP' in schema['description']
