@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, Column, Date, DateTime, Float, Integer, Numeric, Table
+from sqlalchemy import ARRAY, Boolean, Column, Date, DateTime, Integer, Numeric, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ocpdb_api.render.common import day, ts
@@ -45,24 +45,23 @@ def location_extensions(row: dict[str, Any]) -> dict[str, Any]:
     return {name: _plain(row[name]) for name in _LOCATION_EXTENSION_NAMES}
 
 
+# (SQLAlchemy type, JSON Schema of the rendered value), first match wins (Float is a Numeric)
+_SCHEMAS: list[tuple[type, Schema]] = [
+    (ARRAY, {'type': 'array', 'items': {'type': 'string'}}),
+    (JSONB, {}),
+    (Boolean, {'type': 'boolean'}),
+    (Integer, {'type': 'integer'}),
+    (Numeric, {'type': 'number'}),
+    (DateTime, {'type': 'string', 'format': 'date-time'}),
+    (Date, {'type': 'string', 'format': 'date'}),
+]
+
+
 def json_schema(column: Column) -> Schema:
     """The JSON Schema of a column's rendered value, described by the column's `doc`."""
     kind = column.type
-    if isinstance(kind, ARRAY):
-        schema: Schema = {'type': 'array', 'items': {'type': 'string'}}
-    elif isinstance(kind, JSONB):
-        schema = {}
-    elif isinstance(kind, Boolean):
-        schema = {'type': 'boolean'}
-    elif isinstance(kind, Integer):
-        schema = {'type': 'integer'}
-    elif isinstance(kind, Float | Numeric):
-        schema = {'type': 'number'}
-    elif isinstance(kind, DateTime):
-        schema = {'type': 'string', 'format': 'date-time'}
-    elif isinstance(kind, Date):
-        schema = {'type': 'string', 'format': 'date'}
-    else:
+    schema = next((dict(s) for t, s in _SCHEMAS if isinstance(kind, t)), None)
+    if schema is None:
         schema = {'type': 'string'}
         if getattr(kind, 'enums', None):
             schema['enum'] = list(kind.enums)

@@ -41,28 +41,24 @@ def copied_columns(table: Table) -> list[Column]:
     return [c for c in table.columns if is_staged(c) and not c.foreign_keys]
 
 
+# (SQLAlchemy type, staging type), first match wins: order matters where types subclass each other
+# (Enum is a String, Double a Float, Float a Numeric, BigInteger an Integer)
+_STAGING_TYPES: list[tuple[type | tuple[type, ...], str]] = [
+    (Enum, 'text'),
+    ((ARRAY, JSONB), 'jsonb'),
+    (Float, 'float8'),
+    (Numeric, 'numeric'),
+    (BigInteger, 'bigint'),
+    (Integer, 'integer'),
+    (Boolean, 'boolean'),
+    (DateTime, 'timestamptz'),
+    (Date, 'date'),
+]
+
+
 def staging_type(column: Column) -> str:
     """The staging table's type for a column: what COPY text of the flattened value parses into."""
-    kind = column.type
-    if isinstance(kind, Enum):
-        return 'text'
-    if isinstance(kind, ARRAY | JSONB):
-        return 'jsonb'
-    if isinstance(kind, Float):
-        return 'float8'
-    if isinstance(kind, Numeric):
-        return 'numeric'
-    if isinstance(kind, BigInteger):
-        return 'bigint'
-    if isinstance(kind, Integer):
-        return 'integer'
-    if isinstance(kind, Boolean):
-        return 'boolean'
-    if isinstance(kind, DateTime):
-        return 'timestamptz'
-    if isinstance(kind, Date):
-        return 'date'
-    return 'text'
+    return next((staged for kind, staged in _STAGING_TYPES if isinstance(column.type, kind)), 'text')
 
 
 def staging_definition(table: Table) -> list[tuple[str, str]]:

@@ -147,6 +147,27 @@ def _upsert(
     return updated, inserted
 
 
+def _upsert_in_source(
+    conn: psycopg.Connection,
+    table: str,
+    staging: str,
+    replaced: dict[str, str],
+    kept: dict[str, tuple[str, str]],
+    params: dict,
+) -> tuple[int, int]:
+    """`_upsert` of a table keyed by (source, uid): locations and tariffs."""
+    return _upsert(
+        conn,
+        table=table,
+        staging=staging,
+        match='t.source = %(src)s::text AND t.uid = s.uid',
+        replaced=replaced,
+        kept=kept,
+        fixed={'source': '%(src)s::text', 'uid': 's.uid'},
+        params=params,
+    )
+
+
 def flatten(locations: Iterable[LocationUpdate]) -> StagedRows:
     """The staging rows of a snapshot: pure CPU, no connection; call it before opening the transaction."""
     return Flattener().add_all(locations)
@@ -245,15 +266,8 @@ def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dic
     conn.execute('CREATE INDEX ON stg_location_resolved (uid)')
     if snapshot:
         result.locations.deleted = _delete_vanished_locations(conn, params)
-    result.locations.updated, result.locations.inserted = _upsert(
-        conn,
-        table='location',
-        staging='stg_location_resolved',
-        match='t.source = %(src)s::text AND t.uid = s.uid',
-        replaced=_LOCATION_REPLACED,
-        kept=_LOCATION_KEPT,
-        fixed={'source': '%(src)s::text', 'uid': 's.uid'},
-        params=params,
+    result.locations.updated, result.locations.inserted = _upsert_in_source(
+        conn, 'location', 'stg_location_resolved', _LOCATION_REPLACED, _LOCATION_KEPT, params
     )
     conn.execute(
         """
@@ -415,15 +429,8 @@ def _apply_image_links(conn: psycopg.Connection) -> None:
 
 def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict, *, snapshot: bool) -> None:
     """Tariffs and associations are scoped to the source and upserted by uid."""
-    result.tariffs.updated, result.tariffs.inserted = _upsert(
-        conn,
-        table='tariff',
-        staging='stg_tariff',
-        match='t.source = %(src)s::text AND t.uid = s.uid',
-        replaced=_TARIFF_REPLACED,
-        kept=_TARIFF_KEPT,
-        fixed={'uid': 's.uid', 'source': '%(src)s::text'},
-        params=params,
+    result.tariffs.updated, result.tariffs.inserted = _upsert_in_source(
+        conn, 'tariff', 'stg_tariff', _TARIFF_REPLACED, _TARIFF_KEPT, params
     )
     conn.execute(
         """
