@@ -7,15 +7,14 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from ocpdb_pipelines.db import catalogue
+from ocpdb_pipelines.db.catalogue import select_list
+
 Row = dict[str, Any]
 
-LOCATION_COLUMNS = """
-    l.id, l.created, l.modified, l.uid, l.source, l.name, l.address, l.postal_code, l.city, l.state, l.country,
-    l.lat, l.lon, l.directions, l.official_region_code, l.parking_type, l.time_zone, l.last_updated,
-    l.terms_and_conditions, l.twentyfourseven, l.charging_when_closed, l.help_phone, l.max_power_unit,
-    l.max_power_value, l.energy_mix, l.related_locations, l.regular_hours, l.exceptional_openings,
-    l.exceptional_closings, l.has_in_person_support, l.facilities, l.facility_description, l.parking_spaces,
-    l.dynamic_location_id,
+# column lists from the catalogue (ocpdb_pipelines/db/catalogue.py): a new column is selected without an edit here
+LOCATION_COLUMNS = f"""
+    {select_list(catalogue.location, 'l')},
     op.name AS operator_name, op.website AS operator_website, op.emobility_uid AS operator_emobility_uid,
     so.name AS suboperator_name, so.website AS suboperator_website, so.emobility_uid AS suboperator_emobility_uid,
     ow.name AS owner_name, ow.website AS owner_website, ow.emobility_uid AS owner_emobility_uid
@@ -27,22 +26,13 @@ LOCATION_FROM = """
     LEFT JOIN business ow ON ow.id = l.owner_id
 """
 
-STATION_COLUMNS = """
-    cs.id, cs.created, cs.modified, cs.location_id, cs.uid, cs.capabilities, cs.floor_level,
-    cs.physical_reference, cs.last_updated, cs.go_live_date, cs.lat, cs.lon, cs.directions, cs.max_power_unit,
-    cs.max_power_value, cs.service_type, cs.user_interface_languages, cs.parking_spaces
-"""
-EVSE_COLUMNS = """
-    e.id, e.created, e.modified, e.charging_station_id, e.uid, e.evse_id, e.status, e.presence,
-    e.physical_reference, e.last_updated, e.status_last_updated, e.max_reservation, e.parking_restrictions,
-    e.terms_and_conditions, e.calibration_info_url, e.related_resources, cs.location_id
-"""
-CONNECTOR_SQL = """
+STATION_COLUMNS = select_list(catalogue.charging_station, 'cs')
+EVSE_COLUMNS = f'{select_list(catalogue.evse, "e")}, cs.location_id'
+CONNECTOR_SQL = f"""
 WITH c AS (
-    SELECT c.id, c.created, c.modified, c.evse_id, c.uid, c.standard, c.format, c.power_type, c.max_voltage,
-           c.max_amperage, c.max_electric_power, c.last_updated, c.terms_and_conditions
+    SELECT {select_list(catalogue.connector, 'c')}
       FROM connector c
-     WHERE {where}
+     WHERE {{where}}
 ),
 own AS (
     SELECT x.connector_id, array_agg(t.uid ORDER BY ta.id) AS uids
@@ -62,12 +52,11 @@ SELECT c.*, COALESCE(own.uids, inherited.uids) AS tariff_uids
   FROM c LEFT JOIN own ON own.connector_id = c.id LEFT JOIN inherited ON inherited.evse_id = c.evse_id
  ORDER BY c.evse_id, c.id
 """
-IMAGE_SQL = """
-SELECT x.{owner} AS owner_id, i.id, i.created, i.modified, i.external_url, i.type, i.category, i.width,
-       i.height, i.last_download
-  FROM {table} x JOIN image i ON i.id = x.image_id
- WHERE x.{owner} = ANY(%s)
- ORDER BY x.{owner}, i.id
+IMAGE_SQL = f"""
+SELECT x.{{owner}} AS owner_id, {select_list(catalogue.image, 'i')}
+  FROM {{table}} x JOIN image i ON i.id = x.image_id
+ WHERE x.{{owner}} = ANY(%s)
+ ORDER BY x.{{owner}}, i.id
 """
 
 

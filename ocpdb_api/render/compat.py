@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocpdb_api.render.common import bits, day, deep_drop_nulls, drop_empty, drop_nulls, num, ts
+from ocpdb_api.render.extensions import location_extensions
 from ocpdb_pipelines.model.enums import Capability, ParkingRestriction
 
 Row = dict[str, Any]
@@ -166,7 +167,7 @@ def _location_head(row: Row, ctx: Ctx) -> Row:
         'publish': True,
         'original_id': ctx.ext(row['uid']),
         'source': ctx.ext(row['source']),
-        'official_region_code': ctx.ext(row['official_region_code']),
+        **{name: ctx.ext(value) for name, value in location_extensions(row).items()},
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ocpdb_api import params as prm
 from ocpdb_api import tile_filters
+from ocpdb_api.render.extensions import location_extension_schemas
 from ocpdb_api.routes import dumps, statistics
 from ocpdb_api.routes.ocpi_221 import LOCATION_PARAMS as OCPI_LOCATION_PARAMS
 from ocpdb_pipelines.exports.datex2.export import STRUCTURE_NOTES
@@ -113,10 +114,11 @@ _LOCATION_PROPS: dict[str, Schema] = {
     'id': S, 'publish': B, 'name': S, 'address': S, 'postal_code': S, 'city': S, 'state': S, 'country': S,
     'parking_type': S, 'time_zone': S, 'last_updated': DT, 'terms_and_conditions': S, 'charging_when_closed': B,
     'help_phone': S, 'has_in_person_support': B, 'facilities': ARR_S, 'facility_description': S,
-    'original_id': S, 'source': S, 'official_region_code': S, 'max_power': _ref('MaxPower'),
+    'original_id': S, 'source': S, 'max_power': _ref('MaxPower'),
     'directions': DISPLAY_TEXTS, 'related_locations': ANY_LIST, 'energy_mix': {'type': 'object'},
     'opening_times': {'type': 'object'}, 'coordinates': _ref('GeoLocation'),
     'operator': _ref('BusinessDetails'), 'owner': _ref('BusinessDetails'), 'suboperator': _ref('BusinessDetails'),
+    **location_extension_schemas(),  # the catalogue's extension columns (ocpdb_api/render/extensions.py)
 }  # fmt: skip
 COMPONENTS['Location'] = _obj(
     {**_LOCATION_PROPS, 'evses': {'type': 'array', 'items': _ref('EVSE')}}, ['id', 'publish', 'evses']

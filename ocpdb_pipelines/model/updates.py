@@ -275,6 +275,7 @@ class LocationUpdate(Model):
     has_in_person_support: bool | None = None
     facilities: list[str] | None = None
     facility_description: str | None = None
+    accessibility: str | None = None  # a value of the catalogue's `accessibility` enum
 
     _quantize = field_validator('lat', 'lon', mode='before')(lambda v: quantize_coordinate(v))
 

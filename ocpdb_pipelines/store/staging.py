@@ -7,23 +7,30 @@ the predecessor's one-location-at-a-time save did.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import orjson
 import psycopg
 from pydantic import BaseModel
+from sqlalchemy import ARRAY, Enum, Table
+from sqlalchemy.dialects.postgresql import JSONB
 
+from ocpdb_pipelines.db import catalogue
 from ocpdb_pipelines.model.enums import flags_to_mask
 from ocpdb_pipelines.model.updates import (
     BusinessUpdate,
     ChargingStationUpdate,
+    ConnectorUpdate,
     EvseUpdate,
     ImageUpdate,
     LocationUpdate,
     TariffAssociationUpdate,
+    TariffUpdate,
 )
+from ocpdb_pipelines.store.columns import copied_columns, staging_definition
 
 
 def _json(value: Any) -> str | None:
@@ -46,36 +53,87 @@ def _mask(flags: Sequence[Any] | None) -> int | None:
     return mask
 
 
-# column name, staging type; order = COPY order
+Getter = Callable[[Any], Any]
+
+
+def _max_power_unit(obj: Any) -> str | None:
+    power = obj.max_power
+    return power.unit.value if power is not None and power.unit is not None else None
+
+
+def _max_power_value(obj: Any) -> float | None:
+    power = obj.max_power
+    return power.value if power is not None else None
+
+
+def _flags(name: str) -> Getter:
+    get = attrgetter(name)
+    return lambda obj: _mask(get(obj))
+
+
+# Model attributes that are not the column's value as it is: the rest read the attribute of the column's name.
+SPECIAL_GETTERS: dict[str, dict[str, Getter]] = {
+    'location': {'max_power_unit': _max_power_unit, 'max_power_value': _max_power_value},
+    'charging_station': {
+        'max_power_unit': _max_power_unit,
+        'max_power_value': _max_power_value,
+        'capabilities': _flags('capabilities'),
+    },
+    'evse': {'parking_restrictions': _flags('parking_restrictions')},
+    'tariff': {'tariff_alt_text': lambda tariff: _json(tariff.tariff_alt_text or None)},
+}
+# the update model whose attributes fill each table's staged columns
+UPDATE_MODELS: dict[str, type[BaseModel]] = {
+    'location': LocationUpdate,
+    'charging_station': ChargingStationUpdate,
+    'evse': EvseUpdate,
+    'connector': ConnectorUpdate,
+    'tariff': TariffUpdate,
+}
+
+
+def _value_source(table: Table, index: int, name: str, namespace: dict[str, Any]) -> str:
+    """The expression that reads column `name` from the model object `obj`."""
+    special = SPECIAL_GETTERS.get(table.name, {})
+    if name in special:
+        namespace[f'_special_{index}'] = special[name]
+        return f'_special_{index}(obj)'
+    kind = table.columns[name].type
+    if isinstance(kind, Enum):
+        # a model enum member's value; a plain string (a model field typed `str`) as it is
+        return f'(None if (v := obj.{name}) is None else getattr(v, "value", v))'
+    if isinstance(kind, ARRAY | JSONB):
+        return f'_json(obj.{name})'
+    return f'obj.{name}'
+
+
+def row_values(table: Table) -> Callable[[Any], tuple]:
+    """A function from an update model to the values of `table`'s COPYed columns, in staging order.
+
+    The function is generated once from the catalogue (as dataclasses and namedtuple generate theirs), so
+    reading a row costs what the hand-written tuple did: one attribute read per plain column, no loop.
+    """
+    namespace: dict[str, Any] = {'_json': _json}
+    parts = [_value_source(table, i, c.name, namespace) for i, c in enumerate(copied_columns(table))]
+    source = f'def values(obj):\n    return ({", ".join(parts)},)\n'
+    exec(compile(source, f'<staging row of {table.name}>', 'exec'), namespace)  # catalogue names only
+    return namespace['values']
+
+
+_LOCATION_VALUES = row_values(catalogue.location)
+_STATION_VALUES = row_values(catalogue.charging_station)
+_EVSE_VALUES = row_values(catalogue.evse)
+_CONNECTOR_VALUES = row_values(catalogue.connector)
+_TARIFF_VALUES = row_values(catalogue.tariff)
+
+
+# column name, staging type; order = COPY order. Keys and `last_updated` first, then the catalogue's
+# staged columns of the table (`store/columns.py`), then what the SQL resolves (business names, image flags).
+_LAST_UPDATED = ('last_updated', 'timestamptz')
 LOCATION_COLUMNS = [
     ('uid', 'text'),
-    ('name', 'text'),
-    ('address', 'text'),
-    ('postal_code', 'text'),
-    ('city', 'text'),
-    ('state', 'text'),
-    ('country', 'text'),
-    ('lat', 'numeric'),
-    ('lon', 'numeric'),
-    ('directions', 'jsonb'),
-    ('parking_type', 'text'),
-    ('time_zone', 'text'),
-    ('last_updated', 'timestamptz'),
-    ('terms_and_conditions', 'text'),
-    ('twentyfourseven', 'boolean'),
-    ('charging_when_closed', 'boolean'),
-    ('help_phone', 'text'),
-    ('max_power_unit', 'text'),
-    ('max_power_value', 'float8'),
-    ('energy_mix', 'jsonb'),
-    ('related_locations', 'jsonb'),
-    ('regular_hours', 'jsonb'),
-    ('exceptional_openings', 'jsonb'),
-    ('exceptional_closings', 'jsonb'),
-    ('parking_spaces', 'jsonb'),
-    ('has_in_person_support', 'boolean'),
-    ('facilities', 'jsonb'),
-    ('facility_description', 'text'),
+    _LAST_UPDATED,
+    *staging_definition(catalogue.location),
     ('operator_name', 'text'),
     ('suboperator_name', 'text'),
     ('owner_name', 'text'),
@@ -84,35 +142,15 @@ LOCATION_COLUMNS = [
 STATION_COLUMNS = [
     ('location_uid', 'text'),
     ('uid', 'text'),
-    ('capabilities', 'integer'),
-    ('floor_level', 'text'),
-    ('physical_reference', 'text'),
-    ('last_updated', 'timestamptz'),
-    ('go_live_date', 'date'),
-    ('lat', 'numeric'),
-    ('lon', 'numeric'),
-    ('directions', 'jsonb'),
-    ('max_power_unit', 'text'),
-    ('max_power_value', 'float8'),
-    ('service_type', 'text'),
-    ('user_interface_languages', 'jsonb'),
-    ('parking_spaces', 'jsonb'),
+    _LAST_UPDATED,
+    *staging_definition(catalogue.charging_station),
 ]
 EVSE_COLUMNS = [
     ('location_uid', 'text'),
     ('station_uid', 'text'),
     ('uid', 'text'),
-    ('evse_id', 'text'),
-    ('status', 'text'),
-    ('presence', 'text'),
-    ('physical_reference', 'text'),
-    ('last_updated', 'timestamptz'),
-    ('status_last_updated', 'timestamptz'),
-    ('max_reservation', 'float8'),
-    ('parking_restrictions', 'integer'),
-    ('terms_and_conditions', 'text'),
-    ('calibration_info_url', 'text'),
-    ('related_resources', 'jsonb'),
+    _LAST_UPDATED,
+    *staging_definition(catalogue.evse),
     ('images_given', 'boolean'),
 ]
 CONNECTOR_COLUMNS = [
@@ -120,14 +158,8 @@ CONNECTOR_COLUMNS = [
     ('station_uid', 'text'),
     ('evse_uid', 'text'),
     ('uid', 'text'),
-    ('standard', 'text'),
-    ('format', 'text'),
-    ('power_type', 'text'),
-    ('max_voltage', 'integer'),
-    ('max_amperage', 'integer'),
-    ('max_electric_power', 'integer'),
-    ('last_updated', 'timestamptz'),
-    ('terms_and_conditions', 'text'),
+    _LAST_UPDATED,
+    *staging_definition(catalogue.connector),
 ]
 BUSINESS_COLUMNS = [('name', 'text'), ('website', 'text'), ('emobility_uid', 'text'), ('logo_url', 'text')]
 IMAGE_COLUMNS = [
@@ -144,17 +176,7 @@ EVSE_IMAGE_COLUMNS = [
     ('evse_uid', 'text'),
     ('external_url', 'text'),
 ]
-TARIFF_COLUMNS = [
-    ('uid', 'text'),
-    ('currency', 'text'),
-    ('elements', 'jsonb'),
-    ('tariff_alt_url', 'text'),
-    ('tariff_alt_text', 'jsonb'),
-    ('min_price', 'jsonb'),
-    ('max_price', 'jsonb'),
-    ('energy_mix', 'jsonb'),
-    ('last_updated', 'timestamptz'),
-]
+TARIFF_COLUMNS = [('uid', 'text'), _LAST_UPDATED, *staging_definition(catalogue.tariff)]
 ASSOCIATION_COLUMNS = [
     ('uid', 'text'),
     ('tariff_uid', 'text'),
@@ -227,39 +249,13 @@ class Flattener:
     def add_location(self, loc: LocationUpdate) -> None:
         uid = loc.uid
         self._drop_children(uid)
-        max_power = loc.max_power
         self.rows.put(
             'stg_location',
             uid,
             (
                 uid,
-                loc.name,
-                loc.address,
-                loc.postal_code,
-                loc.city,
-                loc.state,
-                loc.country,
-                loc.lat,
-                loc.lon,
-                _json(loc.directions),
-                loc.parking_type.value if loc.parking_type else None,
-                loc.time_zone,
                 loc.last_updated,
-                loc.terms_and_conditions,
-                loc.twentyfourseven,
-                loc.charging_when_closed,
-                loc.help_phone,
-                max_power.unit.value if max_power and max_power.unit else None,
-                max_power.value if max_power else None,
-                _json(loc.energy_mix),
-                _json(loc.related_locations),
-                _json(loc.regular_hours),
-                _json(loc.exceptional_openings),
-                _json(loc.exceptional_closings),
-                _json(loc.parking_spaces),
-                loc.has_in_person_support,
-                _json(loc.facilities),
-                loc.facility_description,
+                *_LOCATION_VALUES(loc),
                 self._business(loc.operator),
                 self._business(loc.suboperator),
                 self._business(loc.owner),
@@ -284,27 +280,10 @@ class Flattener:
             del images[key]
 
     def _station(self, location_uid: str, st: ChargingStationUpdate) -> None:
-        max_power = st.max_power
         self.rows.put(
             'stg_station',
             (location_uid, st.uid),
-            (
-                location_uid,
-                st.uid,
-                _mask(st.capabilities),
-                st.floor_level,
-                st.physical_reference,
-                st.last_updated,
-                st.go_live_date,
-                st.lat,
-                st.lon,
-                _json(st.directions),
-                max_power.unit.value if max_power and max_power.unit else None,
-                max_power.value if max_power else None,
-                st.service_type.value if st.service_type else None,
-                _json(st.user_interface_languages),
-                _json(st.parking_spaces),
-            ),
+            (location_uid, st.uid, st.last_updated, *_STATION_VALUES(st)),
         )
         for evse in st.evses:
             self._evse(location_uid, st.uid, evse)
@@ -314,23 +293,7 @@ class Flattener:
         self.rows.put(
             'stg_evse',
             key,
-            (
-                location_uid,
-                station_uid,
-                evse.uid,
-                evse.evse_id,
-                evse.status.value if evse.status else None,
-                evse.presence.value if evse.presence else None,
-                evse.physical_reference,
-                evse.last_updated,
-                evse.status_last_updated,
-                evse.max_reservation,
-                _mask(evse.parking_restrictions),
-                evse.terms_and_conditions,
-                evse.calibration_info_url,
-                _json(evse.related_resources),
-                evse.images is not None,
-            ),
+            (*key, evse.last_updated, *_EVSE_VALUES(evse), evse.images is not None),
         )
         for image in evse.images or ():
             self.rows.put('stg_evse_image', (*key, image.external_url), (*key, self._image(image)))
@@ -338,18 +301,7 @@ class Flattener:
             self.rows.put(
                 'stg_connector',
                 (*key, connector.uid),
-                (
-                    *key,
-                    connector.uid,
-                    connector.standard.value if connector.standard else None,
-                    connector.format.value if connector.format else None,
-                    connector.power_type.value if connector.power_type else None,
-                    connector.max_voltage,
-                    connector.max_amperage,
-                    connector.max_electric_power,
-                    connector.last_updated,
-                    connector.terms_and_conditions,
-                ),
+                (*key, connector.uid, connector.last_updated, *_CONNECTOR_VALUES(connector)),
             )
         for association in evse.tariff_associations or ():
             self._association(association)
@@ -357,21 +309,7 @@ class Flattener:
 
     def _association(self, association: TariffAssociationUpdate) -> None:
         tariff = association.tariff
-        self.rows.put(
-            'stg_tariff',
-            tariff.uid,
-            (
-                tariff.uid,
-                tariff.currency,
-                _json(tariff.elements),
-                tariff.tariff_alt_url,
-                _json(tariff.tariff_alt_text or None),
-                _json(tariff.min_price),
-                _json(tariff.max_price),
-                _json(tariff.energy_mix),
-                tariff.last_updated,
-            ),
-        )
+        self.rows.put('stg_tariff', tariff.uid, (tariff.uid, tariff.last_updated, *_TARIFF_VALUES(tariff)))
         self.rows.put(
             'stg_association',
             association.uid,

@@ -15,8 +15,10 @@ from dataclasses import asdict, dataclass, field
 
 import psycopg
 
+from ocpdb_pipelines.db import catalogue
 from ocpdb_pipelines.model.updates import LocationUpdate
 from ocpdb_pipelines.sources.registry import SourceSpec
+from ocpdb_pipelines.store.columns import kept, replaced
 from ocpdb_pipelines.store.errors import ShrinkGuardError
 from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
 from ocpdb_pipelines.store.staging import Flattener, StagedRows, stage
@@ -70,112 +72,35 @@ class StaticResult:
         return flat
 
 
-# Columns replaced from the update (None overwrites), as (column, expression over staging alias s).
-_LOCATION_REPLACED = {
-    'name': 's.name',
-    'address': 's.address',
-    'postal_code': 's.postal_code',
-    'city': 's.city',
-    'state': 's.state',
-    'country': 's.country',
-    'lat': 's.lat',
-    'lon': 's.lon',
-    'directions': 's.directions',
-    'parking_type': 's.parking_type::parkingtype',
-    'time_zone': 's.time_zone',
-    'terms_and_conditions': 's.terms_and_conditions',
-    'twentyfourseven': 's.twentyfourseven',
-    'charging_when_closed': 's.charging_when_closed',
-    'help_phone': 's.help_phone',
-    'energy_mix': 's.energy_mix',
-    'related_locations': 's.related_locations',
-    'regular_hours': 's.regular_hours',
-    'exceptional_openings': 's.exceptional_openings',
-    'exceptional_closings': 's.exceptional_closings',
-}
-# Columns where None in the update keeps the stored value: (update expression, insert expression).
-_LOCATION_KEPT = {
-    'operator_id': ('COALESCE(s.operator_id, t.operator_id)', 's.operator_id'),
-    'suboperator_id': ('COALESCE(s.suboperator_id, t.suboperator_id)', 's.suboperator_id'),
-    'owner_id': ('COALESCE(s.owner_id, t.owner_id)', 's.owner_id'),
-    'max_power_unit': (
-        'CASE WHEN s.max_power_value IS NULL THEN t.max_power_unit ELSE s.max_power_unit::chargingrateunit END',
-        's.max_power_unit::chargingrateunit',
-    ),
-    'max_power_value': ('COALESCE(s.max_power_value, t.max_power_value)', 's.max_power_value'),
-    'parking_spaces': ('COALESCE(s.parking_spaces, t.parking_spaces)', "COALESCE(s.parking_spaces, '[]')"),
-    'has_in_person_support': (
-        'COALESCE(s.has_in_person_support, t.has_in_person_support)',
-        'COALESCE(s.has_in_person_support, false)',
-    ),
-    'facilities': (
-        'CASE WHEN s.facilities IS NULL THEN t.facilities '
-        'ELSE ARRAY(SELECT jsonb_array_elements_text(s.facilities)) END',
-        "CASE WHEN s.facilities IS NULL THEN '{}'::text[] "
-        'ELSE ARRAY(SELECT jsonb_array_elements_text(s.facilities)) END',
-    ),
-    'facility_description': (
-        'COALESCE(s.facility_description, t.facility_description)',
-        "COALESCE(s.facility_description, '')",
-    ),
-}
-_STATION_REPLACED = {
-    'capabilities': 's.capabilities',
-    'floor_level': 's.floor_level',
-    'physical_reference': 's.physical_reference',
-    'go_live_date': 's.go_live_date',
-    'lat': 's.lat',
-    'lon': 's.lon',
-    'directions': 's.directions',
-    'service_type': 's.service_type::servicetype',
-    'user_interface_languages': (
-        'CASE WHEN s.user_interface_languages IS NULL THEN NULL '
-        'ELSE ARRAY(SELECT jsonb_array_elements_text(s.user_interface_languages)) END'
-    ),
-}
-_STATION_KEPT = {
-    'max_power_unit': _LOCATION_KEPT['max_power_unit'],
-    'max_power_value': _LOCATION_KEPT['max_power_value'],
-    'parking_spaces': _LOCATION_KEPT['parking_spaces'],
-}
-_EVSE_REPLACED = {
-    'evse_id': 's.evse_id',
-    'physical_reference': 's.physical_reference',
-    'max_reservation': 's.max_reservation',
-    'parking_restrictions': 's.parking_restrictions',
-    'terms_and_conditions': 's.terms_and_conditions',
-    'calibration_info_url': 's.calibration_info_url',
-    'related_resources': 's.related_resources',
-}
+# Upsert lists from the catalogue (`store/columns.py`): {column: value over staging alias s} for the replaced
+# columns, {column: (update value, insert value)} for the kept ones (None keeps `t.<column>`). Overridden here:
+# what the catalogue's replace/keep rule does not say.
+_MAX_POWER_UNIT_KEPT = (
+    'CASE WHEN s.max_power_value IS NULL THEN t.max_power_unit ELSE s.max_power_unit::chargingrateunit END',
+    's.max_power_unit::chargingrateunit',
+)
+_LOCATION_REPLACED = replaced(catalogue.location)
+_LOCATION_KEPT = kept(catalogue.location, max_power_unit=_MAX_POWER_UNIT_KEPT)
+_STATION_REPLACED = replaced(catalogue.charging_station)
+_STATION_KEPT = kept(catalogue.charging_station, max_power_unit=_MAX_POWER_UNIT_KEPT)
+_EVSE_REPLACED = replaced(catalogue.evse)
 # status changes only when the update carries one that differs (live status survives static re-imports)
 _STATUS_CHANGES = 's.status IS NOT NULL AND s.status::"EvseStatus" IS DISTINCT FROM t.status'
-_EVSE_KEPT = {
-    'presence': (
-        'COALESCE(s.presence::"PresenceStatus", t.presence)',
-        'COALESCE(s.presence, \'PRESENT\')::"PresenceStatus"',
-    ),
-    'status': (
+_EVSE_KEPT = kept(
+    catalogue.evse,
+    status=(
         f'CASE WHEN {_STATUS_CHANGES} THEN s.status::"EvseStatus" ELSE t.status END',
         'COALESCE(s.status, \'UNKNOWN\')::"EvseStatus"',
     ),
-    'status_last_updated': (
+    status_last_updated=(
         f'CASE WHEN {_STATUS_CHANGES} THEN COALESCE(s.status_last_updated, now()) ELSE t.status_last_updated END',
         'CASE WHEN s.status IS NULL THEN s.status_last_updated ELSE COALESCE(s.status_last_updated, now()) END',
     ),
-    'status_observed_at': (
-        f'CASE WHEN {_STATUS_CHANGES} THEN now() ELSE t.status_observed_at END',
-        'now()',
-    ),
-}
-_CONNECTOR_REPLACED = {
-    'standard': 's.standard::connectortype',
-    'format': 's.format::connectorformat',
-    'power_type': 's.power_type::powertype',
-    'max_voltage': 's.max_voltage',
-    'max_amperage': 's.max_amperage',
-    'max_electric_power': 's.max_electric_power',
-    'terms_and_conditions': 's.terms_and_conditions',
-}
+    status_observed_at=(f'CASE WHEN {_STATUS_CHANGES} THEN now() ELSE t.status_observed_at END', 'now()'),
+)
+_CONNECTOR_REPLACED = replaced(catalogue.connector)
+_TARIFF_REPLACED = replaced(catalogue.tariff)
+_TARIFF_KEPT = kept(catalogue.tariff)
 
 
 def _upsert(
@@ -220,6 +145,27 @@ def _upsert(
     """
     inserted = conn.execute(insert_sql, params).rowcount
     return updated, inserted
+
+
+def _upsert_in_source(
+    conn: psycopg.Connection,
+    table: str,
+    staging: str,
+    replaced: dict[str, str],
+    kept: dict[str, tuple[str, str]],
+    params: dict,
+) -> tuple[int, int]:
+    """`_upsert` of a table keyed by (source, uid): locations and tariffs."""
+    return _upsert(
+        conn,
+        table=table,
+        staging=staging,
+        match='t.source = %(src)s::text AND t.uid = s.uid',
+        replaced=replaced,
+        kept=kept,
+        fixed={'source': '%(src)s::text', 'uid': 's.uid'},
+        params=params,
+    )
 
 
 def flatten(locations: Iterable[LocationUpdate]) -> StagedRows:
@@ -320,15 +266,8 @@ def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dic
     conn.execute('CREATE INDEX ON stg_location_resolved (uid)')
     if snapshot:
         result.locations.deleted = _delete_vanished_locations(conn, params)
-    result.locations.updated, result.locations.inserted = _upsert(
-        conn,
-        table='location',
-        staging='stg_location_resolved',
-        match='t.source = %(src)s::text AND t.uid = s.uid',
-        replaced=_LOCATION_REPLACED,
-        kept=_LOCATION_KEPT,
-        fixed={'source': '%(src)s::text', 'uid': 's.uid'},
-        params=params,
+    result.locations.updated, result.locations.inserted = _upsert_in_source(
+        conn, 'location', 'stg_location_resolved', _LOCATION_REPLACED, _LOCATION_KEPT, params
     )
     conn.execute(
         """
@@ -490,37 +429,9 @@ def _apply_image_links(conn: psycopg.Connection) -> None:
 
 def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict, *, snapshot: bool) -> None:
     """Tariffs and associations are scoped to the source and upserted by uid."""
-    result.tariffs.updated = conn.execute(
-        """
-        UPDATE tariff t SET
-            currency = s.currency, elements = COALESCE(s.elements, '[]'), tariff_alt_url = s.tariff_alt_url,
-            tariff_alt_text = COALESCE(s.tariff_alt_text, t.tariff_alt_text),
-            min_price = COALESCE(s.min_price, t.min_price), max_price = COALESCE(s.max_price, t.max_price),
-            energy_mix = COALESCE(s.energy_mix, t.energy_mix),
-            last_updated = COALESCE(s.last_updated, now()), modified = now()
-        FROM stg_tariff s
-        WHERE t.source = %(src)s::text AND t.uid = s.uid
-          AND ((t.currency, t.elements, t.tariff_alt_url, t.tariff_alt_text, t.min_price, t.max_price, t.energy_mix)
-               IS DISTINCT FROM
-               (s.currency, COALESCE(s.elements, '[]'), s.tariff_alt_url,
-                COALESCE(s.tariff_alt_text, t.tariff_alt_text),
-                COALESCE(s.min_price, t.min_price), COALESCE(s.max_price, t.max_price),
-                COALESCE(s.energy_mix, t.energy_mix))
-               OR (s.last_updated IS NOT NULL AND s.last_updated > t.last_updated))
-        """,
-        params,
-    ).rowcount
-    result.tariffs.inserted = conn.execute(
-        """
-        INSERT INTO tariff (uid, source, currency, elements, tariff_alt_url, tariff_alt_text, min_price, max_price,
-                            energy_mix, last_updated)
-        SELECT s.uid, %(src)s::text, s.currency, COALESCE(s.elements, '[]'), s.tariff_alt_url, s.tariff_alt_text,
-               s.min_price, s.max_price, s.energy_mix, COALESCE(s.last_updated, now())
-        FROM stg_tariff s
-        WHERE NOT EXISTS (SELECT 1 FROM tariff t WHERE t.source = %(src)s::text AND t.uid = s.uid)
-        """,
-        params,
-    ).rowcount
+    result.tariffs.updated, result.tariffs.inserted = _upsert_in_source(
+        conn, 'tariff', 'stg_tariff', _TARIFF_REPLACED, _TARIFF_KEPT, params
+    )
     conn.execute(
         """
         UPDATE tariff_association t SET

@@ -41,6 +41,7 @@ COVERED = {
     'bench_api.py': 'test_bench_api',
     'bench_api_tipg.py': 'test_bench_api_tipg_imports (needs a separate tipg install: --help only)',
     'bench_bnetza_import.py': 'test_bench_bnetza_import',
+    'bench_catalogue.py': 'test_bench_catalogue',
     'bench_cli_startup.py': 'test_bench_cli_startup',
     'bench_churn.py': 'test_bench_churn',
     'bench_germany_day.py': 'test_bench_germany_day',
@@ -227,6 +228,24 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
     ],
 )
 @_requires('psql')
+def test_bench_catalogue(bench_db: str, tmp_path: Path) -> None:
+    """Both variants from this tree (the script takes any tree as --base): the table holds every figure."""
+    database = _database_name(bench_db)
+    stdout = run_script(
+        '-m', 'bench.bench_catalogue', '--base', str(ROOT), '--n', '60', '--rounds', '1', '--requests', '2',
+        '--database', database, '--out', str(tmp_path), env={'OCPDB_TEST_ADMIN_URL': ADMIN_URL},
+    )  # fmt: skip
+    assert (tmp_path / 'bnetza_api_60.json').is_file()
+    runs = [json.loads(line.split(': ', 1)[1]) for line in stdout.splitlines() if line.startswith('round 1 ')]
+    assert len(runs) == 2
+    assert runs[0]['locations'] == runs[1]['locations']
+    assert runs[0]['locations']['locations_inserted'] > 0
+    for figure in ('first import s', 'forced re-import s', 'v1 list (limit 100) ms', 'OCPI 2.2.1 list (limit 100) ms'):
+        search(rf'^\| {re.escape(figure)} \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$', stdout)
+    for variant in ('base', 'branch'):
+        drop_database(psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=f'{database}_{variant}'))
+
+
 def test_bench_api(mode: str, only: str, bench_db: str, redis_url: str, tmp_path: Path) -> None:
     locations, rounds = 300, 1
     out = tmp_path / 'api.json'

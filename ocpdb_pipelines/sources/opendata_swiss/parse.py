@@ -56,6 +56,12 @@ PARKING = {
     'ParkingLot': ParkingType.PARKING_LOT,
     'UndergroundParkingGarage': ParkingType.UNDERGROUND_GARAGE,
 }
+ACCESSIBILITY = {
+    'Free publicly accessible': 'FREE_PUBLIC',
+    'Paying publicly accessible': 'PAYING_PUBLIC',
+    'Restricted access': 'RESTRICTED',
+    'Test Station': 'TEST_STATION',
+}
 CAPABILITIES = {
     'NFC RFID DESFire': Capability.RFID_READER,
     'NFC RFID Classic': Capability.RFID_READER,
@@ -264,6 +270,7 @@ def _location(records: list[Record], operator: str | None) -> LocationUpdate:
         city=city,
         country=country if country and len(country) == 3 else None,
         parking_type=PARKING.get(raw.get('AccessibilityLocation')),
+        accessibility=ACCESSIBILITY.get(raw.get('Accessibility')),
         operator=BusinessUpdate(name=operator[:255]) if operator else None,
         twentyfourseven=opt_bool(raw, 'IsOpen24Hours'),
         regular_hours=_regular_hours(raw),
