@@ -235,8 +235,11 @@ def run_static(
             with gc_paused():
                 batch = family.parse_static(context, fetched.pages)
                 coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
-                batch.locations = coordinates.filter(batch.locations, batch.skipped)
-                staged = flatten(batch.locations)
+                if batch.tabular is not None:
+                    staged = batch.tabular.staged(coordinates, batch.skipped)
+                else:
+                    batch.locations = coordinates.filter(batch.locations, batch.skipped)
+                    staged = flatten(batch.locations)
                 # the write transaction opens only now: locks are held for the apply alone
                 with connect(settings.DATABASE_URL) as conn, conn.transaction():
                     result = apply_static(

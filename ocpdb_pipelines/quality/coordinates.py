@@ -23,6 +23,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from itertools import islice
 
@@ -126,33 +127,57 @@ class CoordinateScreen:
             )
 
     def _allowed(self, location: LocationUpdate) -> tuple[str, ...]:
-        own = (location.country or '').upper()
+        return self._allowed_for(location.country)
+
+    def _allowed_for(self, country: str | None) -> tuple[str, ...]:
+        own = (country or '').upper()
         return (self.country, own) if own and own != self.country else (self.country,)
 
-    def _screen(self, chunk: list[LocationUpdate], skipped: list[SkippedRecord]) -> list[LocationUpdate]:
-        allowed = [self._allowed(loc) for loc in chunk]
-        verdicts = classify([float(loc.lat) for loc in chunk], [float(loc.lon) for loc in chunk], allowed)
-        kept: list[LocationUpdate] = []
-        stations: list[tuple[ChargingStationUpdate, tuple[str, ...]]] = []
-        for location, verdict, codes in zip(chunk, verdicts, allowed, strict=True):
+    def screen_points(
+        self,
+        uids: Sequence[str],
+        lats: Sequence[Decimal],
+        lons: Sequence[Decimal],
+        countries: Sequence[str | None],
+        skipped: list[SkippedRecord],
+    ) -> list[str]:
+        """Verdicts for locations given as columns (uid, lat, lon, own country): skips recorded, fixes counted.
+
+        The caller drops the OUTSIDE and NULL_ISLAND points and swaps lat/lon of the SWAPPED ones.
+        """
+        allowed = [self._allowed_for(country) for country in countries]
+        verdicts = classify([float(v) for v in lats], [float(v) for v in lons], allowed)
+        for uid, lat, lon, verdict, codes in zip(uids, lats, lons, verdicts, allowed, strict=True):
             if verdict == NULL_ISLAND:
                 self.counts['coordinates_skipped_null_island'] += 1
-                skipped.append(SkippedRecord(reference=f'location {location.uid}', reason='coordinates 0/0'))
-                continue
-            if verdict == OUTSIDE:
+                skipped.append(SkippedRecord(reference=f'location {uid}', reason='coordinates 0/0'))
+            elif verdict == OUTSIDE:
                 self.counts['coordinates_skipped_outside_country'] += 1
                 skipped.append(
                     SkippedRecord(
-                        reference=f'location {location.uid}',
-                        reason=f'coordinates outside {"/".join(codes)} {{lat {location.lat}, lon {location.lon}}}',
+                        reference=f'location {uid}',
+                        reason=f'coordinates outside {"/".join(codes)} {{lat {lat}, lon {lon}}}',
                     )
                 )
+            elif verdict == SWAPPED:
+                self.counts['coordinates_swapped_fixed'] += 1
+                self.swapped_uids.append(uid)
+        return verdicts
+
+    def _screen(self, chunk: list[LocationUpdate], skipped: list[SkippedRecord]) -> list[LocationUpdate]:
+        verdicts = self.screen_points(
+            [loc.uid for loc in chunk], [loc.lat for loc in chunk], [loc.lon for loc in chunk],
+            [loc.country for loc in chunk], skipped,
+        )  # fmt: skip
+        kept: list[LocationUpdate] = []
+        stations: list[tuple[ChargingStationUpdate, tuple[str, ...]]] = []
+        for location, verdict in zip(chunk, verdicts, strict=True):
+            if verdict in (NULL_ISLAND, OUTSIDE):
                 continue
             if verdict == SWAPPED:
-                self.counts['coordinates_swapped_fixed'] += 1
-                self.swapped_uids.append(location.uid)
                 location.lat, location.lon = location.lon, location.lat
             kept.append(location)
+            codes = self._allowed(location)
             stations.extend((s, codes) for s in location.charging_pool if s.lat is not None and s.lon is not None)
         if stations:
             self._screen_stations(stations)

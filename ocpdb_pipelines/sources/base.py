@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate, LocationUpdate, SkippedRecord
 
 if TYPE_CHECKING:
     from ocpdb_pipelines.config import Settings, SourceConfig
     from ocpdb_pipelines.http.fetcher import Fetcher
+    from ocpdb_pipelines.quality.coordinates import CoordinateScreen
     from ocpdb_pipelines.sources.registry import SourceSpec
+    from ocpdb_pipelines.store.staging import StagedRows
 
 
 class PayloadError(ValueError):
@@ -47,11 +49,23 @@ class Page:
     method: str = 'GET'
 
 
+class TabularSnapshot(Protocol):
+    """A parsed snapshot that builds its staging rows itself, without the per-object models.
+
+    For big tabular payloads (the BNetzA register): the import hands it the coordinate screen, and it
+    returns the rows `Flattener` would have produced from the equivalent `LocationUpdate`s, with the
+    screen's skips appended to `skipped`.
+    """
+
+    def staged(self, screen: CoordinateScreen, skipped: list[SkippedRecord]) -> StagedRows: ...
+
+
 @dataclass
 class StaticBatch:
     locations: list[LocationUpdate]
     skipped: list[SkippedRecord] = field(default_factory=list)
     source_timestamp: datetime | None = None  # e.g. Last-Modified; becomes static_data_updated_at
+    tabular: TabularSnapshot | None = None  # set instead of `locations` by parsers that skip the models
 
 
 @dataclass

@@ -187,3 +187,58 @@ def test_corrupt_payload_fails_and_changes_nothing(settings, db, body):
     assert after['location'] == before['location']
     assert after['evse'] == before['evse']
     assert after['source'][0]['static_status'] == 'FAILED'
+
+
+def _first_at_shared_coordinates(stations: list[dict]) -> tuple[dict, list[dict]]:
+    """An installation that is the first at a coordinate pair other installations share, and those others."""
+    at: dict = {}
+    for station in stations:
+        at.setdefault((station['coordinates']['latitude'], station['coordinates']['longitude']), []).append(station)
+    members = next(group for group in at.values() if len(group) > 1)
+    return members[0], members[1:]
+
+
+def test_a_broken_location_part_skips_the_location_with_its_installations(settings, db):
+    """An opening day without its times, or an operator name too long for a business, is a broken location:
+    skipped and counted with every installation at its coordinates (an opening day without times used to
+    fail the whole run with a KeyError)."""
+    document = bnetza_api_document()
+    stations = document['chargingStations']
+    first, others = _first_at_shared_coordinates(stations)
+    first['opening_hours_specification'] = 'Eingeschränkt'
+    first['opening_days'] = [{'weekday': 'Montag', 'open_to': '18:00'}]
+    long_name = next(s for s in stations if s is not first and s not in others)
+    long_name['operator']['companyName'] = 'x' * 300
+    report = import_bytes(settings, 'bnetza_api', orjson.dumps(document))
+    reasons = {s.reference: s.reason for s in report.skipped}
+    assert "'open_from'" in reasons[f'installation {first["id"]}']
+    assert 'at most 255 characters' in reasons[f'installation {long_name["id"]}']
+    uids = {str(s['id']) for s in (first, *others, long_name)}
+    stored = db.execute('SELECT uid FROM charging_station WHERE uid = ANY(%s)', (list(uids),)).fetchall()
+    assert stored == []
+    assert db.execute('SELECT static_error_count FROM source').fetchone()['static_error_count'] == 2
+
+
+def test_a_repeated_installation_id_is_stored_once_the_later_wins(settings, db):
+    """The same installation twice at one coordinate pair is one station (the later record's values); the
+    same id as the first installation at two coordinate pairs is one location, at the later pair."""
+    document = bnetza_api_document()
+    stations = document['chargingStations']
+    first, _ = _first_at_shared_coordinates(stations)
+    again = orjson.loads(orjson.dumps(first))
+    again['max_electric_power_station'] = 99
+    moved = orjson.loads(orjson.dumps(first))
+    moved['coordinates'] = {'latitude': 50.1109221, 'longitude': 8.6821267}
+    moved['max_electric_power_station'] = 77
+    report = import_bytes(settings, 'bnetza_api', orjson.dumps({'chargingStations': [*stations, again]}))
+    assert report.skipped == []
+    row = db.execute('SELECT max_power_value FROM charging_station WHERE uid = %s', (str(first['id']),)).fetchone()
+    assert row['max_power_value'] == 99
+    assert counts(db, 'bnetza_api')['locations'] == 721
+    import_bytes(settings, 'bnetza_api', orjson.dumps({'chargingStations': [*stations, moved]}))
+    rows = db.execute(
+        'SELECT l.lat, l.lon, cs.max_power_value FROM location l JOIN charging_station cs ON cs.location_id = l.id '
+        "WHERE l.source = 'bnetza_api' AND l.uid = %s",
+        (str(first['id']),),
+    ).fetchall()
+    assert [(float(r['lat']), float(r['lon']), r['max_power_value']) for r in rows] == [(50.1109221, 8.6821267, 77)]

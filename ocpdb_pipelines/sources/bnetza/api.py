@@ -8,7 +8,7 @@ register has no live data) or INOPERATIVE when the installation is in maintenanc
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -16,18 +16,10 @@ import orjson
 from pydantic import ValidationError
 
 from ocpdb_pipelines.model.enums import ChargingRateUnit, EvseStatus
-from ocpdb_pipelines.model.updates import (
-    BusinessUpdate,
-    ChargingStationUpdate,
-    ConnectorUpdate,
-    EvseUpdate,
-    LocationUpdate,
-    MaxPower,
-    RegularHours,
-    SkippedRecord,
-)
+from ocpdb_pipelines.model.updates import ConnectorUpdate, RegularHours, SkippedRecord, quantize_coordinate
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
+from ocpdb_pipelines.sources.bnetza.register import EvseRows, Register, StationRows, Values
 
 OPERATIONAL = {'In Betrieb': EvseStatus.STATIC, 'In Wartung': EvseStatus.INOPERATIVE}
 OPENING_SPECS = {'247', 'Eingeschränkt', 'Keine Angabe'}
@@ -50,17 +42,17 @@ def load(body: bytes) -> list[dict[str, Any]]:
 
 
 def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> StaticBatch:
+    """Installations checked one by one and grouped by coordinates; rows are built once screened."""
     ignored = set(ignore_operators)
     skipped: list[SkippedRecord] = []
-    # per coordinate pair: the location fields of its first installation, and every member's station
-    groups: dict[tuple[Any, Any], tuple[dict[str, Any], list[ChargingStationUpdate]]] = {}
-    # identical connectors (same position, plug and power) are one shared instance: a register has a few
-    # dozen distinct ones among 300,000, and the models are not changed after parsing
-    connectors: dict[tuple[Any, ...], ConnectorUpdate] = {}
+    register = Register()
+    # identical connectors (same plug and power) share their columns: a register has a few dozen among 300,000
+    connectors: dict[tuple[Any, ...], Values] = {}
+    operators: dict[str, str | ValidationError] = {}
     for body in bodies:
         records: list[Any] = load(body)
         for index, record in enumerate(records):
-            records[index] = None  # drop each raw record once mapped, so the models reuse its memory
+            records[index] = None  # drop each raw record once mapped
             reference = record.get('id') if isinstance(record, dict) else None
             try:
                 checked = _check(record)
@@ -70,27 +62,18 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
             except (RecordError, ValidationError, KeyError, TypeError, ValueError) as exc:
                 skipped.append(skip(f'installation {reference}', _reason(exc)))
                 continue
-            key = (checked['coordinates']['latitude'], checked['coordinates']['longitude'])
-            group = groups.get(key)
-            if group is None:
-                groups[key] = (_location_fields(checked), [station])
-            else:
-                group[1].append(station)
+            register.add(
+                (checked['coordinates']['latitude'], checked['coordinates']['longitude']),
+                functools.partial(_location, _location_fields(checked), operators),
+                functools.partial(_invalid_location, checked['id']),
+                station,
+            )
         del records
-    return StaticBatch(locations=_locations(groups, skipped), skipped=skipped)
+    return StaticBatch(locations=[], skipped=skipped, tabular=register)
 
 
-def _locations(
-    groups: dict[tuple[Any, Any], tuple[dict[str, Any], list[ChargingStationUpdate]]], skipped: list[SkippedRecord]
-) -> Iterator[LocationUpdate]:
-    """Built one at a time as the store consumes them: only one location's models are alive at once."""
-    operators: dict[str, BusinessUpdate] = {}  # one shared instance per operator name
-    for key in list(groups):
-        fields, stations = groups.pop(key)
-        try:
-            yield _location(fields, stations, operators)
-        except ValidationError as exc:
-            skipped.append(skip(f'installation {fields["id"]}', _reason(exc)))
+def _invalid_location(installation_id: int, exc: Exception) -> SkippedRecord:
+    return skip(f'installation {installation_id}', _reason(exc))
 
 
 def _reason(exc: Exception) -> str:
@@ -151,37 +134,37 @@ def _day(text: str) -> date:
 
 
 def _station(
-    record: dict[str, Any], skipped: list[SkippedRecord], shared: dict[tuple[Any, ...], ConnectorUpdate]
-) -> ChargingStationUpdate:
+    record: dict[str, Any], skipped: list[SkippedRecord], shared: dict[tuple[Any, ...], Values]
+) -> StationRows:
     installation_id = record['id']
     capabilities, unknown_payments = vocabulary.capabilities(record['payment_systems'])
     for name in unknown_payments:
         skipped.append(skip(f'installation {installation_id}', f'unknown payment system {name!r} ignored'))
+    status = OPERATIONAL[record['status']['operational']].value
     evses = []
     for k, evse in enumerate(record['evses'], start=1):
-        built = _evse(installation_id, k, evse, OPERATIONAL[record['status']['operational']], skipped, shared)
+        built = _evse(installation_id, k, evse, status, skipped, shared)
         if built is not None:
             evses.append(built)
+    mask = 0
+    for capability in capabilities:
+        mask |= int(capability)
+    values: Values = {'capabilities': mask, 'go_live_date': _go_live(record)}
     station_power = record.get('max_electric_power_station')
-    return ChargingStationUpdate(
-        uid=str(installation_id),
-        evses=evses,
-        capabilities=capabilities,
-        go_live_date=_go_live(record),
-        max_power=MaxPower(value=float(station_power), unit=ChargingRateUnit.KW)
-        if isinstance(station_power, int | float)
-        else None,
-    )
+    if isinstance(station_power, int | float):
+        values['max_power_unit'] = ChargingRateUnit.KW.value
+        values['max_power_value'] = float(station_power)
+    return StationRows(uid=str(installation_id), values=values, evses=evses)
 
 
 def _evse(
     installation_id: int,
     k: int,
     evse: Any,
-    status: EvseStatus,
+    status: str,
     skipped: list[SkippedRecord],
-    shared: dict[tuple[Any, ...], ConnectorUpdate],
-) -> EvseUpdate | None:
+    shared: dict[tuple[Any, ...], Values],
+) -> EvseRows | None:
     uid = f'BNETZA*{installation_id}*{k}'
     if not isinstance(evse, dict) or not isinstance(evse.get('connectors', []), list):
         skipped.append(skip(uid, 'EVSE is not an object with a connector list'))
@@ -190,17 +173,13 @@ def _evse(
     for j, connector in enumerate(evse.get('connectors') or []):
         built = _connector(uid, j, connector, skipped, shared)
         if built is not None:
-            connectors.append(built)
+            connectors.append((str(j + 1), built))
     if not connectors:
         skipped.append(skip(uid, 'EVSE has no connector we can map'))
         return None
     evse_id = evse.get('evse_id')
-    return EvseUpdate(
-        uid=uid,
-        evse_id=evse_id if isinstance(evse_id, str) and 0 < len(evse_id) <= 48 else uid,
-        status=status,
-        connectors=connectors,
-    )
+    evse_id = evse_id if isinstance(evse_id, str) and 0 < len(evse_id) <= 48 else uid
+    return EvseRows(uid=uid, values={'evse_id': evse_id, 'status': status}, connectors=connectors)
 
 
 def _connector(
@@ -208,8 +187,8 @@ def _connector(
     j: int,
     connector: Any,
     skipped: list[SkippedRecord],
-    shared: dict[tuple[Any, ...], ConnectorUpdate],
-) -> ConnectorUpdate | None:
+    shared: dict[tuple[Any, ...], Values],
+) -> Values | None:
     if not isinstance(connector, dict):
         skipped.append(skip(f'{evse_uid} connector {j + 1}', 'connector is not an object'))
         return None
@@ -226,15 +205,18 @@ def _connector(
     standard, connector_format = mapped
     kilowatt = connector.get('max_electric_power_connector')
     kilowatt = float(kilowatt) if isinstance(kilowatt, int | float) and not isinstance(kilowatt, bool) else None
-    key = (j, standard, connector_format, kilowatt)
+    key = (standard, connector_format, kilowatt)
     built = shared.get(key)
     if built is None:
-        built = shared[key] = ConnectorUpdate(
-            uid=str(j + 1),
-            standard=standard,
-            format=connector_format,
-            power_type=vocabulary.power_type_for(standard, kilowatt),
-            max_electric_power=vocabulary.watt(standard, kilowatt),
+        # the model fills voltage, amperage and power defaults, and raises what it rejects, once per kind
+        built = shared[key] = vocabulary.connector_values(
+            ConnectorUpdate(
+                uid='1',
+                standard=standard,
+                format=connector_format,
+                power_type=vocabulary.power_type_for(standard, kilowatt),
+                max_electric_power=vocabulary.watt(standard, kilowatt),
+            )
         )
     return built
 
@@ -256,39 +238,32 @@ def _location_fields(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _location(
-    first: dict[str, Any], stations: list[ChargingStationUpdate], operators: dict[str, BusinessUpdate]
-) -> LocationUpdate:
-    twentyfourseven: bool | None = None
-    regular_hours: list[RegularHours] | None = None
+def _location(first: dict[str, Any], operators: dict[str, str | ValidationError]) -> Values:
+    """The stg_location columns from the group's first installation; ValidationError as the model raises it."""
+    values: Values = {}
     if first['opening_hours_specification'] == '247':
-        twentyfourseven = True
+        values['twentyfourseven'] = True
     elif first['opening_days']:
-        twentyfourseven = False
-        regular_hours = [
+        values['twentyfourseven'] = False
+        hours = [
             RegularHours(
-                weekday=vocabulary.WEEKDAYS[day['weekday']],
-                period_begin=day['open_from'],
-                period_end=day['open_to'],
-            )
+                weekday=vocabulary.WEEKDAYS[day['weekday']], period_begin=day['open_from'], period_end=day['open_to']
+            ).model_dump(mode='json', exclude_none=True)
             for day in first['opening_days']
             if isinstance(day, dict) and day.get('weekday') in vocabulary.WEEKDAYS
         ]
-    operator = operators.get(first['operator'])
-    if operator is None:
-        operator = operators[first['operator']] = BusinessUpdate(name=first['operator'])
-    return LocationUpdate(
+        values['regular_hours'] = orjson.dumps(hours).decode()
+    address = vocabulary.join_address(first['street'], first['house_no'])
+    values.update(
         uid=str(first['id']),
-        lat=first['lat'],
-        lon=first['lon'],
-        address=vocabulary.join_address(first['street'], first['house_no']),
-        postal_code=first['postal_code'],
-        city=first['city'],
-        state=first['state'],
+        lat=quantize_coordinate(first['lat']),
+        lon=quantize_coordinate(first['lon']),
+        address=address[:255] if address else address,
+        postal_code=first['postal_code'][:255],
+        city=first['city'][:255],
+        state=first['state'][:255],
         country='DEU',
         time_zone='Europe/Berlin',
-        operator=operator,
-        twentyfourseven=twentyfourseven,
-        regular_hours=regular_hours,
-        charging_pool=stations,
+        operator_name=vocabulary.operator_name(operators, first['operator']),
     )
+    return values

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import ValidationError
+
 from ocpdb_pipelines.model.enums import Capability, ConnectorFormat, ConnectorType, PowerType
+from ocpdb_pipelines.model.updates import BusinessUpdate, ConnectorUpdate
 
 SCHUKO_MAX_WATT = 3700
 
@@ -110,3 +115,30 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def connector_values(connector: ConnectorUpdate) -> dict[str, Any]:
+    """The stg_connector columns of a validated connector (its defaults filled), keys left out."""
+    return {
+        'standard': connector.standard.value if connector.standard else None,
+        'format': connector.format.value if connector.format else None,
+        'power_type': connector.power_type.value if connector.power_type else None,
+        'max_voltage': connector.max_voltage,
+        'max_amperage': connector.max_amperage,
+        'max_electric_power': connector.max_electric_power,
+        'last_updated': connector.last_updated,
+    }
+
+
+def operator_name(known: dict[str, str | ValidationError], name: str) -> str:
+    """The operator's name as a valid business (ValidationError as the model raises it), once per name."""
+    checked = known.get(name)
+    if checked is None:
+        try:
+            checked = BusinessUpdate(name=name).name
+        except ValidationError as exc:
+            checked = exc
+        known[name] = checked
+    if isinstance(checked, ValidationError):
+        raise checked
+    return checked
