@@ -87,10 +87,13 @@ async def locations(request: Request) -> Response:
     p = prm.parse(request.query_params, LOCATION_PARAMS)
     res = _res(request)
     w = Where()
+    stamp = Where()  # location_stamp mirrors location.last_updated and holds its index (sql/migrations/0141)
     if 'date_from' in p:
-        w.add('l.last_updated >= %s', p['date_from'])
+        stamp.add('s.last_updated >= %s', p['date_from'])
     if 'date_to' in p:
-        w.add('l.last_updated < %s', p['date_to'])
+        stamp.add('s.last_updated < %s', p['date_to'])
+    if stamp.parts:
+        w.add(f'l.id IN (SELECT s.location_id FROM location_stamp s WHERE {stamp.sql()})', *stamp.params)
     offset, limit = p['offset'], min(p['limit'], MAX_LIMIT)
     page = Where()
     page.parts, page.params = list(w.parts), list(w.params)
