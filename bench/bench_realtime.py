@@ -1,17 +1,21 @@
-"""Realtime apply at scale: 50,000 EVSE statuses of which 5,000 changed, against a hand-written UPDATE.
+"""Realtime apply at scale: main's writer (A) against the working tree's (B), and a hand-written UPDATE.
 
-    python -m bench.bench_realtime [--evses 50000] [--changed 5000] [--repeat 5] [--database-url URL]
+    python -m bench.bench_realtime [--evses 80000] [--changed 4000] [--small 250] [--repeat 5] [--database-url URL]
 
-The database (default `ocpdb_bench_realtime`) is dropped and created fresh; 50,000 EVSEs (12,500
-locations with one station of four EVSEs) are written through the real static store. Each round
-then applies 50,000 statuses, `--changed` of them different from the stored ones, through
-`store.realtime.apply_realtime` in one transaction, and the same status change as one hand-written
-`UPDATE evse ... FROM (VALUES ...)` (and as `FROM unnest(arrays)`). Between rounds the changed
-EVSEs are put back and the table is vacuumed, outside the timings.
+The databases (default `ocpdb_bench_realtime` for B, the same name + `_main` for A) are created fresh;
+80,000 EVSEs (20,000 locations with one station of four EVSEs) are written through the real static store. Each round
+then applies all `--evses` statuses, `--changed` of them different from the stored ones (a full
+DATEX II status publication), in one transaction through A = main's `store.realtime.apply_realtime`
+(commit 1a43acf, loaded from git, on main's layout: bench/realtime_baseline.py) and B = the
+working tree's, the order alternating per round; then the same status change as one hand-written
+`UPDATE evse ... FROM (VALUES ...)` (and as `FROM unnest(arrays)`). A small tick (`--small`
+statuses, all changed: what a push or a 0.1 % churn tick sends) runs through A and B as well.
+Between measurements the changed EVSEs are put back and the tables are vacuumed, outside the timings.
 
 Database time = the wall time of every statement round trip, COPY and COMMIT as seen by the client
 on a localhost connection (pg_stat_statements is not loaded here). Total = the whole call including
-building and de-duplicating the Python update objects. Target (issue 3): < 1 s database time.
+building and de-duplicating the Python update objects. Targets: < 1 s database time (issue 3); B's
+database time half of A's (issue 13).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from bench import realtime_baseline
 from ocpdb_pipelines.db.connection import connect, normalize_url
 from ocpdb_pipelines.db.migrations import recreate_database
 from ocpdb_pipelines.model.enums import EvseStatus
@@ -134,17 +139,19 @@ def statuses(evses: int, changed: list[str]) -> list[EvseRealtimeUpdate]:
 def reset(url: str, uids: list[str]) -> None:
     with psycopg.connect(normalize_url(url), autocommit=True) as conn:
         conn.execute("UPDATE evse SET status = 'AVAILABLE' WHERE uid = ANY(%s)", (uids,))
-        conn.execute('VACUUM ANALYZE evse')
+        conn.execute('VACUUM ANALYZE evse, charging_station, location, live_change_area')
         conn.execute('VACUUM ANALYZE evse_status_history')
 
 
-def run_store(url: str, updates: list[EvseRealtimeUpdate]) -> tuple[float, StatementTimer, int]:
+def run_store(url: str, updates: list[EvseRealtimeUpdate], variant: str = 'B') -> tuple[float, StatementTimer, int]:
+    """One tick through A (main's writer, on main's layout) or B (the working tree's)."""
     timer = StatementTimer()
     conn = timed_connection(url, timer)
+    apply = realtime_baseline.load().apply_realtime if variant == 'A' else apply_realtime
     try:
         started = time.perf_counter()
         with conn.transaction():
-            result = apply_realtime(conn, get_spec(SOURCE), updates)
+            result = apply(conn, get_spec(SOURCE), updates)
             commit_started = time.perf_counter()
         timer.add('COMMIT', time.perf_counter() - commit_started)
         return time.perf_counter() - started, timer, result.changed
@@ -183,30 +190,46 @@ def run_hand(url: str, updates: list[EvseRealtimeUpdate], form: str) -> tuple[fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--evses', type=int, default=50_000)
-    parser.add_argument('--changed', type=int, default=5_000)
+    parser.add_argument('--evses', type=int, default=80_000)
+    parser.add_argument('--changed', type=int, default=4_000)
+    parser.add_argument('--small', type=int, default=250, help='statuses of the small tick, all changed')
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--database-url', default=DEFAULT_URL)
     args = parser.parse_args()
     url = args.database_url
 
-    recreate_database(url)
-    print(f'generated {args.evses} EVSEs via apply_static in {generate(url, args.evses):.1f} s')
-    reset(url, [])
+    urls = {'A': url + '_main', 'B': url}  # A: main's layout (bench/realtime_baseline.py), B: this tree's
+    for variant, target in urls.items():
+        recreate_database(target)
+        print(f'{variant}: generated {args.evses} EVSEs via apply_static in {generate(target, args.evses):.1f} s')
+    realtime_baseline.downgrade(urls['A'])
+    for target in urls.values():
+        reset(target, [])
+    load_before = os.getloadavg()
 
-    store_totals, store_db, hand_values, hand_unnest = [], [], [], []
-    breakdowns: list[dict[str, float]] = []
+    db: dict[str, list[float]] = {'A': [], 'B': [], 'A small': [], 'B small': []}
+    totals: dict[str, list[float]] = {k: [] for k in db}
+    breakdowns: dict[str, list[dict[str, float]]] = {k: [] for k in db}
+    hand_values, hand_unnest = [], []
     for round_number in range(args.repeat):
         uids = changed_uids(args.evses, args.changed, round_number)
-        build_started = time.perf_counter()
         updates = statuses(args.evses, uids)
-        build = time.perf_counter() - build_started
-        total, timer, changed = run_store(url, updates)
-        assert changed == args.changed, changed
-        store_totals.append(total)
-        store_db.append(timer.total)
-        breakdowns.append(dict(timer.seconds))
-        reset(url, uids)
+        small_uids = changed_uids(args.evses, args.small, round_number + 1)
+        small = [EvseRealtimeUpdate(uid=u, status=EvseStatus.CHARGING) for u in small_uids]
+        order = ('A', 'B') if round_number % 2 == 0 else ('B', 'A')
+        line = [f'round {round_number + 1}:']
+        for variant in order:
+            for label, batch, flipped, expected in (
+                (variant, updates, uids, args.changed),
+                (f'{variant} small', small, small_uids, args.small),
+            ):
+                total, timer, changed = run_store(urls[variant], batch, variant)
+                assert changed == expected, (label, changed)
+                db[label].append(timer.total)
+                totals[label].append(total)
+                breakdowns[label].append(dict(timer.seconds))
+                reset(urls[variant], flipped)
+                line.append(f'{label} db {timer.total:.3f} s')
         seconds, changed = run_hand(url, updates, 'values')
         assert changed == args.changed, changed
         hand_values.append(seconds)
@@ -215,32 +238,33 @@ def main() -> None:
         assert changed == args.changed, changed
         hand_unnest.append(seconds)
         reset(url, uids)
-        print(
-            f'round {round_number + 1}: apply_realtime total {total:.3f} s, db {timer.total:.3f} s '
-            f'(model objects built beforehand in {build:.3f} s); hand VALUES {hand_values[-1]:.3f} s, '
-            f'hand unnest {hand_unnest[-1]:.3f} s'
-        )
+        line.append(f'hand VALUES {hand_values[-1]:.3f} s, hand unnest {hand_unnest[-1]:.3f} s')
+        print(', '.join(line), flush=True)
 
-    # a tick where nothing changed: still 50,000 statuses compared
-    total, timer, changed = run_store(url, statuses(args.evses, []))
-    print(f'no-change tick: apply_realtime total {total:.3f} s, db {timer.total:.3f} s, {changed} changed')
+    for variant in ('A', 'B'):  # a tick where nothing changed: still every status compared
+        total, timer, changed = run_store(urls[variant], statuses(args.evses, []), variant)
+        print(f'no-change tick {variant}: total {total:.3f} s, db {timer.total:.3f} s, {changed} changed')
 
     median = statistics.median
     print()
-    print(f'median of {args.repeat} rounds, {args.evses} statuses, {args.changed} changed:')
+    print(f'load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}')
+    print(f'median of {args.repeat} interleaved rounds, A = main (1a43acf), B = this tree:')
+    for label in db:
+        n = args.small if 'small' in label else args.evses
+        print(f'  {label:8} {n} statuses: database {median(db[label]):.3f} s, total {median(totals[label]):.3f} s')
     print(
-        f'  apply_realtime database time  {median(store_db):.3f} s   (total incl. Python {median(store_totals):.3f} s)'
+        f'  ratio B / A database time: full {median(db["B"]) / median(db["A"]):.2f}, '
+        f'small {median(db["B small"]) / median(db["A small"]):.2f}'
     )
-    print(f'  hand UPDATE ... FROM (VALUES) {median(hand_values):.3f} s')
-    print(f'  hand UPDATE ... FROM unnest() {median(hand_unnest):.3f} s')
-    print(f'  ratio apply_realtime db / hand VALUES: {median(store_db) / median(hand_values):.2f}')
-    print(f'  ratio apply_realtime db / hand unnest: {median(store_db) / median(hand_unnest):.2f}')
-    print('  apply_realtime database time by statement (median):')
-    labels = sorted(
-        {label for b in breakdowns for label in b}, key=lambda k: -median([b.get(k, 0) for b in breakdowns])
-    )
-    for label in labels:
-        print(f'    {median([b.get(label, 0.0) for b in breakdowns]):.3f} s  {label}')
+    print(f'  hand UPDATE ... FROM (VALUES) {median(hand_values):.3f} s, FROM unnest() {median(hand_unnest):.3f} s')
+    print(f'  ratio B db / hand unnest: {median(db["B"]) / median(hand_unnest):.2f}')
+    for label, runs in breakdowns.items():
+        print(f'  {label} database time by statement (median):')
+        labels = sorted({k for b in runs for k in b}, key=lambda k: -median([b.get(k, 0) for b in runs]))
+        for key in labels:
+            seconds = median([b.get(key, 0.0) for b in runs])
+            if seconds >= 0.0005:
+                print(f'    {seconds:.3f} s  {key}')
 
 
 if __name__ == '__main__':

@@ -199,10 +199,13 @@ def ocpi_location_where(p: dict[str, Any]) -> tuple[Where, Where]:
     """OCPI 2.2.1 `date_from` (inclusive) / `date_to` (exclusive): the counted selection, and the page's
     selection with the keyset cursor `after` added."""
     w = Where()
+    stamp = Where()  # location_stamp mirrors location.last_updated and holds its index (sql/migrations/0141)
     if 'date_from' in p:
-        w.add('l.last_updated >= %s', p['date_from'])
+        stamp.add('s.last_updated >= %s', p['date_from'])
     if 'date_to' in p:
-        w.add('l.last_updated < %s', p['date_to'])
+        stamp.add('s.last_updated < %s', p['date_to'])
+    if stamp.parts:
+        w.add(f'l.id IN (SELECT s.location_id FROM location_stamp s WHERE {stamp.sql()})', *stamp.params)
     page = Where()
     page.parts, page.params = list(w.parts), list(w.params)
     if 'after' in p:

@@ -3,7 +3,7 @@
 Only EVSEs whose status differs are written; unknown uids are ignored (realtime never creates
 objects); several updates for one uid in a batch: the last wins. Each change is stamped with
 `status_observed_at = now()` (what diff exports key on) and appended to the status history. A tick
-records where it changed something (record_live_change); it does not bump the static data_version.
+records where it changed something (record_live_locations); it does not bump the static data_version.
 History retention (store/history.maybe_prune) runs from the pipelines' ticks only: the push receivers'
 immediate apply (role ocpdb_ingest, which may not delete history) passes `prune=False`.
 """
@@ -57,74 +57,63 @@ def apply_realtime(
     with conn.cursor() as cursor, cursor.copy('COPY stg_realtime FROM STDIN') as copy:
         for u in latest.values():
             copy.write_row((u.uid, u.evse_id, u.status.value, u.last_updated, u.status_last_updated))
-    conn.execute('CREATE INDEX ON stg_realtime (uid)')
-    conn.execute('ANALYZE stg_realtime')
-    conn.execute(
-        """
-        CREATE TEMPORARY TABLE rt_target ON COMMIT DROP AS
-        SELECT e.id, e.charging_station_id, cs.location_id, s.*
-        FROM stg_realtime s
-        JOIN evse e ON e.uid = s.uid
-        JOIN charging_station cs ON cs.id = e.charging_station_id
-        JOIN location l ON l.id = cs.location_id AND l.source = %s
-        """,
-        (spec.uid,),
-    )
-    known = conn.execute('SELECT count(DISTINCT uid) AS n FROM rt_target').fetchone()['n']
-    result.unknown = result.received - known
-    # the changed EVSEs (a few of the many received) drive history and freshness propagation
-    conn.execute(
-        'CREATE TEMPORARY TABLE rt_changed (id bigint, charging_station_id bigint, location_id bigint, '
-        'last_updated timestamptz) ON COMMIT DROP'
-    )
-    result.changed = conn.execute(
-        """
-        WITH changed AS (
-            UPDATE evse e SET
-                status = t.status::"EvseStatus",
-                evse_id = COALESCE(t.evse_id, e.evse_id),
-                last_updated = COALESCE(t.last_updated, now()),
-                status_last_updated = COALESCE(t.status_last_updated, t.last_updated, now()),
-                status_observed_at = now(),
-                modified = now()
-            FROM rt_target t
-            WHERE e.id = t.id AND e.status <> t.status::"EvseStatus"
-            RETURNING e.id, e.charging_station_id, t.location_id, e.last_updated, e.status, e.status_last_updated
-        ), history AS (
-            INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
-            SELECT id, status, status_last_updated, now() FROM changed
-        )
-        INSERT INTO rt_changed SELECT id, charging_station_id, location_id, last_updated FROM changed
-        """
-    ).rowcount
+    # for the rest of this transaction: the tick's join of a full publication (80,000 statuses) fits in memory
+    # instead of spilling to temporary files, and no JIT compile (tens of ms) for a statement that runs once
+    conn.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+    row = conn.execute(TICK, {'source': spec.uid}).fetchone()
+    result.unknown = result.received - row['known']
+    result.changed = row['changed']
     if result.changed:
-        conn.execute(
-            """
-            UPDATE charging_station cs SET last_updated = m.newest
-            FROM (SELECT charging_station_id, max(last_updated) AS newest FROM rt_changed
-                  GROUP BY charging_station_id) m
-            WHERE cs.id = m.charging_station_id AND m.newest > cs.last_updated
-            """
-        )
-        conn.execute(
-            """
-            UPDATE location l SET last_updated = m.newest
-            FROM (SELECT location_id, max(last_updated) AS newest FROM rt_changed GROUP BY location_id) m
-            WHERE l.id = m.location_id AND m.newest > l.last_updated
-            """
-        )
-        record_live_change(conn)
+        record_live_locations(conn, row['locations'])
         if prune:
             maybe_prune(conn, history or HistoryPolicy())
     return result
 
 
-def record_live_change(conn: psycopg.Connection) -> None:
-    """Tell caches where live data changed (the areas of the changed EVSEs' locations, sql/migrations/0030)
-    instead of bumping data_version, which would invalidate every cached tile and count in the country."""
-    conn.execute('SELECT ocpdb_record_live_change(ARRAY(SELECT DISTINCT location_id FROM rt_changed))')
+# One statement per tick (bench/RESULTS-realtime.md, section 3): match the staged statuses to this source's
+# EVSEs, write the EVSEs whose status differs (the comparison is repeated in the UPDATE so a row a concurrent
+# writer changed meanwhile is compared as it is now), append their history, chain last_updated up to the
+# station and the location (only forwards, only for what changed), and hand back the changed locations for
+# ocpdb_record_live_change. The staging table needs neither an index nor ANALYZE: it is read once, by a
+# hash join, and the planner takes its size from the table's pages.
+TICK = """
+WITH target AS MATERIALIZED (
+    SELECT e.id, e.charging_station_id, cs.location_id, s.uid, s.evse_id, s.status::"EvseStatus" AS status,
+           s.last_updated, s.status_last_updated, e.status <> s.status::"EvseStatus" AS differs
+    FROM stg_realtime s
+    JOIN evse e ON e.uid = s.uid
+    JOIN charging_station cs ON cs.id = e.charging_station_id
+    JOIN location l ON l.id = cs.location_id AND l.source = %(source)s
+), changed AS (
+    UPDATE evse e SET
+        status = t.status,
+        evse_id = COALESCE(t.evse_id, e.evse_id),
+        last_updated = COALESCE(t.last_updated, now()),
+        status_last_updated = COALESCE(t.status_last_updated, t.last_updated, now()),
+        status_observed_at = now(),
+        modified = now()
+    FROM target t
+    WHERE t.differs AND e.id = t.id AND e.status <> t.status
+    RETURNING e.id, e.charging_station_id, t.location_id, e.last_updated, e.status, e.status_last_updated
+), history AS (
+    INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
+    SELECT id, status, status_last_updated, now() FROM changed
+), stations AS (
+    UPDATE charging_station cs SET last_updated = m.newest
+    FROM (SELECT charging_station_id, max(last_updated) AS newest FROM changed GROUP BY charging_station_id) m
+    WHERE cs.id = m.charging_station_id AND m.newest > cs.last_updated
+), locations AS (
+    UPDATE location l SET last_updated = m.newest
+    FROM (SELECT location_id, max(last_updated) AS newest FROM changed GROUP BY location_id) m
+    WHERE l.id = m.location_id AND m.newest > l.last_updated
+)
+SELECT (SELECT count(DISTINCT uid) FROM target) AS known,
+       (SELECT count(*) FROM changed) AS changed,
+       ARRAY(SELECT DISTINCT location_id FROM changed) AS locations
+"""
 
 
 def record_live_locations(conn: psycopg.Connection, location_ids: list[int]) -> None:
-    """record_live_change for locations a live write other than apply_realtime touched."""
+    """Tell caches where live data changed (the areas of these locations, sql/migrations/0030) instead of
+    bumping data_version, which would invalidate every cached tile and count in the country."""
     conn.execute('SELECT ocpdb_record_live_change(%s::bigint[])', (location_ids,))

@@ -58,9 +58,14 @@ def _watermark(redis_url: str) -> datetime | None:
 
 
 def _observe(db_url: str, evse_uid: str, status: str) -> None:
-    """What a realtime import does: change the status and record when OCPDB saw it."""
-    with connect(db_url, autocommit=True) as db:
+    """What a realtime import does: change the status, record when OCPDB saw it, append it to the history."""
+    with connect(db_url, autocommit=True) as db, db.transaction():
         db.execute('UPDATE evse SET status = %s, status_observed_at = now() WHERE uid = %s', (status, evse_uid))
+        db.execute(
+            'INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at) '
+            'SELECT id, status, status_last_updated, now() FROM evse WHERE uid = %s',
+            (evse_uid,),
+        )
 
 
 @pytest.mark.parametrize('version', ['3.5', '3.7'])

@@ -61,9 +61,13 @@ ORDER BY l.id
 _WHERE = {
     Selection.LIVE: """EXISTS (SELECT 1 FROM charging_station cs JOIN evse e ON e.charging_station_id = cs.id
                               WHERE cs.location_id = l.id AND e.status <> 'STATIC')""",
-    Selection.CHANGED_SINCE: """l.id IN (SELECT cs.location_id FROM evse e
+    # every live status OCPDB writes (realtime ticks, pushes, static imports) is appended to evse_status_history
+    # with observed_at = the EVSE's status_observed_at, so the history's observed_at index finds the changed EVSEs;
+    # evse.status_observed_at has no index (a realtime update would not be HOT with one, sql/migrations/0031)
+    Selection.CHANGED_SINCE: """l.id IN (SELECT cs.location_id FROM evse_status_history h
+                                        JOIN evse e ON e.id = h.evse_id
                                         JOIN charging_station cs ON cs.id = e.charging_station_id
-                                        WHERE e.status_observed_at >= %(since)s)""",
+                                        WHERE h.observed_at >= %(since)s)""",
     Selection.ALL: 'true',
 }
 
@@ -94,7 +98,7 @@ def iter_locations(
 def count_changed_evses(conn: psycopg.Connection, since: datetime) -> int:
     row = (
         conn.cursor(row_factory=tuple_row)
-        .execute('SELECT count(*) FROM evse WHERE status_observed_at >= %s', (since,))
+        .execute('SELECT count(DISTINCT evse_id) FROM evse_status_history WHERE observed_at >= %s', (since,))
         .fetchone()
     )
     return int(row[0])
