@@ -68,6 +68,9 @@ class Settings(BaseModel):
     API_POOL_TIMEOUT: float = Field(default=5.0, gt=0)
     API_STATEMENT_TIMEOUT: float = Field(default=10.0, gt=0)
     INGEST_DATABASE_URL: str | None = None
+    # the pipelines' own URL as ocpdb_writer: only read by `ocpdb db upgrade`, which sets that role's password
+    # from it (the Dagster services connect with it as their DATABASE_URL; README "Database roles")
+    WRITER_DATABASE_URL: str | None = None
     REDIS_URL: str = 'redis://127.0.0.1:6379/0'
     PROJECT_URL: str = 'http://localhost:8000'
     TRUSTED_PROXIES: str = '127.0.0.1'
@@ -122,7 +125,8 @@ class Settings(BaseModel):
     EVSE_STATUS_HISTORY_RETENTION_DAYS: float = Field(default=90, gt=0)
     EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS: float = Field(default=7, ge=0)
     EVSE_STATUS_HISTORY_BUCKET_MINUTES: int = Field(default=15, ge=1)
-    # realtime runs VACUUM evse, charging_station and location at most this often (0: never; store/maintenance.py)
+    # evse, charging_station and location are vacuumed at most this often (0: never; store/maintenance.py), by the
+    # realtime runs when they connect as the tables' owner, else by `ocpdb db maintain` with the owner's URL
     LIVE_VACUUM_SECONDS: int = Field(default=60, ge=0)
     # a MapLibre style URL of a basemap service; empty: the offline basemap (Natural Earth + VG25)
     MAP_STYLE_URL: str | None = None

@@ -75,6 +75,28 @@ def db_upgrade() -> None:
         click.echo(f'password of role {role} set from its configured URL')
 
 
+@db.command('maintain')
+@click.option('--every', type=float, default=0, help='repeat every SECONDS (0: once)')
+def db_maintain(every: float) -> None:
+    """VACUUM the live tables when LIVE_VACUUM_SECONDS passed; needs the owner's DATABASE_URL (the one step
+    that holds it besides `db upgrade`: the pipelines connect as ocpdb_writer, which may not VACUUM)."""
+    import time
+
+    from ocpdb_pipelines.db.connection import connect
+    from ocpdb_pipelines.store.maintenance import may_vacuum, maybe_vacuum_live_tables
+
+    settings = _settings()
+    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+        if not may_vacuum(conn):
+            raise click.ClickException('DATABASE_URL must name the owner of the tables: VACUUM needs ownership')
+    while True:
+        ran = maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
+        click.echo('vacuumed the live tables' if ran else 'live tables not due')
+        if every <= 0:
+            return
+        time.sleep(every)
+
+
 def _materialize(
     selection_keys: list[Any],
     run_config: dict[str, Any] | None = None,

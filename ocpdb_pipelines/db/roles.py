@@ -2,8 +2,8 @@
 
 The migration creates the roles without passwords (a file in git is no place for one); `ocpdb db
 upgrade` then sets the password of each project role that a configured URL names with a password
-(API_DATABASE_URL -> ocpdb_reader, INGEST_DATABASE_URL -> ocpdb_ingest). A URL naming another role
-is the operator's own role and left alone.
+(API_DATABASE_URL -> ocpdb_reader, INGEST_DATABASE_URL -> ocpdb_ingest, WRITER_DATABASE_URL ->
+ocpdb_writer). A URL naming another role is the operator's own role and left alone.
 """
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ def _role_and_password(url: str | None) -> tuple[str, str] | None:
 def set_role_passwords(settings: Settings) -> list[str]:
     """Set the passwords the role URLs carry (as DATABASE_URL, the owner); returns the roles changed."""
     wanted = [
-        found for found in map(_role_and_password, (settings.API_DATABASE_URL, settings.INGEST_DATABASE_URL)) if found
+        found
+        for found in map(
+            _role_and_password,
+            (settings.API_DATABASE_URL, settings.INGEST_DATABASE_URL, settings.WRITER_DATABASE_URL),
+        )
+        if found
     ]
     if not wanted:
         return []

@@ -107,6 +107,12 @@ def classify(lats: Sequence[float], lons: Sequence[float], countries: Sequence[S
     return verdicts.tolist()
 
 
+def allowed_countries(source_country: str, own_country: str | None) -> tuple[str, ...]:
+    """The countries a location may lie in: its source's, and its own when it names another."""
+    source, own = source_country.upper(), (own_country or '').upper()
+    return (source, own) if own and own != source else (source,)
+
+
 @dataclass
 class CoordinateScreen:
     """Filters a stream of parsed locations by `classify`, lazily (a generator stays a generator)."""
@@ -130,8 +136,7 @@ class CoordinateScreen:
         return self._allowed_for(location.country)
 
     def _allowed_for(self, country: str | None) -> tuple[str, ...]:
-        own = (country or '').upper()
-        return (self.country, own) if own and own != self.country else (self.country,)
+        return allowed_countries(self.country, country)
 
     def screen_points(
         self,
@@ -204,4 +209,12 @@ def screen_for(country: str) -> CoordinateScreen:
     return CoordinateScreen(country=country.upper())
 
 
-__all__ = ['TOLERANCE_DEGREES', 'CoordinateScreen', 'classify', 'country_area', 'inside_country', 'screen_for']
+__all__ = [
+    'TOLERANCE_DEGREES',
+    'CoordinateScreen',
+    'allowed_countries',
+    'classify',
+    'country_area',
+    'inside_country',
+    'screen_for',
+]

@@ -19,6 +19,7 @@ from psycopg.rows import tuple_row
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.regions.geopackage import find_column, read_layer
+from ocpdb_pipelines.store.statistics import analyze, refresh_materialized_view
 
 LAYER = 'v_vg25_gem'
 CODE_FIELD = 'RegioSchlüsselAufgefüllt'
@@ -103,7 +104,7 @@ def load_vg25(conn: psycopg.Connection, path: Path, *, force: bool = False, laye
                 attributes = {k.casefold(): v for k, v in feature.attributes.items() if k != 'fid'}
                 name = feature.attributes.get(name_field) if name_field else None
                 copy.write_row((str(code).strip(), name, orjson.dumps(attributes).decode(), feature.wkb, feature.srid))
-        cur.execute('TRUNCATE regionalschluessel RESTART IDENTITY')
+        cur.execute('TRUNCATE regionalschluessel')  # ids are not referenced; RESTART IDENTITY needs the owner
         cur.execute(
             """
             INSERT INTO regionalschluessel (regional_code, name, attributes, geom)
@@ -121,9 +122,9 @@ def load_vg25(conn: psycopg.Connection, path: Path, *, force: bool = False, laye
             'feature_count = excluded.feature_count, imported_at = now()',
             (layer, sha, count),
         )
-        cur.execute('ANALYZE regionalschluessel')
+        analyze(conn, 'regionalschluessel')
         # the map's boundary tiles (migration 0041) read the unions of this layer
-        cur.execute('REFRESH MATERIALIZED VIEW region_boundary')
+        refresh_materialized_view(conn, 'region_boundary')
     logger.info('loaded %s municipalities from %s (%s skipped)', count, path.name, skipped)
     return Vg25Report(imported=True, features=count, skipped=skipped, file_sha256=sha, path=str(path))
 

@@ -6,28 +6,26 @@ from datetime import UTC, datetime
 
 import psycopg
 
-# generous bounding boxes (lat_min, lat_max, lon_min, lon_max) of the countries our sources cover
-COUNTRY_BOXES = {
-    'DEU': (47.2, 55.1, 5.8, 15.1),
-    'CHE': (45.8, 47.9, 5.9, 10.6),
-}
+from ocpdb_pipelines.quality.coordinates import OK, allowed_countries, classify
 
 
-def locations_outside_country(conn: psycopg.Connection, uid: str, country: str) -> tuple[int, int]:
-    """(outside, total) for the source's locations against its country's box."""
-    box = COUNTRY_BOXES.get(country)
-    if box is None:
-        row = conn.execute('SELECT 0 AS outside, count(*) AS total FROM location WHERE source = %s', (uid,)).fetchone()
-    else:
-        row = conn.execute(
-            """
-            SELECT count(*) FILTER (WHERE NOT (lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s)) AS outside,
-                   count(*) AS total
-            FROM location WHERE source = %s
-            """,
-            (*box, uid),
-        ).fetchone()
-    return row['outside'], row['total']
+def locations_outside_country(
+    conn: psycopg.Connection, uid: str, country: str, examples: int = 10
+) -> tuple[int, int, list[str]]:
+    """(outside, total, first uids outside) for the source's stored locations, by the import screen's own
+    test (quality/coordinates.py: Natural Earth with its tolerance, the source's country or the location's
+    own; 0/0 never passes). After an import through the screen it is 0; it finds what entered otherwise
+    (rows stored before the screen existed, a source whose country changed)."""
+    rows = conn.execute('SELECT uid, lat, lon, country FROM location WHERE source = %s ORDER BY id', (uid,)).fetchall()
+    if not rows:
+        return 0, 0, []
+    verdicts = classify(
+        [r['lat'] for r in rows],
+        [r['lon'] for r in rows],
+        [allowed_countries(country, r['country']) for r in rows],
+    )
+    outside = [r['uid'] for r, verdict in zip(rows, verdicts, strict=True) if verdict != OK]
+    return len(outside), len(rows), outside[:examples]
 
 
 def duplicate_evse_uids(conn: psycopg.Connection, uid: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 
 from ocpdb_pipelines.model.enums import SourceStatus
 from ocpdb_pipelines.sources.registry import SourceSpec
@@ -69,18 +70,20 @@ def mark_realtime_success(conn: psycopg.Connection, uid: str, error_count: int, 
 
 
 def mark_failed(conn: psycopg.Connection, spec: SourceSpec, *, static: bool, realtime: bool) -> None:
-    """A hard failure: status FAILED, counters, timestamps and data untouched."""
+    """A hard failure: status FAILED, counters, timestamps and data untouched.
+
+    Only the failed side's column is assigned: the push receivers' immediate apply (ocpdb_ingest) may update
+    realtime_status but not static_status (sql/migrations/0020), and assigning a column needs its privilege
+    even when the value stays the same.
+    """
     ensure_source(conn, spec)
-    conn.execute(
-        """
-        UPDATE source SET
-            static_status = CASE WHEN %(static)s THEN 'FAILED'::sourcestatus ELSE static_status END,
-            realtime_status = CASE WHEN %(realtime)s THEN 'FAILED'::sourcestatus ELSE realtime_status END,
-            modified = now()
-        WHERE uid = %(uid)s
-        """,
-        {'static': static, 'realtime': realtime, 'uid': spec.uid},
+    failed = [column for column, flag in (('static_status', static), ('realtime_status', realtime)) if flag]
+    if not failed:
+        return
+    assignments = sql.SQL(', ').join(
+        sql.SQL("{} = 'FAILED'::sourcestatus").format(sql.Identifier(column)) for column in failed
     )
+    conn.execute(sql.SQL('UPDATE source SET {}, modified = now() WHERE uid = %s').format(assignments), (spec.uid,))
 
 
 def static_status(conn: psycopg.Connection, uid: str) -> SourceStatus | None:

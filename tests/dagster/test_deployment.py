@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dagster as dg
 import jsonschema
@@ -117,3 +118,47 @@ def test_the_dagster_storage_url_names_the_driver_dagster_postgres_runs_on(compo
     ensure_dagster_home()
     assert os.environ['DAGSTER_PG_URL'] == 'postgresql+psycopg2://u@h:5432/dagster'
     assert (tmp_path / 'home' / 'dagster.yaml').resolve() == PROJECT_ROOT / 'dagster.postgres.yaml'
+
+
+def _user(url: str) -> str:
+    return urlsplit(url).username or ''
+
+
+def test_only_the_migration_and_the_maintenance_step_hold_the_owner(compose):
+    """The Dagster services (and the run containers the daemon launches with its DATABASE_URL) connect as
+    ocpdb_writer; the owner's URL is in `migrate` (DDL) and `db-maintenance` (VACUUM) only; Dagster's own
+    storage is a database of its own role, not the cluster's superuser."""
+    services = compose['services']
+    owner = compose['services']['postgis']['environment']['POSTGRES_USER']
+    for name in ('user-code', 'dagster-webserver', 'dagster-daemon'):
+        environment = services[name].get('environment', compose['x-ocpdb']['environment'])
+        assert _user(environment['DATABASE_URL']) == 'ocpdb_writer', name
+        assert _user(environment['DAGSTER_PG_URL']) not in ('', owner), name
+    assert _user(services['migrate']['environment']['DATABASE_URL']) == owner
+    assert _user(services['migrate']['environment']['WRITER_DATABASE_URL']) == 'ocpdb_writer'
+    maintenance = services['db-maintenance']
+    assert _user(maintenance['environment']['DATABASE_URL']) == owner
+    assert maintenance['command'][:3] == ['ocpdb', 'db', 'maintain']
+    holders = {name for name, s in services.items() if _user(s.get('environment', {}).get('DATABASE_URL', '')) == owner}
+    assert holders == {'migrate', 'db-maintenance'}
+    assert 'DATABASE_URL' not in services['api']['environment']
+    assert 'DATABASE_URL' in _yaml(PROJECT_ROOT / 'docker/dagster.yaml')['run_launcher']['config']['env_vars']
+
+
+def test_on_kubernetes_only_the_owner_jobs_read_the_owner_secret():
+    values = _yaml(PROJECT_ROOT / 'deploy/helm/values.yaml')
+    [deployment] = values['dagster-user-deployments']['deployments']
+    secrets = [
+        s['name'] for s in deployment['envSecrets'] + values['runLauncher']['config']['k8sRunLauncher']['envSecrets']
+    ]
+    assert 'ocpdb-owner' not in secrets
+    assert values['postgresql']['postgresqlUsername'] == 'dagster'
+    manifests = list(yaml.safe_load_all((PROJECT_ROOT / 'deploy/helm/owner-jobs.yaml').read_text()))
+    commands = {}
+    for manifest in manifests:
+        spec = manifest['spec']
+        pod = (spec['jobTemplate']['spec'] if manifest['kind'] == 'CronJob' else spec)['template']['spec']
+        [container] = pod['containers']
+        assert container['envFrom'] == [{'secretRef': {'name': 'ocpdb-owner'}}]
+        commands[manifest['kind']] = container['command']
+    assert commands == {'Job': ['ocpdb', 'db', 'upgrade'], 'CronJob': ['ocpdb', 'db', 'maintain']}

@@ -173,3 +173,31 @@ def test_the_api_process_works_without_writer_credentials(settings):
         assert client.get('/api/public/v1/locations').status_code == 200
         head = client.head('/api/server/v1/datex/v3.5/datex2_enbw/realtime?key=none')
         assert head.status_code == 401  # reached the receiver; its key check, not the database, answered
+
+
+def test_upgrade_sets_the_writer_password_from_its_url(settings, db):
+    """The Dagster services connect as ocpdb_writer (compose); `db upgrade` sets its password from
+    WRITER_DATABASE_URL as it does for the reader and the ingest role."""
+    url = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
+    writer = psycopg.conninfo.make_conninfo(**{**url, 'user': WRITER_ROLE, 'password': 'writer-secret'})
+    try:
+        assert set_role_passwords(settings.model_copy(update={'WRITER_DATABASE_URL': writer})) == [WRITER_ROLE]
+        row = db.execute('SELECT rolpassword FROM pg_authid WHERE rolname = %s', (WRITER_ROLE,)).fetchone()
+        assert row['rolpassword'].startswith('SCRAM-SHA-256$')
+    finally:
+        db.execute(f'ALTER ROLE {WRITER_ROLE} PASSWORD NULL')
+
+
+def test_a_failed_immediate_apply_as_ingest_is_recorded(settings, db):
+    """The receivers' immediate apply runs as ocpdb_ingest: when its payload fails, the source's realtime
+    status becomes FAILED (the bookkeeping assigns only the failed side's column) and the static one stays."""
+    from ocpdb_pipelines.imports import run_realtime, run_static
+    from ocpdb_pipelines.sources.base import Page, PayloadError
+    from tests.fixtures_dir import fixture_bytes
+
+    run_static(settings, 'datex2_enbw', replay_pages=[Page(body=fixture_bytes('datex2', 'enbw_static.json'))])
+    as_ingest = settings.model_copy(update={'DATABASE_URL': ingest_url(settings)})
+    with pytest.raises(PayloadError):
+        run_realtime(as_ingest, 'datex2_enbw', replay_pages=[Page(body=b'{"payload": 1}')], maintenance=False)
+    row = db.execute("SELECT static_status, realtime_status FROM source WHERE uid = 'datex2_enbw'").fetchone()
+    assert row == {'static_status': 'ACTIVE', 'realtime_status': 'FAILED'}

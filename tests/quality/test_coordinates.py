@@ -103,3 +103,21 @@ def test_register_excel_null_island_skipped_swapped_fixed(settings, db):
     assert db.execute("SELECT count(*) AS n FROM location WHERE source = 'bnetza_excel'").fetchone()['n'] == 93
     fixed = (Decimal(lat.replace(',', '.')), Decimal(lon.replace(',', '.')))
     assert db.execute('SELECT count(*) AS n FROM location WHERE lat = %s AND lon = %s', fixed).fetchone()['n'] == 1
+
+
+def test_the_after_the_fact_check_uses_the_screens_boundaries(db):
+    """`coordinates_in_country` tests stored locations as the import screen does (Natural Earth, the
+    source's country or the location's own): Strasbourg and Basel lie in the old German box but not in
+    Germany; a location that names France as its country may lie there; 0/0 never passes."""
+    from ocpdb_pipelines.store.quality import locations_outside_country
+    from tests.downstream import rows
+
+    rows.location(db, 'datex2_enbw', 'berlin', 52.52, 13.405, country='DEU')
+    rows.location(db, 'datex2_enbw', 'strasbourg', 48.58, 7.75, country='DEU')
+    rows.location(db, 'datex2_enbw', 'basel', 47.56, 7.59)
+    rows.location(db, 'datex2_enbw', 'strasbourg_fr', 48.58, 7.75, country='FRA')
+    rows.location(db, 'datex2_enbw', 'null_island', 0.0, 0.0, country='DEU')
+    rows.location(db, 'other_source', 'paris', 48.85, 2.35, country='DEU')  # another source's: not counted
+    outside, total, examples = locations_outside_country(db, 'datex2_enbw', 'DEU')
+    assert (outside, total) == (3, 5)
+    assert sorted(examples) == ['basel', 'null_island', 'strasbourg']

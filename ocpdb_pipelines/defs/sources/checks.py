@@ -18,7 +18,11 @@ STALE_AFTER_INTERVALS = 10
 def static_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
     key = static_key(spec)
     return [
-        dg.AssetCheckSpec('coordinates_in_country', asset=key, description='Locations lie inside the country box'),
+        dg.AssetCheckSpec(
+            'coordinates_in_country',
+            asset=key,
+            description="Locations lie inside their source's (or own) country: the import screen's boundary test",
+        ),
         dg.AssetCheckSpec('evse_uids_unique', asset=key, description='No EVSE uid is used twice in the source'),
         dg.AssetCheckSpec('few_records_skipped', asset=key, description='At most 5% of records were skipped'),
     ]
@@ -48,7 +52,7 @@ def realtime_freshness_policy(interval_seconds: int) -> dg.FreshnessPolicy:
 def static_check_results(
     conn: psycopg.Connection, spec: SourceSpec, *, skipped: int, incoming: int
 ) -> list[dg.AssetCheckResult]:
-    outside, total = quality.locations_outside_country(conn, spec.uid, spec.country)
+    outside, total, examples = quality.locations_outside_country(conn, spec.uid, spec.country)
     duplicates = quality.duplicate_evse_uids(conn, spec.uid)
     share = skipped / (skipped + incoming) if skipped + incoming else 0.0
     return [
@@ -56,7 +60,7 @@ def static_check_results(
             check_name='coordinates_in_country',
             passed=outside == 0,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={'outside': outside, 'locations': total, 'country': spec.country},
+            metadata={'outside': outside, 'locations': total, 'country': spec.country, 'examples': examples},
         ),
         dg.AssetCheckResult(
             check_name='evse_uids_unique',
