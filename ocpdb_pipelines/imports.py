@@ -157,8 +157,9 @@ def run_static(
 
     The payload is fetched fresh, or replayed: `replay_path` (a snapshot directory or a payload
     file), `replay_pages`, or `snapshot_id` naming an archived snapshot (a `snapshot_id` not in the
-    archive yet is the id a fresh fetch is archived under: a new partition). A snapshot older than
-    the last applied one is refused unless `allow_older`; an unchanged payload is skipped unless `force`.
+    archive yet is the id a fresh fetch, or a replayed payload file, is archived under: a new partition).
+    A snapshot older than the last applied one is refused unless `allow_older`; an unchanged payload is
+    skipped unless `force`.
     """
     spec = get_spec(uid)
     started = time.monotonic()
@@ -167,6 +168,9 @@ def run_static(
         try:
             if replay_path is not None:
                 snapshot = snapshot_at(replay_path)
+                if snapshot is None and snapshot_id is not None:
+                    # a payload file run under a partition key is archived under that key: a retry replays it
+                    snapshot = _archived_snapshot(settings, uid, snapshot_id)
                 if snapshot is None:
                     replay_pages = replay_pages_from_file(replay_path)
                     origin = f'file:{Path(replay_path).name}' if origin == 'replay' else origin
@@ -191,7 +195,12 @@ def run_static(
                 fetched = _replayed(snapshot.pages, snapshot, family)
             elif replay_pages is not None:
                 stored = raw_archive(settings).store(
-                    uid, 'static', replay_pages, parser_version=family.parser_version, origin=origin
+                    uid,
+                    'static',
+                    replay_pages,
+                    parser_version=family.parser_version,
+                    origin=origin,
+                    snapshot_id=snapshot_id,
                 )
                 fetched = _replayed(replay_pages, stored, family)
             else:

@@ -207,6 +207,7 @@ def import_static(uid: str, from_file: str | None, snapshot_id: str | None, forc
             partition = snapshot.id  # a snapshot of this source's archive: replay its partition
         else:
             config['replay_file'] = str(from_file)
+            partition = partition or new_snapshot_id()  # the file is archived under this new partition
     elif partition is None:
         partition = new_snapshot_id()  # a fresh fetch, archived under its new partition
     run_config = {'ops': {key.to_python_identifier(): {'config': config}}}

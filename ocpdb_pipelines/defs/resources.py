@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import psycopg
-import redis
 
 from ocpdb_pipelines.config import Settings, current_settings, load_settings
 from ocpdb_pipelines.db.connection import connect
+
+if TYPE_CHECKING:
+    import redis
 
 # a URL taken from config.yaml (not the environment) is handed to the resource under this prefix
 RESOURCE_ENV_PREFIX = 'OCPDB_RESOURCE_'
@@ -40,6 +43,8 @@ class RedisResource(dg.ConfigurableResource):
     url: str
 
     def client(self) -> redis.Redis:
+        import redis  # imported on use: a source import (the CLI's fixed cost) never needs Redis
+
         return redis.Redis.from_url(self.url)
 
 

@@ -136,11 +136,17 @@ def test_sensor_requests_a_run_for_a_landed_upload(settings, monkeypatch):
     sensor = repository.get_sensor_def('bnetza_excel_sensor')
     resources = make_resources(enabled.DATABASE_URL, enabled.REDIS_URL)
     monkeypatch.setenv('OCPDB_LANDING_DIR', enabled.LANDING_DIR)
-    with dg.build_sensor_context(resources=resources, repository_def=repository) as context:
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_sensor_context(
+            instance=instance, instance_ref=instance.get_ref(), resources=resources, repository_def=repository
+        ) as context,
+    ):
         result = sensor.evaluate_tick(context)
     assert len(result.run_requests) == 1
     request = result.run_requests[0]
     assert request.run_key == landed.name
+    assert request.partition_key is not None  # the upload is a snapshot partition of its own
     assert request.run_config['ops']['source__bnetza_excel']['config']['landed_file'] == str(landed)
 
 

@@ -63,11 +63,24 @@ def test_uploaded_workbook_is_imported_by_the_sensor_run(server, db, monkeypatch
     definitions = build_definitions(settings)
     repository = definitions.get_repository_def()
     resources = {'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)}
-    with dg.build_sensor_context(resources=resources, repository_def=repository) as context:
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_sensor_context(
+            instance=instance, instance_ref=instance.get_ref(), resources=resources, repository_def=repository
+        ) as context,
+    ):
         tick = repository.get_sensor_def('bnetza_excel_sensor').evaluate_tick(context)
-    (request,) = tick.run_requests
-    asset = next(a for a in definitions.assets if dg.AssetKey(['source', 'bnetza_excel']) in a.keys)
-    result = dg.materialize([asset], resources=resources, run_config=request.run_config)
+        (request,) = tick.run_requests
+        (partitions,) = tick.dynamic_partitions_requests
+        instance.add_dynamic_partitions(partitions.partitions_def_name, list(partitions.partition_keys))
+        asset = next(a for a in definitions.assets if dg.AssetKey(['source', 'bnetza_excel']) in a.keys)
+        result = dg.materialize(
+            [asset],
+            instance=instance,
+            partition_key=request.partition_key,
+            resources=resources,
+            run_config=request.run_config,
+        )
     assert result.success
     count = db.execute("SELECT count(*) AS n FROM location WHERE source = 'bnetza_excel'").fetchone()['n']
     assert count > 0

@@ -114,7 +114,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 settings,
                 spec.uid,
                 replay_path=payload,
-                snapshot_id=None if payload else partition,
+                snapshot_id=partition,  # a payload file (an upload, a replayed file) is archived under it
                 force=config.force,
                 allow_older=allow_older,
                 origin='landing' if config.landed_file else 'replay',

@@ -8,6 +8,7 @@ get a run of the static asset.
 """
 
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -16,11 +17,12 @@ from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.defs.sources.assets import report_metadata
 from ocpdb_pipelines.defs.sources.checks import realtime_fresh_evaluation
 from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, schedule_name, sensor_name, static_key
-from ocpdb_pipelines.defs.sources.partitions import new_fetch_key
+from ocpdb_pipelines.defs.sources.partitions import new_fetch_key, partitions_name, snapshot_partitions
 from ocpdb_pipelines.defs.sources.push import landed_push_events
 from ocpdb_pipelines.defs.sources.realtime_pull import PullOutcome, TickState, pull, pull_check
+from ocpdb_pipelines.http.archive import new_snapshot_id
 from ocpdb_pipelines.http.errors import FetchBudgetExceeded
-from ocpdb_pipelines.landing import LandingArea
+from ocpdb_pipelines.landing import Landed, LandingArea
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 
@@ -73,6 +75,12 @@ def build_fetch_schedule(
     return _schedule
 
 
+def landed_partition_key(landed: Landed) -> str:
+    """The snapshot id of a landed upload: its arrival time (the landing name starts with it, in ns)."""
+    arrived_ns = int(landed.path.name.split('-', 1)[0])
+    return new_snapshot_id(datetime.fromtimestamp(arrived_ns / 1e9, UTC))
+
+
 def build_sensor(
     settings: Settings,
     spec: SourceSpec,
@@ -102,15 +110,19 @@ def build_sensor(
         current = ocpdb.settings()
         state = TickState.from_cursor(context.cursor)
         landing = LandingArea(current.path(current.LANDING_DIR))
+        # each landed upload is a partition of its own (its arrival time as the snapshot id), archived under it
+        uploads = {landed_partition_key(landed): landed for landed in landing.pending(spec.uid, 'static')}
         run_requests = [
             dg.RunRequest(
                 run_key=landed.path.name,
                 asset_selection=[static_key(spec)],
+                partition_key=key,
                 run_config={'ops': {op_name: {'config': {'landed_file': str(landed.path)}}}},
                 tags={**run_tags(spec), 'ocpdb/trigger': 'landing'},
             )
-            for landed in landing.pending(spec.uid, 'static')
+            for key, landed in uploads.items()
         ]
+        new_keys = [key for key in uploads if not context.instance.has_dynamic_partition(partitions_name(spec), key)]
         events: list[dg.AssetMaterialization | dg.AssetCheckEvaluation] = []
         messages: list[str] = []
         if realtime or pushes:
@@ -148,7 +160,8 @@ def build_sensor(
         if not run_requests:
             # the reason shows in the tick history; the events (checks, runless materializations) are reported anyway
             return dg.SensorResult(asset_events=events, skip_reason='; '.join(messages) or 'nothing new')
-        return dg.SensorResult(run_requests=run_requests, asset_events=events)
+        partitions = [snapshot_partitions(spec).build_add_request(new_keys)] if new_keys else []
+        return dg.SensorResult(run_requests=run_requests, asset_events=events, dynamic_partitions_requests=partitions)
 
     return _sensor
 
