@@ -10,7 +10,8 @@ Pairs at or above `SITE_THRESHOLD` are merged into sites, best score first (then
 lower ids); a site never holds two locations of one source (a source's own two records are two sites by
 its account), nor two leaders of the `same_evse_ids` rule. In every site the leader rule of `same_evse_ids`
 picks the leader (a leader of that rule first, then more EVSEs, more live statuses, the lower id) and every
-other member follows it directly, so links never chain; its provenance is the pair that brought it in.
+other member follows it directly, so links never chain; its provenance is its own pair with the leader when
+that scored above the threshold, else the pair that brought it into the site.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ def site_links(conn: psycopg.Connection, static_sources: list[str], id_leaders: 
         if value >= SITE_THRESHOLD:
             scored.append((value, pair, factors))
     result.pairs_above_threshold = len(scored)
+    direct = {(pair['a'], pair['b']): (value, pair, factors) for value, pair, factors in scored}
     scored.sort(key=lambda s: (-s[0], s[1]['metres'], s[1]['a'], s[1]['b']))
     cluster_of: dict[int, _Cluster] = {}
     brought_by: dict[int, tuple[float, dict[str, Any], dict[str, float]]] = {}
@@ -146,7 +148,8 @@ def site_links(conn: psycopg.Connection, static_sources: list[str], id_leaders: 
         seen.add(id(cluster))
         leader = max(cluster.members, key=lambda m: _rank(sites[m], m in id_leaders))
         for follower in sorted(cluster.members - {leader}):
-            value, pair, factors = brought_by[follower]
+            # its own pair with the leader when that scored above the threshold, else the pair that brought it in
+            value, pair, factors = direct.get((min(follower, leader), max(follower, leader))) or brought_by[follower]
             partner = pair['b'] if pair['a'] == follower else pair['a']
             result.links.append(
                 {

@@ -233,3 +233,25 @@ def test_a_feed_rewritten_in_another_family_without_ids_shows_once_in_tiles(clie
     for path in ('/api/public/v1/locations', '/api/public/ocpi/2.2/locations'):
         assert client.get(path).json()['total_count'] == total  # the predecessor's default: everything
         assert client.get(path, params={'filter_duplicates': 'true'}).json()['total_count'] == len(originals)
+
+
+def test_three_sources_of_one_site_follow_one_leader_directly(settings, real_pair):
+    """The Stadtnavi record re-published by a third live source (eaaze_pbw, the OCPI family) 5 m off: all three
+    are one site; the fuller chargecloud record leads and both others point at it, never at each other."""
+    page = orjson.loads(fixture_bytes('stadtnavi', 'ocpi_locations.json'))
+    item = next(i for i in page['data'] if i['id'] == STADTNAVI_SITE)
+    item['id'] = 'third-copy'
+    for n, evse in enumerate(item['evses']):
+        evse['evse_id'], evse['uid'] = None, f'third-{n}'
+    eaaze = with_source(settings, 'eaaze_pbw', token='t')
+    run_static(eaaze, 'eaaze_pbw', replay_pages=[Page(orjson.dumps({'data': [item], 'status_code': 1000}))])
+    third = _id(real_pair, 'eaaze_pbw', 'third-copy')
+    _move(real_pair, third, 5)
+    leader, stadtnavi = _id(real_pair, LUDWIGSBURG, CHARGECLOUD_SITE), _id(real_pair, STADTNAVI, STADTNAVI_SITE)
+    link_duplicates(real_pair)
+    links = {r['location_id']: r for r in real_pair.execute('SELECT * FROM location_duplicate')}
+    assert set(links) == {stadtnavi, third}
+    assert {link['duplicate_of'] for link in links.values()} == {leader}
+    # each states its own pair with the leader: the same score (the copy is the Stadtnavi record moved 5 m)
+    assert {link['evidence']['matched_with'] for link in links.values()} == {leader}
+    assert links[third]['score'] == pytest.approx(links[stadtnavi]['score'], abs=0.01)
