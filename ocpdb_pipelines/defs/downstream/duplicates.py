@@ -1,4 +1,5 @@
-"""`matching/cross_source_duplicates`: links the same EVSEs delivered by two live sources (one record leads).
+"""`matching/cross_source_duplicates`: links the same EVSEs (or the same site) delivered by two live sources
+(one record leads).
 
 Cheap set-based SQL, so it runs after every live import (eager); tiles hide the followers by default.
 """
@@ -19,7 +20,8 @@ def build_duplicates_asset(live_source_keys: list[dg.AssetKey]) -> dg.AssetsDefi
         group_name='matching',
         kinds={'python', 'postgres'},
         automation_condition=dg.AutomationCondition.eager(),
-        description='Same EVSE ids (eMI3) at two live sources: the follower location points at the leader '
+        description='Same EVSE ids (eMI3), or the same site by the site score (distance, name/address, operator, '
+        'EVSE count, power), at two live sources: the follower location points at the leader '
         '(location.dynamic_location_id, provenance in location_duplicate); tiles show it once.',
     )
     def cross_source_duplicates(ocpdb: OcpdbConfig) -> dg.MaterializeResult:
@@ -27,6 +29,7 @@ def build_duplicates_asset(live_source_keys: list[dg.AssetKey]) -> dg.AssetsDefi
             report = link_duplicates(conn)
         metadata = report.metadata()
         metadata['pairs_by_sources'] = dg.MetadataValue.json(report.pairs_by_sources or {})
+        metadata['linked_by_rule'] = dg.MetadataValue.json(report.linked_by_rule or {})
         return dg.MaterializeResult(metadata=metadata)
 
     return cross_source_duplicates
