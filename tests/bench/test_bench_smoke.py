@@ -220,14 +220,6 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
         assert rows['business'] > 0
 
 
-@pytest.mark.parametrize(
-    ('mode', 'only'),
-    [
-        pytest.param('httpx', r'list page \(v1|radius|tile z14|trivial', id='httpx'),
-        pytest.param('wrk', 'tile z14 uncached', id='wrk', marks=_requires('wrk', 'pgbench')),
-    ],
-)
-@_requires('psql')
 def test_bench_catalogue(bench_db: str, tmp_path: Path) -> None:
     """Both variants from this tree (the script takes any tree as --base): the table holds every figure."""
     database = _database_name(bench_db)
@@ -246,6 +238,14 @@ def test_bench_catalogue(bench_db: str, tmp_path: Path) -> None:
         drop_database(psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=f'{database}_{variant}'))
 
 
+@pytest.mark.parametrize(
+    ('mode', 'only'),
+    [
+        pytest.param('httpx', r'list page \(v1|radius|tile z14|trivial', id='httpx'),
+        pytest.param('wrk', 'tile z14 uncached', id='wrk', marks=_requires('wrk', 'pgbench')),
+    ],
+)
+@_requires('psql')
 def test_bench_api(mode: str, only: str, bench_db: str, redis_url: str, tmp_path: Path) -> None:
     locations, rounds = 300, 1
     out = tmp_path / 'api.json'
