@@ -28,6 +28,7 @@ from ocpdb_pipelines.model.updates import (
 )
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
+from ocpdb_pipelines.sources.common.values import skip_reason
 
 OPERATIONAL = {'In Betrieb': EvseStatus.STATIC, 'In Wartung': EvseStatus.INOPERATIVE}
 OPENING_SPECS = {'247', 'Eingeschränkt', 'Keine Angabe'}
@@ -68,7 +69,7 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
                     continue
                 station = _station(checked, skipped, connectors)
             except (RecordError, ValidationError, KeyError, TypeError, ValueError) as exc:
-                skipped.append(skip(f'installation {reference}', _reason(exc)))
+                skipped.append(skip(f'installation {reference}', skip_reason(exc)))
                 continue
             key = (checked['coordinates']['latitude'], checked['coordinates']['longitude'])
             group = groups.get(key)
@@ -90,14 +91,7 @@ def _locations(
         try:
             yield _location(fields, stations, operators)
         except ValidationError as exc:
-            skipped.append(skip(f'installation {fields["id"]}', _reason(exc)))
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
-    return str(exc) or type(exc).__name__
+            skipped.append(skip(f'installation {fields["id"]}', skip_reason(exc)))
 
 
 def _require(record: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
