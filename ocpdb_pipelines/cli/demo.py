@@ -9,6 +9,7 @@ Ctrl-C or SIGTERM, which stop both cleanly.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -23,6 +24,20 @@ import click
 
 from ocpdb_pipelines.config import PROJECT_ROOT
 
+# the sample generators and the dev services are development tools: the wheel leaves them out
+# ([tool.hatch.build.targets.wheel] exclude), a source checkout (`scripts/run demo`) has them
+SAMPLES = 'ocpdb_pipelines.samples'
+MISSING_SAMPLES = (
+    'ocpdb demo needs the sample generators (ocpdb_pipelines/samples/), which are development tools and not part '
+    'of the installed package. Run the demo from a source checkout: `git clone` the project, then `scripts/run demo`.'
+)
+
+
+def require_samples() -> None:
+    """Fail with a clear message when the sample generators are not installed (a wheel without them)."""
+    if importlib.util.find_spec(SAMPLES) is None:
+        raise click.ClickException(MISSING_SAMPLES)
+
 
 @click.command('demo')
 @click.option(
@@ -32,6 +47,7 @@ from ocpdb_pipelines.config import PROJECT_ROOT
 @click.option('--api-port', default=8000, show_default=True, type=int)
 def demo(serve: bool, dagster_port: int, api_port: int) -> None:
     """Run the demo: migrate, import generated samples of every source, run downstream assets, serve."""
+    require_samples()
     with stop_on_sigterm():
         failed = _import_everything()
         if serve:

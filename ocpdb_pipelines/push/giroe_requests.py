@@ -18,8 +18,8 @@ from ocpdb_pipelines.landing import LandingArea
 from ocpdb_pipelines.model.enums import EvseStatus
 from ocpdb_pipelines.model.updates import LocationUpdate
 from ocpdb_pipelines.push.kinds import GIROE_UID, PUSH
-from ocpdb_pipelines.sources.common.values import RecordError, parse_datetime
-from ocpdb_pipelines.sources.giroe.parse import connector_status, location_uid, map_location, reason
+from ocpdb_pipelines.sources.common.values import RecordError, parse_datetime, skip_reason
+from ocpdb_pipelines.sources.giroe.parse import connector_status, location_uid, map_location
 
 PUT_LOCATION = 'put_location'
 DELETE_LOCATION = 'delete_location'
@@ -82,7 +82,7 @@ def parse_location_put(location_id: int, body: bytes, secret: str) -> LocationPu
     try:
         location = map_location(raw, secret)
     except (RecordError, ValidationError) as exc:
-        raise PushRequestError(reason(exc)) from None
+        raise PushRequestError(skip_reason(exc)) from None
     return LocationPut(location_id=location_id, public=public, location=location)
 
 

@@ -53,3 +53,28 @@ def test_no_import_cycle_in_the_pipelines_but_the_pending_one():
         return
     breakers = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith('- .')]
     assert breakers == PENDING_BREAKERS, result.stdout
+
+
+SOURCES = ROOT / 'ocpdb_pipelines' / 'sources'
+ROLE_MODULES = {'__init__', 'family', 'parse', 'realtime', 'tariffs', 'vocabulary', 'values', 'wire'}
+# modules that map one part of a record, named after it (docs/code-layout.md)
+FAMILY_PARTS = {'datex2': {'countries', 'parking'}, 'bnetza': {'api', 'excel'}}
+NOT_FAMILIES = {'common', '__pycache__'}
+
+
+def test_every_family_follows_the_layout():
+    """docs/code-layout.md: one package per family, named after it, with `family.py` holding `FAMILY`, and
+    every other module named for its role."""
+    from ocpdb_pipelines.sources.families import FAMILY_MODULES
+
+    packages = sorted(p.name for p in SOURCES.iterdir() if p.is_dir() and p.name not in NOT_FAMILIES)
+    assert packages == sorted(FAMILY_MODULES)
+    assert {name: f'ocpdb_pipelines.sources.{name}.family' for name in packages} == FAMILY_MODULES
+    for name in packages:
+        modules = {p.stem for p in (SOURCES / name).glob('*.py')}
+        assert 'family' in modules, name
+        assert modules - ROLE_MODULES - FAMILY_PARTS.get(name, set()) == set(), name
+    defining = sorted(
+        str(p.relative_to(SOURCES)) for p in SOURCES.rglob('*.py') if re.search(r'^FAMILY\b', p.read_text(), re.M)
+    )
+    assert defining == sorted(f'{name}/family.py' for name in packages)

@@ -6,6 +6,7 @@ import gzip
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
 from ocpdb_pipelines.sources.base import PayloadError
 from ocpdb_pipelines.sources.common import values
@@ -42,3 +43,13 @@ def test_the_datex_readers_reuse_the_shared_basics():
     """The four readers that used to exist twice with different signatures exist once."""
     for name in ('load_json', 'as_dict', 'as_list', 'parse_datetime'):
         assert not hasattr(datex_values, name), name
+
+
+def test_skip_reason_names_the_first_invalid_field_or_the_message():
+    from ocpdb_pipelines.model.updates import EvseUpdate
+
+    with pytest.raises(ValidationError) as invalid:
+        EvseUpdate(uid='x', status='NOT-A-STATUS', connectors=[])
+    assert values.skip_reason(invalid.value).startswith('invalid status: ')
+    assert values.skip_reason(values.RecordError('lat: missing')) == 'lat: missing'
+    assert values.skip_reason(KeyError()) == 'KeyError'

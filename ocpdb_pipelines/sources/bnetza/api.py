@@ -20,6 +20,7 @@ from ocpdb_pipelines.model.updates import ConnectorUpdate, RegularHours, Skipped
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
 from ocpdb_pipelines.sources.bnetza.register import EvseRows, Register, StationRows, Values
+from ocpdb_pipelines.sources.common.values import skip_reason
 
 OPERATIONAL = {'In Betrieb': EvseStatus.STATIC, 'In Wartung': EvseStatus.INOPERATIVE}
 OPENING_SPECS = {'247', 'Eingeschränkt', 'Keine Angabe'}
@@ -60,7 +61,7 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
                     continue
                 station = _station(checked, skipped, connectors)
             except (RecordError, ValidationError, KeyError, TypeError, ValueError) as exc:
-                skipped.append(skip(f'installation {reference}', _reason(exc)))
+                skipped.append(skip(f'installation {reference}', skip_reason(exc)))
                 continue
             register.add(
                 (checked['coordinates']['latitude'], checked['coordinates']['longitude']),
@@ -73,14 +74,7 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
 
 
 def _invalid_location(installation_id: int, exc: Exception) -> SkippedRecord:
-    return skip(f'installation {installation_id}', _reason(exc))
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
-    return str(exc) or type(exc).__name__
+    return skip(f'installation {installation_id}', skip_reason(exc))
 
 
 def _require(record: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
+from pydantic import ValidationError
 
 from ocpdb_pipelines.sources.base import PayloadError
 
@@ -25,6 +26,14 @@ BERLIN = ZoneInfo('Europe/Berlin')
 
 class RecordError(ValueError):
     """One record (location, EVSE, connector, …) cannot be mapped; the message is the skip reason."""
+
+
+def skip_reason(exc: Exception) -> str:
+    """The reason a skipped record is counted under: the first model validation error, or the message."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
+    return str(exc) or type(exc).__name__
 
 
 def load_json(body: bytes, what: str = 'payload') -> Any:

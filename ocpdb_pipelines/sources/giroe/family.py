@@ -25,8 +25,8 @@ from ocpdb_pipelines.sources.base import (
     skip,
 )
 from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of
-from ocpdb_pipelines.sources.common.values import RecordError, load_json, parse_datetime
-from ocpdb_pipelines.sources.giroe.parse import connector_realtime, map_location, reason
+from ocpdb_pipelines.sources.common.values import RecordError, load_json, parse_datetime, skip_reason
+from ocpdb_pipelines.sources.giroe.parse import connector_realtime, map_location
 
 LOCATIONS_PATH = '/api/server/v1/charge-locations'
 CONNECTORS_PATH = '/api/server/v1/charge-connectors'
@@ -107,7 +107,9 @@ def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
             try:
                 batch.locations.append(map_location(raw, secret, now=now))
             except (RecordError, ValidationError) as exc:
-                batch.skipped.append(skip(f'location {raw.get("id") if isinstance(raw, dict) else raw!r}', reason(exc)))
+                batch.skipped.append(
+                    skip(f'location {raw.get("id") if isinstance(raw, dict) else raw!r}', skip_reason(exc))
+                )
     return batch
 
 
@@ -119,7 +121,7 @@ def parse_realtime(ctx: SourceContext, pages: list[Page]) -> RealtimeBatch:
                 batch.updates.append(connector_realtime(raw))
             except (RecordError, ValidationError) as exc:
                 batch.skipped.append(
-                    skip(f'connector {raw.get("uid") if isinstance(raw, dict) else raw!r}', reason(exc))
+                    skip(f'connector {raw.get("uid") if isinstance(raw, dict) else raw!r}', skip_reason(exc))
                 )
     return batch
 

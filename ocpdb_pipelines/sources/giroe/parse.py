@@ -10,8 +10,6 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from ocpdb_pipelines.model.enums import Capability, ConnectorFormat, ConnectorType, EvseStatus, PowerType
 from ocpdb_pipelines.model.updates import (
     ChargingStationUpdate,
@@ -153,10 +151,3 @@ def connector_realtime(raw: Any) -> EvseRealtimeUpdate:
         last_updated=modified,
         status_last_updated=modified,
     )
-
-
-def reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
-    return str(exc)

@@ -37,6 +37,7 @@ from ocpdb_pipelines.sources.common.values import (
     opt_str,
     parse_datetime,
     req_id,
+    skip_reason,
     to_int,
 )
 
@@ -137,7 +138,7 @@ def _chargepoint(raw: Any, now: datetime, skipped: list[SkippedRecord]) -> Charg
             )
         except (RecordError, ValidationError) as exc:
             ref = outlet.get('evseId') if isinstance(outlet, dict) else None
-            skipped.append(skip(f'chargepoint {raw.get("id")} outlet {ref}', _reason(exc)))
+            skipped.append(skip(f'chargepoint {raw.get("id")} outlet {ref}', skip_reason(exc)))
     tenant = as_dict(raw, 'tenant') or {}
     return Chargepoint(address, opt_str(tenant, 'name', max_length=255), lat, lon, evses)
 
@@ -178,14 +179,16 @@ def parse_static(body: bytes) -> StaticBatch:
         try:
             chargepoint = _chargepoint(raw, now, batch.skipped)
         except (RecordError, ValidationError) as exc:
-            batch.skipped.append(skip(f'chargepoint {raw.get("id") if isinstance(raw, dict) else raw!r}', _reason(exc)))
+            batch.skipped.append(
+                skip(f'chargepoint {raw.get("id") if isinstance(raw, dict) else raw!r}', skip_reason(exc))
+            )
             continue
         groups.setdefault(str(chargepoint.address['id']).strip(), []).append(chargepoint)
     for uid, members in groups.items():
         try:
             batch.locations.append(_location(uid, members))
         except (RecordError, ValidationError) as exc:
-            batch.skipped.append(skip(f'postal address {uid}', _reason(exc)))
+            batch.skipped.append(skip(f'postal address {uid}', skip_reason(exc)))
     return batch
 
 
@@ -216,10 +219,3 @@ def parse_realtime(body: bytes) -> RealtimeBatch:
                 )
             )
     return batch
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
-    return str(exc)

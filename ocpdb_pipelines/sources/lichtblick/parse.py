@@ -34,6 +34,7 @@ from ocpdb_pipelines.sources.common.values import (
     opt_bool,
     opt_str,
     req_id,
+    skip_reason,
     to_int,
 )
 
@@ -129,7 +130,7 @@ def _location(place: Any, operator: str | None, now: datetime, skipped: list[Ski
             )
         except (RecordError, ValidationError) as exc:
             ref = circuit.get('evseId') if isinstance(circuit, dict) else None
-            skipped.append(skip(f'place {uid} circuit {ref}', _reason(exc)))
+            skipped.append(skip(f'place {uid} circuit {ref}', skip_reason(exc)))
     hours = as_dict(place, 'hours') or {}
     operator_name = operator or opt_str(place, 'operatorName', max_length=255)
     return LocationUpdate(
@@ -168,7 +169,7 @@ def parse_static(body: bytes) -> StaticBatch:
             batch.locations.append(_location(place, operator, now, batch.skipped))
         except (RecordError, ValidationError) as exc:
             ref = place.get('shortcode') if isinstance(place, dict) else None
-            batch.skipped.append(skip(f'place {ref}', _reason(exc)))
+            batch.skipped.append(skip(f'place {ref}', skip_reason(exc)))
     return batch
 
 
@@ -185,10 +186,3 @@ def parse_realtime(body: bytes) -> RealtimeBatch:
                 continue
             batch.updates.append(EvseRealtimeUpdate(uid=evse_id, evse_id=evse_id, status=circuit_status(circuit)))
     return batch
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
-    return str(exc)

@@ -57,6 +57,7 @@ from ocpdb_pipelines.sources.common.values import (
     opt_str,
     parse_datetime,
     req_id,
+    skip_reason,
     to_int,
 )
 from ocpdb_pipelines.sources.ocpi.tariffs import map_tariffs
@@ -282,7 +283,7 @@ def location(raw: Any, *, now: datetime, default_time_zone: str = 'Europe/Berlin
             try:
                 evses.append(evse(item, now=now, skipped=result.skipped))
             except (RecordError, ValidationError) as exc:
-                result.skipped.append(skip(ref, _reason(exc)))
+                result.skipped.append(skip(ref, skip_reason(exc)))
         capabilities: list[Capability] = []
         for item in evses:
             capabilities += [c for c in item.capabilities if c not in capabilities]
@@ -327,7 +328,7 @@ def location(raw: Any, *, now: datetime, default_time_zone: str = 'Europe/Berlin
         )
     except (RecordError, ValidationError) as exc:
         result.locations.clear()
-        result.skipped.append(skip(f'location {reference}', _reason(exc)))
+        result.skipped.append(skip(f'location {reference}', skip_reason(exc)))
     return result
 
 
@@ -353,15 +354,8 @@ def realtime(raw: Any, *, now: datetime) -> tuple[list[EvseRealtimeUpdate], list
                 )
             )
         except (RecordError, ValidationError) as exc:
-            skipped.append(skip(f'location {raw.get("id")} evse {item.get("evse_id")}', _reason(exc)))
+            skipped.append(skip(f'location {raw.get("id")} evse {item.get("evse_id")}', skip_reason(exc)))
     return updates, skipped
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f'invalid {".".join(str(p) for p in first["loc"])}: {first["msg"]}'
-    return str(exc)
 
 
 def static_batch(raw_locations: Iterable[Any], *, default_time_zone: str = 'Europe/Berlin') -> StaticBatch:
