@@ -8,9 +8,9 @@ the 120,000-row register in seconds where openpyxl takes minutes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,17 +19,10 @@ from pydantic import ValidationError
 from python_calamine import CalamineError, CalamineWorkbook
 
 from ocpdb_pipelines.model.enums import ChargingRateUnit, EvseStatus
-from ocpdb_pipelines.model.updates import (
-    BusinessUpdate,
-    ChargingStationUpdate,
-    ConnectorUpdate,
-    EvseUpdate,
-    LocationUpdate,
-    MaxPower,
-    SkippedRecord,
-)
+from ocpdb_pipelines.model.updates import ConnectorUpdate, SkippedRecord, quantize_coordinate
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
+from ocpdb_pipelines.sources.bnetza.register import EvseRows, Register, StationRows, Values
 
 HEADER_ROW = 10  # 0-based: row 11
 SLOTS = 6
@@ -94,19 +87,31 @@ def parse(bodies: list[bytes]) -> StaticBatch:
             record['row'] = index
             groups.setdefault(record['uid'], []).append(record)
         del rows
-    return StaticBatch(locations=_locations(groups, skipped), skipped=skipped)
+    return StaticBatch(locations=[], skipped=skipped, tabular=_register(groups, skipped))
 
 
-def _locations(groups: dict[str, list[dict[str, Any]]], skipped: list[SkippedRecord]) -> Iterator[LocationUpdate]:
-    """Built one at a time as the store consumes them: only one location's models are alive at once."""
-    operators: dict[str, BusinessUpdate] = {}  # one shared instance per operator name
+def _register(groups: dict[str, list[dict[str, Any]]], skipped: list[SkippedRecord]) -> Register:
+    """One location per coordinate group, with one station holding an EVSE per filled plug slot of its rows."""
+    register = Register()
+    operators: dict[str, str | ValidationError] = {}
+    connectors: dict[tuple[Any, ...], Values] = {}  # one validated connector per plug, power and date
     for uid in list(groups):
         records = groups.pop(uid)
+        reference = functools.partial(_invalid_location, records[0]['row'])
         try:
-            yield _location(uid, records, skipped, operators)
+            station = _station(uid, records, skipped, connectors)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            skipped.append(skip(f'row {records[0]["row"]}', f'invalid {first["loc"]}: {first["msg"]}'))
+            skipped.append(reference(exc))
+            continue
+        register.add(uid, functools.partial(_location, uid, records[0], operators), reference, station)
+    return register
+
+
+def _invalid_location(row: int, exc: Exception) -> SkippedRecord:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return skip(f'row {row}', f'invalid {first["loc"]}: {first["msg"]}')
+    return skip(f'row {row}', str(exc) or type(exc).__name__)
 
 
 def _text(value: Any, name: str, *, required: bool = True) -> str | None:
@@ -178,19 +183,13 @@ def _validate(row: list[Any]) -> dict[str, Any]:
     }
 
 
-def _business(operators: dict[str, BusinessUpdate], name: str) -> BusinessUpdate:
-    business = operators.get(name)
-    if business is None:
-        business = operators[name] = BusinessUpdate(name=name)
-    return business
-
-
-def _location(
-    uid: str, rows: list[dict[str, Any]], skipped: list[SkippedRecord], operators: dict[str, BusinessUpdate]
-) -> LocationUpdate:
+def _station(
+    uid: str, rows: list[dict[str, Any]], skipped: list[SkippedRecord], shared: dict[tuple[Any, ...], Values]
+) -> StationRows:
     first = rows[0]
     evses = []
     for line, record in enumerate(rows):
+        commissioned = record['commissioned']
         for n, names, kilowatt in record['slots']:
             if not names:
                 continue
@@ -205,44 +204,45 @@ def _location(
                 if mapped is None:
                     continue
                 standard, connector_format = mapped
-                # a slot without P<n> still has its plugs; power then comes from the type defaults
-                connectors.append(
-                    ConnectorUpdate(
-                        uid=f'{uid}-{line}-{n}-{j}',
-                        standard=standard,
-                        format=connector_format,
-                        max_electric_power=vocabulary.watt(standard, float(kilowatt)) if kilowatt is not None else None,
-                        last_updated=record['commissioned'],
+                key = (standard, connector_format, kilowatt, commissioned)
+                values = shared.get(key)
+                if values is None:
+                    # a slot without P<n> still has its plugs; power then comes from the type defaults
+                    values = shared[key] = vocabulary.connector_values(
+                        ConnectorUpdate(
+                            uid='1',
+                            standard=standard,
+                            format=connector_format,
+                            max_electric_power=vocabulary.watt(standard, float(kilowatt))
+                            if kilowatt is not None
+                            else None,
+                            last_updated=commissioned,
+                        )
                     )
-                )
-            evses.append(
-                EvseUpdate(
-                    uid=evse_uid,
-                    evse_id=evse_uid,
-                    status=EvseStatus.STATIC,
-                    last_updated=record['commissioned'],
-                    connectors=connectors,
-                )
-            )
-    return LocationUpdate(
-        uid=uid,
-        lat=first['lat'],
-        lon=first['lon'],
-        address=vocabulary.join_address(first['street'], first['house_no']),
-        postal_code=first['postal_code'],
-        city=first['city'],
-        state=first['state'],
-        country='DEU',
-        time_zone='Europe/Berlin',
-        operator=_business(operators, first['operator']),
-        last_updated=first['commissioned'],
-        charging_pool=[
-            ChargingStationUpdate(
-                uid=uid,
-                last_updated=first['commissioned'],
-                go_live_date=first['commissioned'].date(),
-                max_power=MaxPower(value=float(first['rated_power']), unit=ChargingRateUnit.KW),
-                evses=evses,
-            )
-        ],
-    )
+                connectors.append((f'{uid}-{line}-{n}-{j}', values))
+            evse = {'evse_id': evse_uid, 'status': EvseStatus.STATIC.value, 'last_updated': commissioned}
+            evses.append(EvseRows(uid=evse_uid, values=evse, connectors=connectors))
+    values: Values = {
+        'last_updated': first['commissioned'],
+        'go_live_date': first['commissioned'].date(),
+        'max_power_unit': ChargingRateUnit.KW.value,
+        'max_power_value': float(first['rated_power']),
+    }
+    return StationRows(uid=uid, values=values, evses=evses)
+
+
+def _location(uid: str, first: dict[str, Any], operators: dict[str, str | ValidationError]) -> Values:
+    address = vocabulary.join_address(first['street'], first['house_no'])
+    return {
+        'uid': uid,
+        'lat': quantize_coordinate(first['lat']),
+        'lon': quantize_coordinate(first['lon']),
+        'address': address[:255] if address else address,
+        'postal_code': first['postal_code'][:255],
+        'city': first['city'][:255],
+        'state': first['state'][:255],
+        'country': 'DEU',
+        'time_zone': 'Europe/Berlin',
+        'operator_name': vocabulary.operator_name(operators, first['operator']),
+        'last_updated': first['commissioned'],
+    }
