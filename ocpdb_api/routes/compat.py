@@ -13,7 +13,7 @@ from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import NotFound
 from ocpdb_api.middleware import public_base_url
-from ocpdb_api.queries import location_json, trees
+from ocpdb_api.queries import trees
 from ocpdb_api.queries.filters import Where, add_source_filters, has_bbox, like, location_where, radius_order
 from ocpdb_api.render import compat as shapes
 from ocpdb_api.responses import json_response, list_envelope
@@ -47,9 +47,7 @@ async def _page(
     load: Loader,
     render: Callable[[Row], Row],
     order: tuple[str, list[Any]] | None = None,
-    items_of: Callable[[Any, list[int]], Awaitable[list[Any]]] | None = None,
 ) -> Response:
-    """One list page; `items_of(conn, ids)` (rendered items straight from the database) replaces load + render."""
     offset = p['offset']
     res = _res(request)
     order_sql, order_params = order or (_order(p, alias), [])
@@ -62,10 +60,8 @@ async def _page(
                 [*where.params, *order_params, limit, offset],
             )
             ids = [r['id'] for r in await cur.fetchall()]
-        if items_of is not None:
-            items = await items_of(conn, ids)
-        else:
-            items = [render(r) for r in await load(conn, ids)]
+        rows = await load(conn, ids)
+    items = [render(r) for r in rows]
     body = list_envelope(request, res.settings.base_path, items, total, offset, limit)
     return json_response(body, headers={'X-Total-Count': str(total)})
 
@@ -105,15 +101,6 @@ def location_order(request: Request, p: dict[str, Any]) -> tuple[str, list[Any]]
     return None if request.query_params.get('sorted_by') else radius_order(p)
 
 
-def _location_json(ctx: shapes.Ctx) -> Callable[[Any, list[int]], Awaitable[list[Any]]]:
-    """location_22 items built by PostgreSQL (queries/location_json.py): the list page's fast path."""
-
-    async def items_of(conn: Any, ids: list[int]) -> list[Any]:
-        return await location_json.location_items(conn, ids, strict=ctx.strict, image_base=ctx.image_base)
-
-    return items_of
-
-
 def locations_list(renderer: Callable[[Row, shapes.Ctx], Row]):
     async def handler(request: Request) -> Response:
         p, where, limit = location_params(request)
@@ -128,7 +115,6 @@ def locations_list(renderer: Callable[[Row, shapes.Ctx], Row]):
             load=trees.locations,
             render=lambda r: renderer(r, ctx),
             order=location_order(request, p),
-            items_of=_location_json(ctx) if renderer is shapes.location_22 else None,
         )
 
     return handler
