@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from ocpdb_pipelines.definitions import build_definitions
-from ocpdb_pipelines.defs.sources.history import JOB_NAME, HistoryRebuildConfig, build_history_job
+from ocpdb_pipelines.defs.sources.history import JOB_NAME, OP_NAME, HistoryRebuildConfig, build_history_job
 from ocpdb_pipelines.imports import run_realtime, run_static
 from tests.dagster.conftest import resources_of
 from tests.fixtures_dir import fixture_bytes
@@ -42,7 +42,7 @@ def polled(deployed_env, db):
 
 def _launch(settings, instance, **config: str) -> dg.ExecuteInProcessResult:
     return build_history_job().execute_in_process(
-        run_config={'ops': {JOB_NAME: {'config': config}}},
+        run_config={'ops': {OP_NAME: {'config': config}}},
         instance=instance,
         resources=resources_of(settings),
         raise_on_error=False,
@@ -50,8 +50,9 @@ def _launch(settings, instance, **config: str) -> dg.ExecuteInProcessResult:
 
 
 def test_the_code_location_offers_the_rebuild_with_a_source_drop_down(settings):
-    job = build_definitions(settings).get_job_def(JOB_NAME)
-    config_type = job.run_config_schema.config_type.fields['ops'].config_type.fields[JOB_NAME]
+    repository = build_definitions(settings).get_repository_def()  # validates the whole location, as `dg dev` does
+    job = repository.get_job(JOB_NAME)
+    config_type = job.run_config_schema.config_type.fields['ops'].config_type.fields[OP_NAME]
     source_field = config_type.config_type.fields['config'].config_type.fields['source']
     choices = {value.config_value for value in source_field.config_type.enum_values}
     assert UID in choices

@@ -29,6 +29,7 @@ from ocpdb_pipelines.defs.sources.keys import realtime_key
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 JOB_NAME = 'rebuild_status_history'
+OP_NAME = 'rebuild_history'  # the Launchpad's config path: ops.rebuild_history.config
 
 # the Launchpad's drop-down: every source with a realtime parser of its own
 RealtimeSource = enum.Enum(  # type: ignore[misc]
@@ -51,7 +52,7 @@ def parse_bound(value: str, name: str) -> datetime:
 
 
 def build_history_job() -> dg.JobDefinition:
-    @dg.op(name=JOB_NAME, description=__doc__.split('\n\n')[0])
+    @dg.op(name=OP_NAME, description=__doc__.split('\n\n')[0])
     def _rebuild(context: dg.OpExecutionContext, config: HistoryRebuildConfig, ocpdb: OcpdbConfig) -> None:
         from ocpdb_pipelines.history import rebuild_status_history
         from ocpdb_pipelines.sources.registry import get_spec
