@@ -107,24 +107,35 @@ def _value_source(table: Table, index: int, name: str, namespace: dict[str, Any]
     return f'obj.{name}'
 
 
-def row_values(table: Table) -> Callable[[Any], tuple]:
-    """A function from an update model to the values of `table`'s COPYed columns, in staging order.
+def row_values(
+    table: Table, *, before: tuple[str, ...] = (), attributes: tuple[str, ...] = (), after: tuple[str, ...] = ()
+) -> Callable[..., tuple]:
+    """A function `(obj, *before, *after) -> staging row` for `table`: the `before` arguments (parent keys), the
+    model's `attributes` (its key, `last_updated`), the values of the catalogue's COPYed columns, the `after`
+    arguments (what the caller resolves: business names, image flags).
 
-    The function is generated once from the catalogue (as dataclasses and namedtuple generate theirs), so
-    reading a row costs what the hand-written tuple did: one attribute read per plain column, no loop.
+    The function is generated once from the catalogue (as dataclasses and namedtuple generate theirs), so a row
+    costs what the hand-written tuple did: one attribute read per plain column, no loop, no intermediate tuple.
     """
     namespace: dict[str, Any] = {'_json': _json}
-    parts = [_value_source(table, i, c.name, namespace) for i, c in enumerate(copied_columns(table))]
-    source = f'def values(obj):\n    return ({", ".join(parts)},)\n'
+    parts = [*before, *(f'obj.{name}' for name in attributes)]
+    parts += [_value_source(table, i, c.name, namespace) for i, c in enumerate(copied_columns(table))]
+    parts += after
+    source = f'def values({", ".join(("obj", *before, *after))}):\n    return ({", ".join(parts)},)\n'
     exec(compile(source, f'<staging row of {table.name}>', 'exec'), namespace)  # catalogue names only
     return namespace['values']
 
 
-_LOCATION_VALUES = row_values(catalogue.location)
-_STATION_VALUES = row_values(catalogue.charging_station)
-_EVSE_VALUES = row_values(catalogue.evse)
-_CONNECTOR_VALUES = row_values(catalogue.connector)
-_TARIFF_VALUES = row_values(catalogue.tariff)
+_KEY = ('uid', 'last_updated')
+_LOCATION_ROW = row_values(
+    catalogue.location,
+    attributes=_KEY,
+    after=('operator_name', 'suboperator_name', 'owner_name', 'images_given'),
+)
+_STATION_ROW = row_values(catalogue.charging_station, before=('location_uid',), attributes=_KEY)
+_EVSE_ROW = row_values(catalogue.evse, before=('location_uid', 'station_uid'), attributes=_KEY, after=('images_given',))
+_CONNECTOR_ROW = row_values(catalogue.connector, before=('location_uid', 'station_uid', 'evse_uid'), attributes=_KEY)
+_TARIFF_ROW = row_values(catalogue.tariff, attributes=_KEY)
 
 
 # column name, staging type; order = COPY order. Keys and `last_updated` first, then the catalogue's
@@ -252,10 +263,8 @@ class Flattener:
         self.rows.put(
             'stg_location',
             uid,
-            (
-                uid,
-                loc.last_updated,
-                *_LOCATION_VALUES(loc),
+            _LOCATION_ROW(
+                loc,
                 self._business(loc.operator),
                 self._business(loc.suboperator),
                 self._business(loc.owner),
@@ -283,7 +292,7 @@ class Flattener:
         self.rows.put(
             'stg_station',
             (location_uid, st.uid),
-            (location_uid, st.uid, st.last_updated, *_STATION_VALUES(st)),
+            _STATION_ROW(st, location_uid),
         )
         for evse in st.evses:
             self._evse(location_uid, st.uid, evse)
@@ -293,7 +302,7 @@ class Flattener:
         self.rows.put(
             'stg_evse',
             key,
-            (*key, evse.last_updated, *_EVSE_VALUES(evse), evse.images is not None),
+            _EVSE_ROW(evse, location_uid, station_uid, evse.images is not None),
         )
         for image in evse.images or ():
             self.rows.put('stg_evse_image', (*key, image.external_url), (*key, self._image(image)))
@@ -301,7 +310,7 @@ class Flattener:
             self.rows.put(
                 'stg_connector',
                 (*key, connector.uid),
-                (*key, connector.uid, connector.last_updated, *_CONNECTOR_VALUES(connector)),
+                _CONNECTOR_ROW(connector, *key),
             )
         for association in evse.tariff_associations or ():
             self._association(association)
@@ -309,7 +318,7 @@ class Flattener:
 
     def _association(self, association: TariffAssociationUpdate) -> None:
         tariff = association.tariff
-        self.rows.put('stg_tariff', tariff.uid, (tariff.uid, tariff.last_updated, *_TARIFF_VALUES(tariff)))
+        self.rows.put('stg_tariff', tariff.uid, _TARIFF_ROW(tariff))
         self.rows.put(
             'stg_association',
             association.uid,
