@@ -138,37 +138,33 @@ def _since(w: Where, p: dict[str, Any], column: str) -> None:
         w.add(f'{column} > %s', p['last_updated_since'])
 
 
+def _in_location(w: Where, p: dict[str, Any], since_column: str) -> Where:
+    """The filters every row below a location shares: its source, its location id, `last_updated_since`."""
+    add_source_filters(w, p, 'l.source')
+    if 'location_id' in p:
+        w.add('cs.location_id = %s', p['location_id'])
+    _since(w, p, since_column)
+    return w
+
+
 def evse_where(p: dict[str, Any]) -> Where:
     w = Where()
     if 'status' in p:
         w.add('e.status = %s', p['status'])
     if 'statuses' in p:
         w.add('e.status = ANY(%s::"EvseStatus"[])', p['statuses'])
-    add_source_filters(w, p, 'l.source')
-    if 'location_id' in p:
-        w.add('cs.location_id = %s', p['location_id'])
-    _since(w, p, 'e.last_updated')
-    return w
+    return _in_location(w, p, 'e.last_updated')
 
 
 def connector_where(p: dict[str, Any]) -> Where:
     w = Where()
-    add_source_filters(w, p, 'l.source')
     if 'evse_id' in p:
         w.add('c.evse_id = %s', p['evse_id'])
-    if 'location_id' in p:
-        w.add('cs.location_id = %s', p['location_id'])
-    _since(w, p, 'c.last_updated')
-    return w
+    return _in_location(w, p, 'c.last_updated')
 
 
 def station_where(p: dict[str, Any]) -> Where:
-    w = Where()
-    add_source_filters(w, p, 'l.source')
-    if 'location_id' in p:
-        w.add('cs.location_id = %s', p['location_id'])
-    _since(w, p, 'cs.last_updated')
-    return w
+    return _in_location(Where(), p, 'cs.last_updated')
 
 
 def name_where(p: dict[str, Any], alias: str) -> Where:
