@@ -67,12 +67,13 @@ class PhaseTimer:
 
 
 def _instrument() -> PhaseTimer:
-    from ocpdb_pipelines.sources.bnetza import api, excel
+    from ocpdb_pipelines.sources.bnetza import api, excel, register
     from ocpdb_pipelines.store import staging, static
 
     timer = PhaseTimer()
     timer.wrap(api, 'parse', 'parse')
     timer.wrap(excel, 'parse', 'parse')
+    timer.wrap(register.Register, 'staged', 'rows (screen, staging rows)')
     timer.wrap(staging.Flattener, 'add_all', 'flatten')
     timer.wrap(static, 'stage', 'stage (COPY into temp tables)')
     for function in (
@@ -128,6 +129,7 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
     """Parse and flatten as the import does, then COPY the flat rows straight into the real tables."""
     from bench.bnetza_baseline import copy_flat_rows
     from ocpdb_pipelines.db.connection import connect
+    from ocpdb_pipelines.quality.coordinates import screen_for
     from ocpdb_pipelines.sources.base import Page, SourceContext
     from ocpdb_pipelines.sources.families import get_family
     from ocpdb_pipelines.sources.registry import get_spec
@@ -142,7 +144,10 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
     context = SourceContext(spec=spec, config=settings.source(uid) or _disabled(), settings=settings)
     batch = get_family(spec).parse_static(context, [Page(body=body)])
     parsed = time.perf_counter()
-    staged = Flattener().add_all(batch.locations)
+    if batch.tabular is not None:
+        staged = batch.tabular.staged(screen_for(spec.country), batch.skipped)
+    else:
+        staged = Flattener().add_all(screen_for(spec.country).filter(batch.locations, batch.skipped))
     flattened = time.perf_counter()
     with connect(url) as conn, conn.transaction():
         ensure_source(conn, spec)
@@ -161,6 +166,13 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
     }
 
 
+def run_floor(source_url: str, url: str) -> dict[str, Any]:
+    """The rows the import in `source_url` ended with, binary-COPYed into the fresh database `url`."""
+    from bench.bnetza_floor import copy_floor, dump_rows
+
+    return copy_floor(url, dump_rows(source_url))
+
+
 def _disabled() -> Any:
     from ocpdb_pipelines.config import SourceConfig
 
@@ -171,7 +183,9 @@ def _child(argv: list[str]) -> None:
     import resource
 
     kind, uid, path, url = argv
-    if kind.startswith('import'):
+    if kind == 'floor':
+        result = run_floor(path, url)
+    elif kind.startswith('import'):
         result = run_import(uid, path, url, force=kind == 'import-forced')
     else:
         result = run_baseline(uid, path, url)
@@ -196,7 +210,7 @@ def fresh_database(database: str = DATABASE) -> str:
     return url
 
 
-def measure(kind: str, uid: str, path: Path, url: str, out_dir: Path = OUT) -> dict[str, Any]:
+def measure(kind: str, uid: str, path: Path | str, url: str, out_dir: Path = OUT) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; peak RSS from the kernel's rusage of that child."""
     import psutil
 
@@ -264,6 +278,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--broken', type=int, default=12, help='deliberately invalid installations (skipped)')
     parser.add_argument('--regenerate', action='store_true', help='write the input files even if present')
     parser.add_argument('--layouts', default='api,excel')
+    parser.add_argument('--rounds', type=int, default=2, help='first import + floor pairs per layout')
+    parser.add_argument('--baseline', action='store_true', help='also the older Python-rows COPY baseline')
     parser.add_argument('--database', default=DATABASE, help='database name (dropped and re-created)')
     parser.add_argument('--out', type=Path, default=OUT, help='directory for the input files and the results')
     args = parser.parse_args(argv)
@@ -290,11 +306,26 @@ def main(argv: list[str] | None = None) -> None:
             print(f'generated {path} in {time.perf_counter() - started:.1f} s')
         results[f'{layout}_file_mib'] = path.stat().st_size / 2**20
         uid = uids[layout]
-        url = fresh_database(args.database)
-        for name, kind in (('first', 'import'), ('unchanged', 'import-forced'), ('unchanged skipped', 'import')):
+        # first import and the floor (the same rows binary-COPYed), interleaved round by round
+        for number in range(1, args.rounds + 1):
+            url = fresh_database(args.database)
+            result = measure('import', uid, path, url, args.out)
+            results['runs'][f'{layout} first, round {number}'] = result
+            print(_line(f'{layout} first import, round {number}', result), flush=True)
+            floor_url = fresh_database(f'{args.database}_floor')
+            floor = measure('floor', uid, url, floor_url, args.out)
+            results['runs'][f'{layout} floor (binary COPY of the final rows), round {number}'] = floor
+            print(
+                f'{layout} floor, round {number}: binary COPY {floor["seconds"]:.1f} s, rows {floor["rows"]}, '
+                f'load {floor["load_before"][0]:.2f}; import / floor {result["seconds"] / floor["seconds"]:.2f}',
+                flush=True,
+            )
+        for name, kind in (('unchanged', 'import-forced'), ('unchanged skipped', 'import')):
             result = measure(kind, uid, path, url, args.out)
             results['runs'][f'{layout} {name}'] = result
             print(_line(f'{layout} {name} import', result), flush=True)
+        if not args.baseline:
+            continue
         url = fresh_database(args.database)
         result = measure('baseline', uid, path, url, args.out)
         results['runs'][f'{layout} baseline COPY'] = result

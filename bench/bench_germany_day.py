@@ -63,6 +63,16 @@ def generate(work: Path, n: dict[str, int]) -> None:
 # --- inside the measuring subprocess --------------------------------------------------------------
 
 
+def without_analyze() -> None:
+    """As the code was before issue 13: no writer ANALYZEs the tables it changed (bench_without_analyze.py)."""
+    from ocpdb_pipelines.matching import service
+    from ocpdb_pipelines.regions import assign
+    from ocpdb_pipelines.store import static
+
+    for module in (static, assign, service):
+        module.analyze_changed = lambda conn, changed: []
+
+
 def run_step(step: str, url: str, work: Path) -> dict:
     import resource
 
@@ -145,9 +155,12 @@ def main() -> None:
     parser.add_argument('--work', type=Path, default=ROOT / 'bench' / 'out' / 'germany_day')
     parser.add_argument('--out', type=Path, default=ROOT / 'bench' / 'out' / 'germany_day.json')
     parser.add_argument('--step', help=argparse.SUPPRESS)
+    parser.add_argument('--no-analyze', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--generate-only', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
+        if args.no_analyze:
+            without_analyze()
         print(json.dumps(run_step(args.step, args.database_url, args.work)))
         return
     if args.generate_only:

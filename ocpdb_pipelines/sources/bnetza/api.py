@@ -16,7 +16,7 @@ import orjson
 from pydantic import ValidationError
 
 from ocpdb_pipelines.model.enums import ChargingRateUnit, EvseStatus
-from ocpdb_pipelines.model.updates import ConnectorUpdate, RegularHours, SkippedRecord, quantize_coordinate
+from ocpdb_pipelines.model.updates import RegularHours, SkippedRecord, quantize_coordinate
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
 from ocpdb_pipelines.sources.bnetza.register import EvseRows, Register, StationRows, Values
@@ -199,20 +199,13 @@ def _connector(
     standard, connector_format = mapped
     kilowatt = connector.get('max_electric_power_connector')
     kilowatt = float(kilowatt) if isinstance(kilowatt, int | float) and not isinstance(kilowatt, bool) else None
-    key = (standard, connector_format, kilowatt)
-    built = shared.get(key)
-    if built is None:
-        # the model fills voltage, amperage and power defaults, and raises what it rejects, once per kind
-        built = shared[key] = vocabulary.connector_values(
-            ConnectorUpdate(
-                uid='1',
-                standard=standard,
-                format=connector_format,
-                power_type=vocabulary.power_type_for(standard, kilowatt),
-                max_electric_power=vocabulary.watt(standard, kilowatt),
-            )
-        )
-    return built
+    return vocabulary.connector_values(
+        shared,
+        standard=standard,
+        format=connector_format,
+        power_type=vocabulary.power_type_for(standard, kilowatt),
+        max_electric_power=vocabulary.watt(standard, kilowatt),
+    )
 
 
 def _location_fields(record: dict[str, Any]) -> dict[str, Any]:

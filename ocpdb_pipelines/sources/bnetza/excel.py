@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from python_calamine import CalamineError, CalamineWorkbook
 
 from ocpdb_pipelines.model.enums import ChargingRateUnit, EvseStatus
-from ocpdb_pipelines.model.updates import ConnectorUpdate, SkippedRecord, quantize_coordinate
+from ocpdb_pipelines.model.updates import SkippedRecord, quantize_coordinate
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
 from ocpdb_pipelines.sources.bnetza.register import EvseRows, Register, StationRows, Values
@@ -204,21 +204,12 @@ def _station(
                 if mapped is None:
                     continue
                 standard, connector_format = mapped
-                key = (standard, connector_format, kilowatt, commissioned)
-                values = shared.get(key)
-                if values is None:
-                    # a slot without P<n> still has its plugs; power then comes from the type defaults
-                    values = shared[key] = vocabulary.connector_values(
-                        ConnectorUpdate(
-                            uid='1',
-                            standard=standard,
-                            format=connector_format,
-                            max_electric_power=vocabulary.watt(standard, float(kilowatt))
-                            if kilowatt is not None
-                            else None,
-                            last_updated=commissioned,
-                        )
-                    )
+                # a slot without P<n> still has its plugs; power then comes from the type defaults
+                watt = vocabulary.watt(standard, float(kilowatt)) if kilowatt is not None else None
+                values = vocabulary.connector_values(
+                    shared, standard=standard, format=connector_format, max_electric_power=watt,
+                    last_updated=commissioned,
+                )  # fmt: skip
                 connectors.append((f'{uid}-{line}-{n}-{j}', values))
             evse = {'evse_id': evse_uid, 'status': EvseStatus.STATIC.value, 'last_updated': commissioned}
             evses.append(EvseRows(uid=evse_uid, values=evse, connectors=connectors))

@@ -117,8 +117,20 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def connector_values(connector: ConnectorUpdate) -> dict[str, Any]:
-    """The stg_connector columns of a validated connector (its defaults filled), keys left out."""
+def connector_values(shared: dict[tuple[Any, ...], dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    """The stg_connector columns (keys left out) of a connector with these fields, defaults filled.
+
+    The model validates and fills voltage, amperage and power (and raises what it rejects) once per
+    distinct set of fields; a register has a few dozen (API) or a few thousand (Excel: with the date).
+    """
+    key = tuple(fields.items())
+    values = shared.get(key)
+    if values is None:
+        values = shared[key] = _columns(ConnectorUpdate(uid='1', **fields))
+    return values
+
+
+def _columns(connector: ConnectorUpdate) -> dict[str, Any]:
     return {
         'standard': connector.standard.value if connector.standard else None,
         'format': connector.format.value if connector.format else None,
