@@ -23,14 +23,19 @@ from tests.fixtures_dir import fixture_bytes
 
 # an independent statement of what a dump must hold: one row per EVSE, a location without EVSEs once
 EXPECTED_SQL = """
-SELECT l.id AS location_id, l.source, l.uid AS location_uid, l.name, l.city, l.country, l.lat, l.lon,
-       b.name AS operator, cs.uid AS station_uid, e.uid AS evse_uid, e.evse_id, e.status::text AS status,
-       e.status_last_updated,
-       (SELECT count(*) FROM connector c WHERE c.evse_id = e.id) AS n_connectors,
-       (SELECT max(c.max_electric_power) FROM connector c WHERE c.evse_id = e.id) AS max_power
+SELECT l.id AS location_id, l.source, l.uid AS location_uid, l.name, l.address, l.postal_code, l.city, l.state,
+       l.country, l.lat, l.lon, b.name AS operator, l.official_region_code, l.parking_type::text AS parking_type,
+       l.time_zone, l.last_updated AS location_last_updated, l.dynamic_location_id, cs.uid AS station_uid,
+       e.id AS evse_row, e.uid AS evse_uid, e.evse_id, e.status::text AS status, e.presence::text AS presence,
+       e.status_last_updated, e.last_updated AS evse_last_updated
 FROM location l LEFT JOIN business b ON b.id = l.operator_id
 LEFT JOIN charging_station cs ON cs.location_id = l.id LEFT JOIN evse e ON e.charging_station_id = cs.id
 ORDER BY l.id, cs.id, e.id
+"""
+CONNECTORS_SQL = """
+SELECT evse_id, uid, standard::text AS standard, format::text AS format, power_type::text AS power_type,
+       max_voltage, max_amperage, max_electric_power
+FROM connector ORDER BY evse_id, uid
 """
 
 
@@ -53,33 +58,21 @@ def _dump(settings, tmp_path, **kwargs):
 def test_geoparquet_equals_database_row_for_row(loaded, db, tmp_path):
     report = _dump(loaded, tmp_path)
     expected = db.execute(EXPECTED_SQL).fetchall()
+    connectors: dict[int, list[dict]] = {}
+    for c in db.execute(CONNECTORS_SQL):
+        connectors.setdefault(c.pop('evse_id'), []).append(c)
     table = pq.read_table(report.path / PARQUET)
     got = table.to_pylist()
     assert len(got) == len(expected) == 550 + 1822 - 2 + 1  # bnetza's first location lost its 2 EVSEs, kept once
     for row, want in zip(got, expected, strict=True):
-        assert row['location_id'] == want['location_id']
-        assert (row['source'], row['location_uid'], row['name'], row['city'], row['country']) == (
-            want['source'],
-            want['location_uid'],
-            want['name'],
-            want['city'],
-            want['country'],
-        )
-        assert (row['lat'], row['lon']) == (float(want['lat']), float(want['lon']))
-        point = shapely.from_wkb(row['geometry'])
-        assert (point.x, point.y) == (float(want['lon']), float(want['lat']))
-        assert row['operator'] == want['operator']
-        assert (row['station_uid'], row['evse_uid'], row['evse_id'], row['status']) == (
-            want['station_uid'],
-            want['evse_uid'],
-            want['evse_id'],
-            want['status'],
-        )
-        assert row['status_last_updated'] == want['status_last_updated']
-        assert len(row['connectors']) == want['n_connectors']
-        powers = [c['max_electric_power'] for c in row['connectors'] if c['max_electric_power'] is not None]
-        assert (max(powers) if powers else None) == want['max_power']
+        evse_row = want.pop('evse_row')
+        want['lat'], want['lon'] = float(want['lat']), float(want['lon'])
+        point = shapely.from_wkb(row.pop('geometry'))
+        assert (point.x, point.y) == (want['lon'], want['lat'])
+        assert row.pop('connectors') == connectors.get(evse_row, [])
+        assert row == want  # every other column, value for value (timestamps as UTC instants)
     assert {r['status'] for r in got} >= {'AVAILABLE', 'CHARGING', 'STATIC', None}
+    assert connectors  # the fixtures' EVSEs have connectors to compare
     assert report.evses == len(expected) - 1
     assert report.locations == db.execute('SELECT count(*) AS n FROM location').fetchone()['n']
 
@@ -148,3 +141,27 @@ def test_generations_are_pruned_and_a_failed_write_leaves_nothing(loaded, tmp_pa
     with pytest.raises(psycopg.OperationalError):
         write_generation(broken, root, keep=2, now=datetime(2026, 1, 1, 5, tzinfo=UTC))
     assert sorted(p.name for p in root.iterdir()) == ['20260101T020000Z', '20260101T030000Z']
+
+
+def test_geojsonl_features_equal_the_parquet_rows(loaded, tmp_path):
+    """Every GeoJSON feature is its location's Parquet rows: location fields once, one EVSE per row (timestamps
+    as ISO 8601 text, connectors nested), a location without EVSEs with an empty list."""
+    report = _dump(loaded, tmp_path)
+    rows = pq.read_table(report.path / PARQUET).drop_columns(['geometry']).to_pylist()
+    with gzip.open(report.path / GEOJSONL, 'rb') as handle:
+        features = [orjson.loads(line) for line in handle]
+    expected: dict[int, dict] = {}
+    for row in rows:
+        text = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+        location = {k: text[k] for k in list(text)[: list(text).index('station_uid')] if k not in ('lat', 'lon')}
+        feature = expected.setdefault(row['location_id'], {'lonlat': [row['lon'], row['lat']], 'properties': location})
+        feature['properties'].setdefault('evses', [])
+        if row['evse_uid'] is not None:
+            feature['properties']['evses'].append({k: text[k] for k in list(text)[list(text).index('station_uid') :]})
+    assert len(features) == len(expected) > 0
+    assert any(not f['properties']['evses'] for f in features)
+    for feature in features:
+        want = expected[feature['id']]
+        assert feature['type'] == 'Feature'
+        assert feature['geometry'] == {'type': 'Point', 'coordinates': want['lonlat']}
+        assert feature['properties'] == want['properties']

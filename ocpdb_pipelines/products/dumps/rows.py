@@ -3,10 +3,12 @@ EVSEs is one row with empty EVSE fields), in the Arrow schema the GeoParquet fil
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.json as pajson
 import shapely
 
 # one query, read once through a server-side cursor, ordered so a location's rows are consecutive
@@ -95,11 +97,25 @@ def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
+_CONNECTORS_LINE = pa.schema([('c', pa.list_(CONNECTOR))])
+_READ_OPTIONS = pajson.ReadOptions(use_threads=False)  # threads: same CPU, 24 MiB more peak memory
+
+
+def connectors_array(texts: list[str | None]) -> pa.Array:
+    """The connectors' JSON texts parsed by Arrow's JSON reader, one line per row (less CPU than building the
+    nested array from Python dicts: bench/RESULTS-dumps.md)."""
+    lines = '\n'.join(f'{{"c":{text or "[]"}}}' for text in texts).encode()
+    options = pajson.ParseOptions(explicit_schema=_CONNECTORS_LINE)
+    table = pajson.read_json(io.BytesIO(lines), read_options=_READ_OPTIONS, parse_options=options)
+    return table.column('c').combine_chunks()
+
+
 def parquet_batch(rows: list[tuple[Any, ...]]) -> pa.RecordBatch:
     columns = _columns(rows)
-    text = columns[CONNECTORS_INDEX]
-    columns[CONNECTORS_INDEX] = [orjson.loads(value) if value else [] for value in text]
-    arrays = [pa.array(values, type=t) for values, (_, t) in zip(columns, COLUMNS, strict=True)]
+    arrays = [
+        connectors_array(values) if name == 'connectors' else pa.array(values, type=t)
+        for values, (name, t) in zip(columns, COLUMNS, strict=True)
+    ]
     lon = arrays[NAMES.index('lon')].to_numpy(zero_copy_only=False)
     lat = arrays[NAMES.index('lat')].to_numpy(zero_copy_only=False)
     geometry = pa.array(shapely.to_wkb(shapely.points(lon, lat), output_dimension=2, byte_order=1), type=pa.binary())
@@ -115,18 +131,21 @@ def csv_batch(rows: list[tuple[Any, ...]]) -> pa.RecordBatch:
 
 LOCATION_FIELDS = NAMES[: NAMES.index('station_uid')]
 EVSE_FIELDS = NAMES[NAMES.index('station_uid') :]
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, 'isoformat') else value
+_EVSE_START = len(LOCATION_FIELDS)
+_EVSE_UID = NAMES.index('evse_uid')
 
 
 class FeatureGrouper:
-    """Turns consecutive EVSE rows of one location into one GeoJSON Feature (rows arrive ordered by location)."""
+    """Turns consecutive EVSE rows of one location into one GeoJSON Feature (rows arrive ordered by location).
+
+    Values go to orjson as they come from the database (it writes timestamps as ISO 8601 itself); the
+    connectors' JSON text is embedded as it is (`orjson.Fragment`), not parsed and written again.
+    """
 
     def __init__(self) -> None:
         self._current: dict[str, Any] | None = None
         self._location_id: int | None = None
+        self._evses: list[dict[str, Any]] = []
 
     def add(self, row: tuple[Any, ...]) -> dict[str, Any] | None:
         """Feed one row; returns the previous location's finished Feature when a new location starts."""
@@ -134,19 +153,19 @@ class FeatureGrouper:
         if row[0] != self._location_id:
             finished = self._current
             self._location_id = row[0]
-            props = {n: _json_value(v) for n, v in zip(LOCATION_FIELDS, row, strict=False)}
+            props = dict(zip(LOCATION_FIELDS, row, strict=False))
             lon, lat = props.pop('lon'), props.pop('lat')
+            self._evses = props['evses'] = []
             self._current = {
                 'type': 'Feature',
                 'id': props['location_id'],
                 'geometry': {'type': 'Point', 'coordinates': [lon, lat]},
-                'properties': {**props, 'evses': []},
+                'properties': props,
             }
-        evse = dict(zip(EVSE_FIELDS, row[len(LOCATION_FIELDS) :], strict=True))
-        if evse['evse_uid'] is not None:
-            evse = {n: _json_value(v) for n, v in evse.items()}
-            evse['connectors'] = orjson.loads(evse['connectors']) if evse['connectors'] else []
-            self._current['properties']['evses'].append(evse)
+        if row[_EVSE_UID] is not None:
+            evse = dict(zip(EVSE_FIELDS, row[_EVSE_START:], strict=True))
+            evse['connectors'] = orjson.Fragment(evse['connectors'] or '[]')
+            self._evses.append(evse)
         return finished
 
     def finish(self) -> dict[str, Any] | None:

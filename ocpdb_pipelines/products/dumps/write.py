@@ -8,6 +8,7 @@ reader sees a whole generation or none); then all but the newest `keep` generati
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -21,7 +22,6 @@ from typing import Any
 
 import orjson
 import psycopg
-import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from psycopg.rows import dict_row, tuple_row
@@ -46,6 +46,9 @@ FORMATS = {
     SOURCES: ('json', 'application/json'),
 }
 STALE_TMP_SECONDS = 24 * 3600
+# zlib's default level: Arrow's gzip stream compresses at level 9, twice the time for 5 % smaller files
+# (bench/RESULTS-dumps.md)
+GZIP_LEVEL = 6
 
 
 @dataclass
@@ -96,6 +99,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _gzip(path: Path) -> gzip.GzipFile:
+    return gzip.GzipFile(path, 'wb', compresslevel=GZIP_LEVEL)
+
+
 class _Writers:
     """The three data files of one generation, fed batch by batch; `stack` closes them (also on errors)."""
 
@@ -103,9 +110,9 @@ class _Writers:
         metadata = {b'geo': json.dumps(geo).encode(), b'ocpdb:sources': sources_json.encode()}
         schema = dump_rows.PARQUET_SCHEMA.with_metadata(metadata)
         self.parquet = stack.enter_context(pq.ParquetWriter(directory / PARQUET, schema, compression='zstd'))
-        csv_stream = stack.enter_context(pa.CompressedOutputStream(str(directory / CSV), 'gzip'))
+        csv_stream = stack.enter_context(_gzip(directory / CSV))
         self.csv = stack.enter_context(pacsv.CSVWriter(csv_stream, dump_rows.CSV_SCHEMA))
-        self.geojsonl = stack.enter_context(pa.CompressedOutputStream(str(directory / GEOJSONL), 'gzip'))
+        self.geojsonl = stack.enter_context(_gzip(directory / GEOJSONL))
         self.features = dump_rows.FeatureGrouper()
         self.locations = 0
         self.evses = 0
@@ -115,20 +122,19 @@ class _Writers:
         self.parquet.write_batch(table)
         self.csv.write_batch(dump_rows.csv_batch(batch))
         self.evses += table.num_rows - table.column('evse_uid').null_count
-        for row in batch:
-            finished = self.features.add(row)
-            if finished is not None:
-                self._feature(finished)
+        lines = [orjson.dumps(f) for f in map(self.features.add, batch) if f is not None]
+        self._features(lines)
 
-    def _feature(self, feature: dict[str, Any]) -> None:
-        self.locations += 1
-        self.geojsonl.write(orjson.dumps(feature) + b'\n')
+    def _features(self, lines: list[bytes]) -> None:
+        if lines:
+            self.locations += len(lines)
+            self.geojsonl.write(b'\n'.join(lines) + b'\n')
 
     def finish(self) -> None:
         """The last location's feature, before the stack closes the files."""
         finished = self.features.finish()
         if finished is not None:
-            self._feature(finished)
+            self._features([orjson.dumps(finished)])
 
 
 def _read_into(conn: psycopg.Connection, writers: _Writers, batch_rows: int) -> None:
