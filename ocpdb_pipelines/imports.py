@@ -231,10 +231,10 @@ def run_static(
             report.snapshot_id = fetched.snapshot.id if fetched.snapshot else None
             return report
         try:
-            context = SourceContext(spec=spec, config=config, settings=settings)
+            coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
+            context = SourceContext(spec=spec, config=config, settings=settings, coordinates=coordinates)
             with gc_paused():
                 batch = family.parse_static(context, fetched.pages)
-                coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
                 batch.locations = coordinates.filter(batch.locations, batch.skipped)
                 staged = flatten(batch.locations)
                 # the write transaction opens only now: locks are held for the apply alone

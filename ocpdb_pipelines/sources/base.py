@@ -19,6 +19,7 @@ from ocpdb_pipelines.model.updates import EvseRealtimeUpdate, LocationUpdate, Sk
 if TYPE_CHECKING:
     from ocpdb_pipelines.config import Settings, SourceConfig
     from ocpdb_pipelines.http.fetcher import Fetcher
+    from ocpdb_pipelines.quality.coordinates import CoordinateScreen
     from ocpdb_pipelines.sources.registry import SourceSpec
 
 
@@ -69,6 +70,8 @@ class SourceContext:
     config: SourceConfig
     settings: Settings
     http: Fetcher | None = None
+    # the import's coordinate screen, for a parser that must apply it before it groups records (BNetzA)
+    coordinates: CoordinateScreen | None = None
 
 
 @dataclass(frozen=True)

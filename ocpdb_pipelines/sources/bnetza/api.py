@@ -26,6 +26,7 @@ from ocpdb_pipelines.model.updates import (
     RegularHours,
     SkippedRecord,
 )
+from ocpdb_pipelines.quality.coordinates import CoordinateScreen
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
 
@@ -49,7 +50,9 @@ def load(body: bytes) -> list[dict[str, Any]]:
     return document['chargingStations']
 
 
-def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> StaticBatch:
+def parse(
+    bodies: Iterable[bytes], ignore_operators: Iterable[str] = (), screen: CoordinateScreen | None = None
+) -> StaticBatch:
     ignored = set(ignore_operators)
     skipped: list[SkippedRecord] = []
     # per coordinate pair: the location fields of its first installation, and every member's station
@@ -77,7 +80,24 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
             else:
                 group[1].append(station)
         del records
+    if screen is not None:
+        _merge_swapped(groups, screen)
     return StaticBatch(locations=_locations(groups, skipped), skipped=skipped)
+
+
+def _merge_swapped(
+    groups: dict[tuple[Any, Any], tuple[dict[str, Any], list[ChargingStationUpdate]]], screen: CoordinateScreen
+) -> None:
+    """Installations with swapped axes move to their real coordinates, joining the location there if any."""
+    keys = list(groups)
+    for index in screen.swapped(keys):
+        lat, lon = keys[index]
+        fields, stations = groups.pop((lat, lon))
+        fields['lat'], fields['lon'] = lon, lat
+        if (lon, lat) in groups:
+            groups[(lon, lat)][1].extend(stations)
+        else:
+            groups[(lon, lat)] = (fields, stations)
 
 
 def _locations(

@@ -28,6 +28,7 @@ from ocpdb_pipelines.model.updates import (
     MaxPower,
     SkippedRecord,
 )
+from ocpdb_pipelines.quality.coordinates import CoordinateScreen
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
 
@@ -76,7 +77,7 @@ def read_rows(body: bytes) -> list[list[Any]]:
     return rows[HEADER_ROW + 1 :]
 
 
-def parse(bodies: list[bytes]) -> StaticBatch:
+def parse(bodies: list[bytes], screen: CoordinateScreen | None = None) -> StaticBatch:
     skipped: list[SkippedRecord] = []
     groups: dict[str, list[dict[str, Any]]] = {}
     for body in bodies:
@@ -94,7 +95,25 @@ def parse(bodies: list[bytes]) -> StaticBatch:
             record['row'] = index
             groups.setdefault(record['uid'], []).append(record)
         del rows
+    if screen is not None:
+        _merge_swapped(groups, screen)
     return StaticBatch(locations=_locations(groups, skipped), skipped=skipped)
+
+
+def _merge_swapped(groups: dict[str, list[dict[str, Any]]], screen: CoordinateScreen) -> None:
+    """Rows with swapped axes move to their real coordinates, joining the location there if any."""
+    uids = list(groups)
+    for index in screen.swapped([(groups[uid][0]['lat'], groups[uid][0]['lon']) for uid in uids]):
+        records = groups.pop(uids[index])
+        for record in records:
+            record['lat'], record['lon'] = record['lon'], record['lat']
+            record['uid'] = _uid(record['lat'], record['lon'])
+        groups.setdefault(records[0]['uid'], []).extend(records)
+
+
+def _uid(lat: Decimal, lon: Decimal) -> str:
+    """The location of every installation at these coordinates."""
+    return hashlib.sha256(f'{lat}-{lon}'.encode()).hexdigest()[:20]
 
 
 def _locations(groups: dict[str, list[dict[str, Any]]], skipped: list[SkippedRecord]) -> Iterator[LocationUpdate]:
@@ -159,9 +178,8 @@ def _validate(row: list[Any]) -> dict[str, Any]:
         types_cell = row[15 + 3 * n]
         names = [part.strip() for part in str(types_cell or '').replace(',', ';').split(';') if part.strip()]
         slots.append((n + 1, names, _decimal(row[16 + 3 * n], f'P{n + 1} [kW]', required=False)))
-    key = f'{lat}-{lon}'
     return {
-        'uid': hashlib.sha256(key.encode()).hexdigest()[:20],
+        'uid': _uid(lat, lon),
         'operator': _text(row[0], 'Betreiber'),
         'street': _text(row[2], 'Straße'),
         'house_no': _text(row[3], 'Hausnummer', required=False),

@@ -15,8 +15,8 @@ def fetch_static(ctx: SourceContext) -> list[Page]:
 def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
     bodies = [page.body for page in pages]
     if ctx.spec.uid == 'bnetza_excel':
-        return excel.parse(bodies)
-    return api.parse(bodies, ignore_operators=ctx.config.ignore_operators)
+        return excel.parse(bodies, screen=ctx.coordinates)
+    return api.parse(bodies, ignore_operators=ctx.config.ignore_operators, screen=ctx.coordinates)
 
 
 FAMILY = Family(name='bnetza', fetch_static=fetch_static, parse_static=parse_static)
