@@ -87,16 +87,25 @@ def _unique_coordinate_rows(sheet) -> list[int]:
     return [r for r, pair in cells.items() if pair[0] and seen[pair] == 1]
 
 
-def test_register_excel_null_island_skipped_swapped_fixed(settings, db):
+def _register_with_swapped_row(null_island: bool) -> tuple[bytes, tuple[str, str]]:
+    """The Excel fixture with the second row of unique coordinates given the first one's, axes swapped (and
+    that first row at 0/0 when `null_island`); returns the workbook and the swapped row's real (lat, lon)."""
     workbook = openpyxl.load_workbook(fixture_path(*BNETZA_EXCEL))
     sheet = workbook.active
-    swapped_row, null_row = _unique_coordinate_rows(sheet)[:2]
-    lat, lon = sheet.cell(row=swapped_row, column=10).value, sheet.cell(row=swapped_row, column=11).value
-    sheet.cell(row=swapped_row, column=10).value, sheet.cell(row=swapped_row, column=11).value = lon, lat
-    sheet.cell(row=null_row, column=10).value = sheet.cell(row=null_row, column=11).value = '0,0'
+    first, second = _unique_coordinate_rows(sheet)[:2]
+    source = second if null_island else first
+    lat, lon = sheet.cell(row=source, column=10).value, sheet.cell(row=source, column=11).value
+    sheet.cell(row=second, column=10).value, sheet.cell(row=second, column=11).value = lon, lat
+    if null_island:
+        sheet.cell(row=first, column=10).value = sheet.cell(row=first, column=11).value = '0,0'
     buffer = io.BytesIO()
     workbook.save(buffer)
-    report = import_bytes(settings, 'bnetza_excel', buffer.getvalue())
+    return buffer.getvalue(), (lat, lon)
+
+
+def test_register_excel_null_island_skipped_swapped_fixed(settings, db):
+    body, (lat, lon) = _register_with_swapped_row(null_island=True)
+    report = import_bytes(settings, 'bnetza_excel', body)
     assert not db.execute('SELECT 1 FROM location WHERE lat = 0 AND lon = 0').fetchall()
     assert report.metadata()['skipped_reasons'] == {'coordinates 0/0': 1}
     assert report.counts['coordinates_swapped_fixed'] == 1
@@ -147,14 +156,8 @@ def test_a_swapped_register_installation_joins_the_location_at_its_real_place(se
 
 
 def test_a_swapped_excel_row_joins_the_location_at_its_real_place(settings, db):
-    workbook = openpyxl.load_workbook(fixture_path(*BNETZA_EXCEL))
-    sheet = workbook.active
-    here_row, swapped_row = _unique_coordinate_rows(sheet)[:2]
-    lat, lon = sheet.cell(row=here_row, column=10).value, sheet.cell(row=here_row, column=11).value
-    sheet.cell(row=swapped_row, column=10).value, sheet.cell(row=swapped_row, column=11).value = lon, lat
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    report = import_bytes(settings, 'bnetza_excel', buffer.getvalue())
+    body, (lat, lon) = _register_with_swapped_row(null_island=False)
+    report = import_bytes(settings, 'bnetza_excel', body)
     assert report.counts['coordinates_swapped_fixed'] == 1
     assert (
         db.execute("SELECT count(*) AS n FROM location WHERE source = 'bnetza_excel'").fetchone()['n'] == 93
