@@ -240,10 +240,10 @@ def run_static(
             report.snapshot_id = fetched.snapshot.id if fetched.snapshot else None
             return report
         try:
-            context = SourceContext(spec=spec, config=config, settings=settings)
+            coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
+            context = SourceContext(spec=spec, config=config, settings=settings, coordinates=coordinates)
             with gc_paused():
                 batch = family.parse_static(context, fetched.pages)
-                coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
                 if batch.tabular is not None:
                     staged = batch.tabular.staged(coordinates, batch.skipped)
                 else:

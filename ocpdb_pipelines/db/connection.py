@@ -17,8 +17,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# seconds a connection attempt may take unless the URL says otherwise: a database that accepts TCP but does
+# not answer (frozen, cut off) fails the run or sensor tick instead of holding it for ever (libpq's default)
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
-    return psycopg.connect(normalize_url(url), autocommit=autocommit, row_factory=dict_row)
+    conninfo = normalize_url(url)
+    if 'connect_timeout' not in psycopg.conninfo.conninfo_to_dict(conninfo):
+        conninfo = psycopg.conninfo.make_conninfo(conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+    return psycopg.connect(conninfo, autocommit=autocommit, row_factory=dict_row)
 
 
 @contextmanager

@@ -132,6 +132,15 @@ class CoordinateScreen:
                 ', '.join(self.swapped_uids[:10]),
             )
 
+    def swapped(self, pairs: Sequence[tuple[float, float]]) -> list[int]:
+        """Indexes of the (lat, lon) pairs that lie in the source's country only when read swapped, counted as
+        fixed. For a parser that makes one location of the records at the same coordinates (BNetzA Excel): it
+        swaps them back before that grouping, so a swapped record joins the location at its real place."""
+        verdicts = classify([p[0] for p in pairs], [p[1] for p in pairs], [(self.country,)] * len(pairs))
+        found = [index for index, verdict in enumerate(verdicts) if verdict == SWAPPED]
+        self.counts['coordinates_swapped_fixed'] += len(found)
+        return found
+
     def _allowed(self, location: LocationUpdate) -> tuple[str, ...]:
         return self._allowed_for(location.country)
 

@@ -83,6 +83,8 @@ class SourceContext:
     config: SourceConfig
     settings: Settings
     http: Fetcher | None = None
+    # the import's coordinate screen, for a parser that must swap axes back before it groups records (BNetzA Excel)
+    coordinates: CoordinateScreen | None = None
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@
 --   tables and for the project's materialized views, and nothing else. Only the writer may call them.
 --   ANALYZE inside the writer's own transaction still samples its uncommitted rows (store/statistics.py).
 -- * VACUUM cannot run in a function or a transaction. The live tables get per-table autovacuum settings
---   (production runs autovacuum): vacuum after a fixed number of changed rows instead of 20 % of the table,
---   so the visibility map that count(*) and the list page's id pages depend on is restored within a
---   naptime or two of churn (bench/RESULTS-live-vacuum.md). `ocpdb db maintain` (store/maintenance.py) is
---   the explicit VACUUM for where autovacuum is off: it needs the owner's credential, which only the
---   maintenance step holds (docker-compose.yml `db-maintenance`), never the Dagster services.
+--   (production runs autovacuum): vacuum after 500 changed rows + 1 % instead of 50 + 20 %, which keeps
+--   location's visibility map (count(*), the list page's id pages) as the explicit VACUUM does. evse's
+--   updates are HOT, and HOT pruning takes their dead versions off autovacuum's count, so evse never
+--   reaches a threshold (bench/RESULTS-live-vacuum.md): `ocpdb db maintain` (store/maintenance.py) vacuums
+--   all three every LIVE_VACUUM_SECONDS with the owner's credential, which only that maintenance step holds
+--   (docker-compose.yml `db-maintenance`, deploy/helm/owner-jobs.yaml), never the Dagster services.
 
 CREATE OR REPLACE FUNCTION ocpdb_analyze(table_name text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -52,6 +52,7 @@ COVERED = {
     'bench_dumps.py': 'test_bench_dumps',
     'bench_export.py': 'test_bench_export',
     'bench_faults.py': 'test_bench_faults',
+    'bench_live_vacuum.py': 'test_bench_live_vacuum',
     'bench_map_tiles.py': 'test_bench_map_tiles',
     'bench_matching.py': 'test_bench_matching',
     'bench_realtime.py': 'test_bench_realtime',
@@ -572,3 +573,18 @@ def test_bench_germany_day(bench_db: str, tmp_path: Path) -> None:
     with psycopg.connect(bench_db) as conn:
         total = conn.execute('SELECT count(*) FROM location').fetchone()[0]
     assert total == live + register
+
+
+def test_bench_live_vacuum(tmp_path: Path) -> None:
+    """Four variants on 200 locations for 4 s: every variant sampled, the owner's VACUUM ran, nobody else's."""
+    out = tmp_path / 'live_vacuum.json'
+    stdout = run_script(
+        'bench/bench_live_vacuum.py', '--locations', '200', '--seconds', '4', '--sample', '2', '--tick', '0.5',
+        '--share', '0.05', '--out', str(out),
+    )  # fmt: skip
+    results = json.loads(out.read_text())['results']
+    assert set(results) == {'autovacuum-0150', 'autovacuum-default', 'owner-vacuum', 'none'}
+    assert all(len(rows) == 2 for rows in results.values())
+    assert results['owner-vacuum'][-1]['vacuums'] >= 1
+    assert results['none'][-1]['vacuums'] == 0
+    search(r'^\| owner-vacuum \| 4 \|', stdout)

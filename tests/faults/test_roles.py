@@ -19,10 +19,15 @@ ADVISORY_CALLS = [
 ]
 
 
-def as_role(db_url: str, role: str) -> psycopg.Connection:
-    info = psycopg.conninfo.conninfo_to_dict(db_url)
+def role_url(url: str, role: str) -> str:
+    """The same server and database as `role`, without a password (trust on the test clusters)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
     info.pop('password', None)
-    return psycopg.connect(psycopg.conninfo.make_conninfo(**{**info, 'user': role}), autocommit=True)
+    return psycopg.conninfo.make_conninfo(**{**info, 'user': role})
+
+
+def as_role(db_url: str, role: str) -> psycopg.Connection:
+    return psycopg.connect(role_url(db_url, role), autocommit=True)
 
 
 def denied(conn: psycopg.Connection, statement: str) -> bool:

@@ -15,17 +15,11 @@ from ocpdb_api.settings import READER_ROLE
 from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.db.roles import WRITER_ROLE
 from ocpdb_pipelines.store.maintenance import may_vacuum, maybe_vacuum_live_tables
-from tests.faults.test_roles import allowed, as_role, denied
+from tests.faults.test_roles import allowed, as_role, denied, role_url
 from tests.fixtures_dir import fixture_path
 
 GPKG = fixture_path('vg25', 'vg5000_gem_in_vg25_layout.gpkg')
 LIVE_TABLES = ('evse', 'charging_station', 'location')
-
-
-def role_url(url: str, role: str) -> str:
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    info.pop('password', None)
-    return psycopg.conninfo.make_conninfo(**{**info, 'user': role})
 
 
 @pytest.fixture

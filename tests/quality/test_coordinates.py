@@ -87,16 +87,25 @@ def _unique_coordinate_rows(sheet) -> list[int]:
     return [r for r, pair in cells.items() if pair[0] and seen[pair] == 1]
 
 
-def test_register_excel_null_island_skipped_swapped_fixed(settings, db):
+def _register_with_swapped_row(null_island: bool) -> tuple[bytes, tuple[str, str]]:
+    """The Excel fixture with the second row of unique coordinates given the first one's, axes swapped (and
+    that first row at 0/0 when `null_island`); returns the workbook and the swapped row's real (lat, lon)."""
     workbook = openpyxl.load_workbook(fixture_path(*BNETZA_EXCEL))
     sheet = workbook.active
-    swapped_row, null_row = _unique_coordinate_rows(sheet)[:2]
-    lat, lon = sheet.cell(row=swapped_row, column=10).value, sheet.cell(row=swapped_row, column=11).value
-    sheet.cell(row=swapped_row, column=10).value, sheet.cell(row=swapped_row, column=11).value = lon, lat
-    sheet.cell(row=null_row, column=10).value = sheet.cell(row=null_row, column=11).value = '0,0'
+    first, second = _unique_coordinate_rows(sheet)[:2]
+    source = second if null_island else first
+    lat, lon = sheet.cell(row=source, column=10).value, sheet.cell(row=source, column=11).value
+    sheet.cell(row=second, column=10).value, sheet.cell(row=second, column=11).value = lon, lat
+    if null_island:
+        sheet.cell(row=first, column=10).value = sheet.cell(row=first, column=11).value = '0,0'
     buffer = io.BytesIO()
     workbook.save(buffer)
-    report = import_bytes(settings, 'bnetza_excel', buffer.getvalue())
+    return buffer.getvalue(), (lat, lon)
+
+
+def test_register_excel_null_island_skipped_swapped_fixed(settings, db):
+    body, (lat, lon) = _register_with_swapped_row(null_island=True)
+    report = import_bytes(settings, 'bnetza_excel', body)
     assert not db.execute('SELECT 1 FROM location WHERE lat = 0 AND lon = 0').fetchall()
     assert report.metadata()['skipped_reasons'] == {'coordinates 0/0': 1}
     assert report.counts['coordinates_swapped_fixed'] == 1
@@ -121,3 +130,43 @@ def test_the_after_the_fact_check_uses_the_screens_boundaries(db):
     outside, total, examples = locations_outside_country(db, 'datex2_enbw', 'DEU')
     assert (outside, total) == (3, 5)
     assert sorted(examples) == ['basel', 'null_island', 'strasbourg']
+
+
+def test_a_swapped_register_installation_joins_the_location_at_its_real_place(settings, db):
+    """The register groups installations by their coordinates: the screen's swap runs before that grouping,
+    so an installation with swapped axes that shares its real coordinates with another one becomes a
+    station of that location, not a location of its own."""
+    document = bnetza_api_document()
+    records = document['chargingStations']
+    seen = Counter((r['coordinates']['latitude'], r['coordinates']['longitude']) for r in records)
+    here, swapped = [r for r in records if seen[(r['coordinates']['latitude'], r['coordinates']['longitude'])] == 1][:2]
+    real = (here['coordinates']['latitude'], here['coordinates']['longitude'])
+    swapped['coordinates'] = {'latitude': real[1], 'longitude': real[0]}
+    report = import_bytes(settings, 'bnetza_api', orjson.dumps(document))
+    assert report.counts['coordinates_swapped_fixed'] == 1
+    uids = {r['uid'] for r in db.execute("SELECT uid FROM location WHERE source = 'bnetza_api'").fetchall()}
+    assert str(swapped['id']) not in uids
+    stations = db.execute(
+        'SELECT count(*) AS n FROM charging_station cs JOIN location l ON l.id = cs.location_id '
+        "WHERE l.source = 'bnetza_api' AND l.uid = %s",
+        (str(here['id']),),
+    ).fetchone()
+    assert stations['n'] == 2
+    assert len(uids) == 720  # one of the 721 locations fewer
+
+
+def test_a_swapped_excel_row_joins_the_location_at_its_real_place(settings, db):
+    body, (lat, lon) = _register_with_swapped_row(null_island=False)
+    report = import_bytes(settings, 'bnetza_excel', body)
+    assert report.counts['coordinates_swapped_fixed'] == 1
+    assert (
+        db.execute("SELECT count(*) AS n FROM location WHERE source = 'bnetza_excel'").fetchone()['n'] == 93
+    )  # one of 94 fewer
+    real = (Decimal(lat.replace(',', '.')), Decimal(lon.replace(',', '.')))
+    lines = db.execute(
+        "SELECT DISTINCT split_part(e.uid, '*', 3) AS line FROM evse e "
+        'JOIN charging_station cs ON cs.id = e.charging_station_id JOIN location l ON l.id = cs.location_id '
+        'WHERE l.lat = %s AND l.lon = %s',
+        real,
+    ).fetchall()
+    assert {r['line'] for r in lines} == {'0', '1'}  # both rows' EVSEs in the one location

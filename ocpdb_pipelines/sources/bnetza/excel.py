@@ -20,6 +20,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ocpdb_pipelines.model.enums import ChargingRateUnit, EvseStatus
 from ocpdb_pipelines.model.updates import SkippedRecord, quantize_coordinate
+from ocpdb_pipelines.quality.coordinates import CoordinateScreen
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
 from ocpdb_pipelines.sources.bnetza.register import EvseRows, Register, StationRows, Values
@@ -69,7 +70,7 @@ def read_rows(body: bytes) -> list[list[Any]]:
     return rows[HEADER_ROW + 1 :]
 
 
-def parse(bodies: list[bytes]) -> StaticBatch:
+def parse(bodies: list[bytes], screen: CoordinateScreen | None = None) -> StaticBatch:
     skipped: list[SkippedRecord] = []
     groups: dict[str, list[dict[str, Any]]] = {}
     for body in bodies:
@@ -87,7 +88,21 @@ def parse(bodies: list[bytes]) -> StaticBatch:
             record['row'] = index
             groups.setdefault(record['uid'], []).append(record)
         del rows
+    if screen is not None:
+        _merge_swapped(groups, screen)
     return StaticBatch(locations=[], skipped=skipped, tabular=_register(groups, skipped))
+
+
+def _merge_swapped(groups: dict[str, list[dict[str, Any]]], screen: CoordinateScreen) -> None:
+    """Rows with swapped axes move to their real coordinates, joining the rows there if any: the sheet's rows
+    at one place are one location with one station, so the swap must be undone before that grouping."""
+    uids = list(groups)
+    for index in screen.swapped([(groups[uid][0]['lat'], groups[uid][0]['lon']) for uid in uids]):
+        records = groups.pop(uids[index])
+        for record in records:
+            record['lat'], record['lon'] = record['lon'], record['lat']
+            record['uid'] = _uid(record['lat'], record['lon'])
+        groups.setdefault(records[0]['uid'], []).extend(records)
 
 
 def _register(groups: dict[str, list[dict[str, Any]]], skipped: list[SkippedRecord]) -> Register:
@@ -150,6 +165,11 @@ def _commissioned(value: Any) -> datetime:
     raise RowError(f'Inbetriebnahmedatum {value!r} is not a date')
 
 
+def _uid(lat: Decimal, lon: Decimal) -> str:
+    """The location of every installation at these coordinates."""
+    return hashlib.sha256(f'{lat}-{lon}'.encode()).hexdigest()[:20]
+
+
 def _validate(row: list[Any]) -> dict[str, Any]:
     row = list(row) + [''] * (len(HEADERS) - len(row))
     lat = _decimal(row[9], 'Breitengrad') or Decimal(0)
@@ -164,9 +184,8 @@ def _validate(row: list[Any]) -> dict[str, Any]:
         types_cell = row[15 + 3 * n]
         names = [part.strip() for part in str(types_cell or '').replace(',', ';').split(';') if part.strip()]
         slots.append((n + 1, names, _decimal(row[16 + 3 * n], f'P{n + 1} [kW]', required=False)))
-    key = f'{lat}-{lon}'
     return {
-        'uid': hashlib.sha256(key.encode()).hexdigest()[:20],
+        'uid': _uid(lat, lon),
         'operator': _text(row[0], 'Betreiber'),
         'street': _text(row[2], 'Straße'),
         'house_no': _text(row[3], 'Hausnummer', required=False),

@@ -15,7 +15,7 @@ def fetch_static(ctx: SourceContext) -> list[Page]:
 def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
     bodies = [page.body for page in pages]
     if ctx.spec.uid == 'bnetza_excel':
-        return excel.parse(bodies)
+        return excel.parse(bodies, screen=ctx.coordinates)
     return api.parse(bodies, ignore_operators=ctx.config.ignore_operators)
 
 

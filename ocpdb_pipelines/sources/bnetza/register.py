@@ -124,6 +124,7 @@ class Register:
         )
         final: dict[str, _Group] = {}
         operators: dict[str, None] = {}  # of every location kept, a replaced one's too (as Flattener)
+        swapped: list[_Group] = []
         for group, verdict in zip(located, verdicts, strict=True):
             if verdict in (OUTSIDE, NULL_ISLAND):
                 continue
@@ -131,10 +132,32 @@ class Register:
                 operators[group.location['operator_name']] = None
             if verdict == SWAPPED:
                 group.location['lat'], group.location['lon'] = group.location['lon'], group.location['lat']
+                swapped.append(group)
             uid = group.location['uid']
             final.pop(uid, None)  # a repeated location uid replaces the earlier location and its children
             final[uid] = group
+        _join_real_places(final, swapped)
         return _rows(final, operators)
+
+
+def _join_real_places(final: dict[str, _Group], swapped: list[_Group]) -> None:
+    """A group whose axes were swapped back joins the location already at its real coordinates.
+
+    The register makes one location of the installations at one place; a swapped installation is grouped
+    by its wrong coordinates first, so without this it would stay a location of its own beside the one it
+    belongs to.
+    """
+    if not swapped:
+        return
+    moved = {id(group) for group in swapped}
+    at_place = {
+        (group.location['lat'], group.location['lon']): group for group in final.values() if id(group) not in moved
+    }
+    for group in swapped:
+        target = at_place.get((group.location['lat'], group.location['lon']))
+        if target is not None and final.get(group.location['uid']) is group:
+            target.stations.extend(group.stations)
+            del final[group.location['uid']]
 
 
 def _rows(final: dict[str, _Group], operators: dict[str, None]) -> StagedRows:
