@@ -22,6 +22,7 @@ from ocpdb_pipelines.memory import gc_paused
 from ocpdb_pipelines.sources.base import SourceContext
 from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.registry import get_spec
+from ocpdb_pipelines.store.history import replace_history
 
 logger = logging.getLogger(__name__)
 
@@ -65,46 +66,7 @@ def rebuild_status_history(settings: Settings, uid: str, start: datetime, end: d
                 )
     report.statuses_read = len(rows)
     with connect(settings.DATABASE_URL) as conn, conn.transaction():
-        conn.execute(
-            'CREATE TEMPORARY TABLE stg_history (observed_at timestamptz, uid text, status text, '
-            'source_timestamp timestamptz) ON COMMIT DROP'
-        )
-        with conn.cursor() as cursor, cursor.copy('COPY stg_history FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
-        params = {'src': uid, 'start': start, 'end': end}
-        report.rows_deleted = conn.execute(
-            """
-            DELETE FROM evse_status_history h USING evse e, charging_station cs, location l
-            WHERE h.evse_id = e.id AND cs.id = e.charging_station_id AND l.id = cs.location_id
-              AND l.source = %(src)s AND h.observed_at >= %(start)s AND h.observed_at < %(end)s
-            """,
-            params,
-        ).rowcount
-        report.rows_written = conn.execute(
-            """
-            WITH observed AS (
-                SELECT e.id AS evse_id, s.observed_at, s.status::"EvseStatus" AS status, s.source_timestamp
-                FROM stg_history s
-                JOIN evse e ON e.uid = s.uid
-                JOIN charging_station cs ON cs.id = e.charging_station_id
-                JOIN location l ON l.id = cs.location_id AND l.source = %(src)s
-            ), seeded AS (
-                SELECT o.*, lag(o.status) OVER (PARTITION BY o.evse_id ORDER BY o.observed_at) AS before
-                FROM observed o
-            )
-            INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
-            SELECT s.evse_id, s.status, s.source_timestamp, s.observed_at
-            FROM seeded s
-            WHERE s.status IS DISTINCT FROM COALESCE(
-                s.before,
-                (SELECT h.status FROM evse_status_history h
-                 WHERE h.evse_id = s.evse_id AND h.observed_at < %(start)s
-                 ORDER BY h.observed_at DESC LIMIT 1)
-            )
-            """,
-            params,
-        ).rowcount
+        report.rows_deleted, report.rows_written = replace_history(conn, uid, start, end, rows)
     logger.info(
         'rebuilt status history of %s from %s realtime snapshots: %s rows replaced by %s',
         uid,

@@ -75,3 +75,15 @@ def assign_region_codes(
             cur.execute('UPDATE data_version SET version = version + 1, changed_at = now()')
             analyze_changed(conn, {'location': updated})
     return AssignReport(regions_available=True, candidates=candidates, found=found, updated=updated)
+
+
+GERMAN_COVERAGE_SQL = (
+    'SELECT count(*) FILTER (WHERE official_region_code IS NULL) AS missing, count(*) AS total '
+    "FROM location WHERE country = 'DEU'"
+)
+
+
+def german_code_coverage(conn: psycopg.Connection) -> dict[str, int]:
+    """German locations without a regional code (`missing`) of all of them (`total`)."""
+    row = conn.execute(GERMAN_COVERAGE_SQL).fetchone()
+    return {'missing': row['missing'], 'total': row['total']}

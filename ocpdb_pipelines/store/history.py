@@ -11,6 +11,8 @@ skipping when another transaction holds the turn, so no deployment needs an extr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import psycopg
 
@@ -119,3 +121,51 @@ def prune_history(conn: psycopg.Connection, policy: HistoryPolicy) -> PruneResul
     ).fetchone()
     result.downsampled = row['n'] if isinstance(row, dict) else row[0]
     return result
+
+
+def replace_history(
+    conn: psycopg.Connection, uid: str, start: datetime, end: datetime, rows: list[tuple[Any, ...]]
+) -> tuple[int, int]:
+    """Replace the status history of source `uid` in [start, end) by the observed `rows`
+    (observed_at, evse uid, status, source timestamp), keeping only changes. Returns (deleted, written)."""
+    conn.execute(
+        'CREATE TEMPORARY TABLE stg_history (observed_at timestamptz, uid text, status text, '
+        'source_timestamp timestamptz) ON COMMIT DROP'
+    )
+    with conn.cursor() as cursor, cursor.copy('COPY stg_history FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+    params = {'src': uid, 'start': start, 'end': end}
+    deleted = conn.execute(
+        """
+        DELETE FROM evse_status_history h USING evse e, charging_station cs, location l
+        WHERE h.evse_id = e.id AND cs.id = e.charging_station_id AND l.id = cs.location_id
+          AND l.source = %(src)s AND h.observed_at >= %(start)s AND h.observed_at < %(end)s
+        """,
+        params,
+    ).rowcount
+    written = conn.execute(
+        """
+        WITH observed AS (
+            SELECT e.id AS evse_id, s.observed_at, s.status::"EvseStatus" AS status, s.source_timestamp
+            FROM stg_history s
+            JOIN evse e ON e.uid = s.uid
+            JOIN charging_station cs ON cs.id = e.charging_station_id
+            JOIN location l ON l.id = cs.location_id AND l.source = %(src)s
+        ), seeded AS (
+            SELECT o.*, lag(o.status) OVER (PARTITION BY o.evse_id ORDER BY o.observed_at) AS before
+            FROM observed o
+        )
+        INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
+        SELECT s.evse_id, s.status, s.source_timestamp, s.observed_at
+        FROM seeded s
+        WHERE s.status IS DISTINCT FROM COALESCE(
+            s.before,
+            (SELECT h.status FROM evse_status_history h
+             WHERE h.evse_id = s.evse_id AND h.observed_at < %(start)s
+             ORDER BY h.observed_at DESC LIMIT 1)
+        )
+        """,
+        params,
+    ).rowcount
+    return deleted, written

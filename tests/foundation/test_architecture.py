@@ -27,6 +27,11 @@ def test_api_routes_hold_no_sql():
     assert _sql_lines(routes) == []
 
 
+def test_the_dagster_layer_holds_no_sql():
+    """ocpdb_pipelines/defs/ wires the domain; the statements are the store's and the domain modules'."""
+    assert _sql_lines(ROOT / 'ocpdb_pipelines' / 'defs') == []
+
+
 CONTRACTS = [
     'api-acyclic',
     'api-layers',

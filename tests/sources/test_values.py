@@ -53,3 +53,14 @@ def test_skip_reason_names_the_first_invalid_field_or_the_message():
     assert values.skip_reason(invalid.value).startswith('invalid status: ')
     assert values.skip_reason(values.RecordError('lat: missing')) == 'lat: missing'
     assert values.skip_reason(KeyError()) == 'KeyError'
+
+
+def test_items_page_reads_the_items_and_the_link_member_of_either_protocol():
+    from ocpdb_pipelines.sources.common.pull import items_page
+
+    assert items_page(b'{"items": [1], "next": "c2"}', 'afir', 'next') == ([1], 'c2')
+    assert items_page(b'{"items": [], "next_path": null}', 'giroe', 'next_path') == ([], None)
+    with pytest.raises(PayloadError, match='giroe: `next_path` must be a string or null'):
+        items_page(b'{"items": [], "next_path": 3}', 'giroe', 'next_path')
+    with pytest.raises(PayloadError, match='afir: expected an object with an `items` list'):
+        items_page(b'[1]', 'afir', 'next')

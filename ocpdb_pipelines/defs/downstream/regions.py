@@ -4,7 +4,7 @@ import dagster as dg
 
 from ocpdb_pipelines.defs.downstream.automation import after_inputs_update
 from ocpdb_pipelines.defs.resources import OcpdbConfig, PostgisResource
-from ocpdb_pipelines.regions.assign import assign_region_codes
+from ocpdb_pipelines.regions.assign import assign_region_codes, german_code_coverage
 from ocpdb_pipelines.regions.vg25 import load_regions
 
 VG25_KEY = dg.AssetKey(['regions', 'vg25'])
@@ -62,10 +62,7 @@ def build_region_codes_asset(german_sources: list[dg.AssetKey]) -> dg.AssetsDefi
 def official_region_codes(config: RegionCodesConfig, postgis: PostgisResource) -> dg.MaterializeResult:
     with postgis.connection(autocommit=True) as conn:
         report = assign_region_codes(conn, source_uid=config.source_uid, re_assign=config.re_assign)
-        missing = conn.execute(
-            'SELECT count(*) FILTER (WHERE official_region_code IS NULL) AS missing, count(*) AS total '
-            "FROM location WHERE country = 'DEU'"
-        ).fetchone()
+        missing = german_code_coverage(conn)
     share = missing['missing'] / missing['total'] if missing['total'] else 0.0
     check = dg.AssetCheckResult(
         check_name='german_locations_have_codes',

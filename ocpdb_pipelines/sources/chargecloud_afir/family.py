@@ -11,21 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from ocpdb_pipelines.sources.base import Family, Page, PayloadError, RealtimeBatch, SourceContext, StaticBatch
-from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of, static_url
-from ocpdb_pipelines.sources.common.values import load_json
+from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of, items_page, static_url
 from ocpdb_pipelines.sources.ocpi.parse import realtime_batch, static_batch
 
 PAGE_LIMIT = 100
 
 
 def read_page(body: bytes, what: str) -> tuple[list[Any], str | None]:
-    payload = load_json(body, what)
-    if not isinstance(payload, dict) or not isinstance(payload.get('items'), list):
-        raise PayloadError(f'{what}: expected an object with an `items` list')
-    cursor = payload.get('next')
-    if cursor is not None and not isinstance(cursor, str):
-        raise PayloadError(f'{what}: `next` must be a string or null')
-    return payload['items'], cursor or None
+    return items_page(body, what, 'next')
 
 
 def fetch(ctx: SourceContext, kind: str) -> list[Page]:

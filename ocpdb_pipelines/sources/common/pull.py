@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from ocpdb_pipelines.config import ConfigError, SourceConfig
-from ocpdb_pipelines.sources.base import Page
+from ocpdb_pipelines.sources.base import Page, PayloadError
+from ocpdb_pipelines.sources.common.values import load_json
 
 if TYPE_CHECKING:
     from ocpdb_pipelines.http.fetcher import Fetcher
@@ -72,3 +73,14 @@ def next_link(page: Page) -> str | None:
             if name.strip().lower() == 'rel' and 'next' in value.strip().strip('"').lower().split():
                 return urljoin(page.url, target.strip())
     return None
+
+
+def items_page(body: bytes, what: str, link: str) -> tuple[list[Any], str | None]:
+    """A page `{items: [...], <link>: "..." | null}` -> (items, link); anything else is a PayloadError."""
+    payload = load_json(body, what)
+    if not isinstance(payload, dict) or not isinstance(payload.get('items'), list):
+        raise PayloadError(f'{what}: expected an object with an `items` list')
+    value = payload.get(link)
+    if value is not None and not isinstance(value, str):
+        raise PayloadError(f'{what}: `{link}` must be a string or null')
+    return payload['items'], value or None

@@ -24,8 +24,8 @@ from ocpdb_pipelines.sources.base import (
     StaticBatch,
     skip,
 )
-from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of
-from ocpdb_pipelines.sources.common.values import RecordError, load_json, parse_datetime, skip_reason
+from ocpdb_pipelines.sources.common.pull import MAX_PAGES, http_of, items_page
+from ocpdb_pipelines.sources.common.values import RecordError, parse_datetime, skip_reason
 from ocpdb_pipelines.sources.giroe.parse import connector_realtime, map_location
 
 LOCATIONS_PATH = '/api/server/v1/charge-locations'
@@ -34,13 +34,7 @@ BASE_PARAMS = {'technical_backend': 'tcc', 'public': 'True'}
 
 
 def read_page(body: bytes, what: str) -> tuple[list[Any], str | None]:
-    payload = load_json(body, what)
-    if not isinstance(payload, dict) or not isinstance(payload.get('items'), list):
-        raise PayloadError(f'{what}: expected an object with an `items` list')
-    next_path = payload.get('next_path')
-    if next_path is not None and not isinstance(next_path, str):
-        raise PayloadError(f'{what}: `next_path` must be a string')
-    return payload['items'], next_path or None
+    return items_page(body, what, 'next_path')
 
 
 def _pull(ctx: SourceContext, kind: str, params: dict[str, str]) -> list[Page]:
