@@ -334,6 +334,9 @@ def main(argv: list[str] | None = None) -> None:
             f'rows {result["rows"]}, peak RSS {result["peak_rss_mib"]:.0f} MiB',
             flush=True,
         )
+    from ocpdb_pipelines.db.migrations import drop_database
+
+    drop_database(_database_url(f'{args.database}_floor'))
     target = args.out / f'bnetza_results_{args.n}.json'
     target.write_text(json.dumps(results, indent=2))
     print(f'results in {target}')

@@ -85,11 +85,12 @@ def main() -> None:
     parser.add_argument('--timeout', type=float, default=600.0, help='seconds before a step is stopped')
     parser.add_argument('--order', default='without,with,with,without')
     parser.add_argument('--keep-source', action='store_true', help='reuse an existing source database')
+    parser.add_argument('--database', default='ocpdb_bench_noanalyze', help='source database (its copy: <name>_run)')
     args = parser.parse_args()
 
     from ocpdb_pipelines.db.migrations import recreate_database
 
-    source, copy = 'ocpdb_bench_noanalyze_src', 'ocpdb_bench_noanalyze_run'
+    source, copy = args.database, f'{args.database}_run'
     source_url, copy_url = _url(args.admin_url, source), _url(args.admin_url, copy)
     results: dict = {'imports': [], 'rounds': [], 'loadavg_before': os.getloadavg()}
     if not args.keep_source:

@@ -46,6 +46,8 @@ COVERED = {
     'bench_churn.py': 'test_bench_churn',
     'bench_germany_day.py': 'test_bench_germany_day',
     'bnetza_baseline.py': 'test_bench_bnetza_import (the "baseline COPY" runs)',
+    'bnetza_floor.py': 'test_bench_bnetza_import (the "floor" runs)',
+    'bench_without_analyze.py': 'test_bench_without_analyze',
     'bench_dagster_realtime.py': 'test_bench_dagster_realtime',
     'bench_datex2_import.py': 'test_bench_datex2_import',
     'bench_datex2_parse.py': 'test_bench_datex2_parse',
@@ -175,7 +177,7 @@ def test_bench_cli_startup(bench_db: str) -> None:
 def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
     n, broken = 100, 2
     stdout = run_script(
-        '-m', 'bench.bench_bnetza_import', '--n', str(n), '--broken', str(broken),
+        '-m', 'bench.bench_bnetza_import', '--n', str(n), '--broken', str(broken), '--rounds', '1', '--baseline',
         '--database', _database_name(bench_db), '--out', str(tmp_path),
         env={'OCPDB_BENCH_ADMIN_URL': ADMIN_URL},
     )  # fmt: skip
@@ -188,15 +190,18 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
     assert (results['n'], results['broken']) == (n, broken)
     assert results['machine']['postgres']['server_version']
     runs = results['runs']
+    floor_name = 'floor (binary COPY of the final rows), round 1'
     assert set(runs) == {
         f'{layout} {run}'
         for layout in ('api', 'excel')
-        for run in ('first', 'unchanged', 'unchanged skipped', 'baseline COPY')
+        for run in ('first, round 1', floor_name, 'unchanged', 'unchanged skipped', 'baseline COPY')
     }
     for layout in ('api', 'excel'):
         assert results[f'{layout}_file_mib'] > 0
-        first, unchanged, baseline = (runs[f'{layout} {run}'] for run in ('first', 'unchanged', 'baseline COPY'))
-        for run in (first, unchanged, baseline):
+        first, unchanged, baseline, floor = (
+            runs[f'{layout} {run}'] for run in ('first, round 1', 'unchanged', 'baseline COPY', floor_name)
+        )
+        for run in (first, unchanged, baseline, floor):
             assert run['seconds'] > 0
             assert run['peak_rss_mib'] > 0
         # every deliberately broken installation is skipped, once
@@ -204,7 +209,7 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
         counts = first['counts']
         assert 0 < counts['locations_inserted'] == counts['incoming_locations'] <= n - broken
         # the instrumented phases still exist and are called
-        for phase in ('parse', 'flatten', 'stage (COPY into temp tables)', 'sql apply_locations'):
+        for phase in ('parse', 'rows (screen, staging rows)', 'stage (COPY into temp tables)', 'sql apply_locations'):
             assert phase in first['phases'], phase
         # an unchanged payload is recognised and not applied (forced, it is re-applied)
         assert runs[f'{layout} unchanged skipped']['outcome'] == 'unchanged'
@@ -212,13 +217,19 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
         # an unchanged re-import writes nothing
         assert unchanged['counts']['incoming_locations'] == counts['incoming_locations']
         assert not any(value for key, value in unchanged['counts'].items() if key.endswith('_inserted'))
-        # bnetza_baseline.copy_flat_rows writes exactly the rows the import inserted
-        rows = baseline['rows']
-        assert rows['location'] == counts['locations_inserted']
-        assert rows['charging_station'] == counts['stations_inserted']
-        assert rows['evse'] == counts['evses_inserted']
-        assert rows['connector'] == counts['connectors_inserted']
-        assert rows['business'] > 0
+        # bnetza_baseline.copy_flat_rows and the floor write exactly the rows the import inserted
+        for rows in (baseline['rows'], floor['rows']):
+            assert rows['location'] == counts['locations_inserted']
+            assert rows['charging_station'] == counts['stations_inserted']
+            assert rows['evse'] == counts['evses_inserted']
+            assert rows['connector'] == counts['connectors_inserted']
+            assert rows['business'] > 0
+        assert set(floor['per_table']) == {*floor['rows'], 'commit'}
+    with psycopg.connect(ADMIN_URL) as conn:
+        left = conn.execute(
+            'SELECT datname FROM pg_database WHERE datname = %s', (f'{_database_name(bench_db)}_floor',)
+        )
+        assert left.fetchall() == [], 'the floor database is dropped at the end'
 
 
 def test_bench_catalogue(bench_db: str, tmp_path: Path) -> None:
@@ -588,3 +599,37 @@ def test_bench_live_vacuum(tmp_path: Path) -> None:
     assert results['owner-vacuum'][-1]['vacuums'] >= 1
     assert results['none'][-1]['vacuums'] == 0
     search(r'^\| owner-vacuum \| 4 \|', stdout)
+
+
+def test_bench_without_analyze(bench_db: str, tmp_path: Path) -> None:
+    from bench.bench_germany_day import sizes
+    from bench.bench_without_analyze import IMPORTS, MEASURED
+
+    work, out = tmp_path / 'work', tmp_path / 'without.json'
+    run_script(str(BENCH / 'bench_germany_day.py'), '--scale', '0.002', '--work', str(work), '--generate-only')
+    name = _database_name(bench_db)
+    try:
+        run_script(
+            str(BENCH / 'bench_without_analyze.py'), '--admin-url', ADMIN_URL, '--database', name,
+            '--work', str(work), '--out', str(out), '--order', 'without,with',
+        )  # fmt: skip
+    finally:
+        drop_database(psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=f'{name}_run'))
+    report = json.loads(out.read_text())
+    assert [r['step'] for r in report['imports']] == IMPORTS
+    assert report['imports'][0]['detail']['locations'] > 0
+    # no writer analysed: the source database has no statistics on location and evse
+    assert report['source_statistics_rows'] == 0
+    without, with_ = report['rounds']
+    assert (without['variant'], with_['variant']) == ('without', 'with')
+    assert without['statistics_rows'] == 0
+    assert 'analyze_seconds' not in without
+    assert with_['statistics_rows'] > 0
+    assert with_['analyze_seconds'] >= 0
+    live = sum(v for k, v in sizes(0.002).items() if k in ('datex2', 'afir', 'ocpi'))
+    everything = live + report['imports'][0]['detail']['locations']
+    for entry in (without, with_):
+        steps = {s['step']: s for s in entry['steps']}
+        assert list(steps) == MEASURED
+        assert steps['matching']['seconds'] > 0
+        assert 0 < steps['DATEX II static export (3.5)']['detail']['sites'] <= everything
