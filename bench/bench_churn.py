@@ -16,11 +16,12 @@ the ETag the client saw last for that tile, as a browser revalidating does). Pha
 Reported: hit rate (X-Tile-Cache), p50/p99, 304 share of the revalidations.
 
 Part 2, writes and list pages, per table layout, interleaved per round (the order reversed every round):
-  hot         the layout of sql/migrations/0031 (no index on the columns a tick writes, fillfactor 80/90)
-  old         the layout before it (indexes on evse status/last_updated/status_observed_at, station last_updated)
+  hot         this tree's layout: sql/migrations/0031 (no index on the evse/station columns a tick writes,
+              fillfactor 80/90) and 0141 (location.last_updated's index on location_stamp, fillfactor 80)
+  hot-0031    main's layout: 0031 only (location.last_updated indexed, location fillfactor 100)
+  old         the layout before 0031 (indexes on evse status/last_updated/status_observed_at, station last_updated)
   hot+vacuum  hot, plus the VACUUM realtime runs do every LIVE_VACUUM_SECONDS (store/maintenance.py), here
               every `--vacuum-every` ticks (150 = 300 s at one tick per 2 s) but not after the last tick
-  hot-location  (only with --layouts) hot without the index on location.last_updated: an experiment
 Each layout is rewritten (VACUUM FULL), vacuumed, its list page measured, then `--bloat-ticks` ticks are
 applied back to back (450 = 15 min at one tick per 2 s), the list page measured again, the tables vacuumed
 and the list page measured a third time. Reported: tick time p50 (the apply's wall time on a
@@ -215,12 +216,14 @@ def tile_phases(args, base: str, pool: list[str], uids: list[str]) -> dict[str, 
 
 def set_layout(url: str, layout: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        # hot-location: an experiment, not a migration: without the index on location.last_updated (OCPI
-        # date_from's) a tick's location updates can be HOT too
-        if layout == 'hot-location':
-            conn.execute('DROP INDEX IF EXISTS ix_location_last_updated')
-        else:
+        # hot / hot+vacuum: this tree's layout (sql/migrations/0141: location.last_updated's index lives on
+        # location_stamp, location fillfactor 80); hot-0031 and old put main's index on location back
+        if layout in ('hot-0031', 'old'):
             conn.execute('CREATE INDEX IF NOT EXISTS ix_location_last_updated ON location (last_updated)')
+            conn.execute('ALTER TABLE location SET (fillfactor = 100)')
+        else:
+            conn.execute('DROP INDEX IF EXISTS ix_location_last_updated')
+            conn.execute('ALTER TABLE location SET (fillfactor = 80)')
     layout = 'old' if layout == 'old' else 'hot'
     with psycopg.connect(url, autocommit=True) as conn:
         for name, target in OLD_INDEXES.items():
@@ -355,7 +358,7 @@ def main() -> None:
         '--layouts',
         nargs='+',
         default=['hot', 'old', 'hot+vacuum'],
-        choices=('hot', 'old', 'hot+vacuum', 'hot-location'),
+        choices=('hot', 'old', 'hot+vacuum', 'hot-0031'),
         help='table layouts to compare (part 2)',
     )
     parser.add_argument('--vacuum-every', type=int, default=150, help='hot+vacuum: ticks between VACUUMs')

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
 from ocpdb_pipelines.store.realtime import apply_realtime
 from ocpdb_pipelines.store.static import delete_locations
+from tests.churn.test_store_under_churn import _hot
 from tests.foundation.test_store import SPEC, apply, location
 
 OLD = datetime(2024, 1, 1, tzinfo=UTC)
@@ -24,28 +24,21 @@ def _mirror_differences(db) -> list[dict]:
     ).fetchall()
 
 
-def _hot_total(db, table: str) -> tuple[int, int]:
-    """Updates and HOT updates of `table` so far, with this backend's pending counts flushed first."""
-    db.execute('SELECT pg_stat_force_next_flush()')
-    time.sleep(0.1)  # the flush happens when the backend goes idle
-    db.execute('SELECT pg_stat_clear_snapshot()')
-    row = db.execute(
-        'SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relid = %s::regclass', (table,)
-    ).fetchone()
-    return row['upd'], row['hot']
-
-
 def test_realtime_ticks_write_their_locations_hot(db):
     apply(db, SPEC, [location(str(i), evses=2, status='AVAILABLE') for i in range(20)])
-    before = {t: _hot_total(db, t) for t in ('location', 'evse')}
     later = datetime.now(UTC) + timedelta(minutes=1)
+    counts = {'location': [0, 0], 'evse': [0, 0]}
     for i in range(20):  # a tick per location, as churn spreads over many pages
         with db.transaction():
+            # the backend's pending counts (they include earlier transactions not yet flushed): the difference
+            before = {t: _hot(db, t) for t in counts}
             tick = [EvseRealtimeUpdate(uid=f'{i}-E0', status='CHARGING', last_updated=later + timedelta(seconds=i))]
             assert apply_realtime(db, SPEC, tick).changed == 1
-    for table in ('location', 'evse'):
-        upd, hot = _hot_total(db, table)
-        assert (upd - before[table][0], hot - before[table][1]) == (20, 20), table
+            for table in counts:
+                upd, hot = _hot(db, table)
+                counts[table][0] += upd - before[table][0]
+                counts[table][1] += hot - before[table][1]
+    assert counts == {'location': [20, 20], 'evse': [20, 20]}
     assert db.execute('SELECT count(*) AS n FROM location WHERE last_updated > now()').fetchone()['n'] == 20
     assert _mirror_differences(db) == []
 

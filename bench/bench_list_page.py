@@ -1,0 +1,138 @@
+"""The compat list page against its SQL floor: main's API (A) and this tree's (B), interleaved in one run.
+
+    .venv/bin/python bench/bench_list_page.py --database-url URL --main-tree DIR [--pages 40] [--rounds 5]
+
+`--main-tree` is an export of main (`git archive 1a43acf | tar -x -C DIR`); both APIs run under uvicorn (one
+worker each, the same Redis, the same database: bench/api_dataset.sql as bench_churn.py makes it) on
+different ports. Per round, the same `--pages` random pages of `/api/public/v1/locations?limit=100` (and the
+same for `/api/public/ocpi/2.2/locations`, which renders the same objects) are requested from A, from B and
+run as bare SQL, the order rotating per round:
+  SQL floor  what main's page asks PostgreSQL, through psycopg on one connection: the id page and the tree
+             queries of ocpdb_api/queries/trees.py, rows decoded to Python (the total is memoised by both
+             APIs, so it is left out here too)
+  A / B      the whole request through HTTP, response read (the total from the API's memo)
+Reported: median ms per variant and the ratios A / floor, B / floor (the target: B within 1.3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg.rows import dict_row
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / 'bench'))
+
+from bench_api import wait_until_ready  # noqa: E402
+
+from ocpdb_api.queries import trees  # noqa: E402
+
+
+@contextmanager
+def api(tree: Path, url: str, redis_url: str, port: int):
+    env = {**os.environ, 'DATABASE_URL': url, 'REDIS_URL': redis_url, 'OCPDB_CONFIG': os.devnull,
+           'OCPDB_PROJECT_URL': f'http://127.0.0.1:{port}', 'PYTHONPATH': str(tree)}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'ocpdb_api', '--port', str(port), '--workers', '1'], cwd=tree, env=env
+    )
+    try:
+        wait_until_ready(proc, f'http://127.0.0.1:{port}/health', f'API from {tree}', 180)
+        yield f'http://127.0.0.1:{port}'
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+async def http_pages(base: str, paths: list[str]) -> list[float]:
+    times = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        for path in paths:
+            t0 = time.perf_counter()
+            r = await client.get(path)
+            r.raise_for_status()
+            times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+async def sql_pages(url: str, paths: list[str]) -> list[float]:
+    times = []
+    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row, autocommit=True) as conn:
+        for path in paths:
+            offset = int(path.rsplit('offset=', 1)[1])
+            t0 = time.perf_counter()
+            cur = await conn.execute(
+                'SELECT l.id FROM location l WHERE TRUE ORDER BY l.id LIMIT 100 OFFSET %s', (offset,)
+            )
+            ids = [r['id'] for r in await cur.fetchall()]
+            await trees.locations(conn, ids)
+            times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--database-url', required=True)
+    parser.add_argument('--redis-url', default='redis://127.0.0.1:6379/13')
+    parser.add_argument('--main-tree', type=Path, required=True)
+    parser.add_argument('--pages', type=int, default=40)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--port', type=int, default=8781)
+    parser.add_argument('--out', default=str(ROOT / 'bench' / 'out' / 'list_page.json'))
+    args = parser.parse_args()
+    with psycopg.connect(args.database_url) as conn:
+        total = conn.execute('SELECT count(*) FROM location').fetchone()[0]
+    rng = random.Random(5)
+    offsets = [rng.randrange(total // 100 - 1) * 100 for _ in range(args.pages)]
+    routes = {'v1': '/api/public/v1/locations', 'ocpi22': '/api/public/ocpi/2.2/locations'}
+    load_before = os.getloadavg()
+    results: dict[str, dict[str, list[float]]] = {r: {'floor': [], 'A': [], 'B': []} for r in routes}
+    with ExitStack() as stack:
+        bases = {
+            'A': stack.enter_context(api(args.main_tree, args.database_url, args.redis_url, args.port)),
+            'B': stack.enter_context(api(ROOT, args.database_url, args.redis_url, args.port + 1)),
+        }
+        for route, prefix in routes.items():
+            paths = [f'{prefix}?limit=100&offset={o}' for o in offsets]
+            for variant in ('A', 'B'):  # warm: pools, plan caches, the total's memo
+                asyncio.run(http_pages(bases[variant], paths[:5]))
+            asyncio.run(sql_pages(args.database_url, paths[:5]))
+            for r in range(args.rounds):
+                order = ('floor', 'A', 'B')[r % 3 :] + ('floor', 'A', 'B')[: r % 3]
+                for variant in order:
+                    if variant == 'floor':
+                        times = asyncio.run(sql_pages(args.database_url, paths))
+                    else:
+                        times = asyncio.run(http_pages(bases[variant], paths))
+                    results[route][variant].append(statistics.median(times))
+                print(route, r + 1, {k: round(v[-1], 2) for k, v in results[route].items()}, flush=True)
+    load_after = os.getloadavg()
+    median = statistics.median
+    summary = {}
+    print(f'\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {total} locations')
+    print('| route | SQL floor ms | A (main) ms | B (this tree) ms | A / floor | B / floor | B / A |')
+    print('|---|---|---|---|---|---|---|')
+    for route, runs in results.items():
+        f, a, b = (median(runs[k]) for k in ('floor', 'A', 'B'))
+        summary[route] = {'floor_ms': f, 'a_ms': a, 'b_ms': b}
+        print(f'| {route} | {f:.2f} | {a:.2f} | {b:.2f} | {a / f:.2f} | {b / f:.2f} | {b / a:.2f} |')
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {'locations': total, 'loadavg_before': load_before, 'loadavg_after': load_after, 'rounds': args.rounds}
+    out.write_text(json.dumps({'meta': meta, 'rounds': results, 'summary': summary}, indent=2))
+
+
+if __name__ == '__main__':
+    main()
