@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from ocpdb_pipelines.config import Settings, SourceConfig
+from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.http.archive import Snapshot, SnapshotError, content_hash, read_snapshot, snapshot_time
 from ocpdb_pipelines.http.fetcher import FetchResult, applied_state, fetch, raw_archive
@@ -36,6 +36,7 @@ from ocpdb_pipelines.model.updates import SkippedRecord
 from ocpdb_pipelines.quality.coordinates import screen_for
 from ocpdb_pipelines.sources.base import Family, NotModified, Page, SourceContext
 from ocpdb_pipelines.sources.families import get_family
+from ocpdb_pipelines.sources.options import SourceConfig, options_for, source_options
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store import sources as source_store
 from ocpdb_pipelines.store.history import HistoryPolicy
@@ -99,18 +100,18 @@ def _reason_class(reason: str) -> str:
 
 
 def source_config(settings: Settings, spec: SourceSpec, *, replay: bool) -> SourceConfig:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     if replay:
-        return config or SourceConfig(enabled=False)
+        return config or options_for(spec, {'enabled': False})
     if config is None or not config.enabled:
         keys = ', '.join(spec.required_config) or 'no keys'
         raise SourceNotConfigured(
-            f'source {spec.uid} is not enabled: add SOURCES.{spec.uid} to config.yaml (needs {keys}), '
+            f'source {spec.uid} is not enabled: add sources.{spec.uid} to config.yaml (needs {keys}), '
             f'or replay a payload with --from-file'
         )
     missing = spec.missing_config(config)
     if missing:
-        raise SourceNotConfigured(f'source {spec.uid} lacks config key(s) SOURCES.{spec.uid}.{", ".join(missing)}')
+        raise SourceNotConfigured(f'source {spec.uid} lacks config key(s) sources.{spec.uid}.{", ".join(missing)}')
     return config
 
 

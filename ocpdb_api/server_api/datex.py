@@ -45,7 +45,7 @@ async def realtime(request: Request) -> Response:
     if spec is None or spec.family != 'datex2' or spec.datex_version != VERSION:
         return not_found(f'no DATEX II {VERSION} source {uid!r}')
     config = context.settings.source(uid)
-    denied = check_api_key(request.query_params.get('key'), config.api_key if config else None)
+    denied = check_api_key(request.query_params.get('key'), config.value('api_key') if config else None)
     if denied is not None:
         return denied
     if request.method == 'HEAD':

@@ -9,11 +9,12 @@ from typing import Any
 import click
 
 from ocpdb_pipelines.config import ConfigError, Settings, current_settings
+from ocpdb_pipelines.sources.options import check_sources
 
 
 def _settings() -> Settings:
     try:
-        return current_settings()
+        return check_sources(current_settings())
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -19,13 +19,14 @@ from typing import Any
 
 import httpx
 
-from ocpdb_pipelines.config import ConfigError, Settings, SourceConfig
+from ocpdb_pipelines.config import ConfigError, Settings
 from ocpdb_pipelines.http.archive import RawArchive, Retention, Snapshot, SnapshotWriter, content_hash
 from ocpdb_pipelines.http.budget import Budget
 from ocpdb_pipelines.http.client import SourceHttpClient
 from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.http.urls import resolve_url
 from ocpdb_pipelines.sources.base import Family, NotModified, Page, SourceContext
+from ocpdb_pipelines.sources.options import SourceConfig
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 
@@ -51,7 +52,7 @@ def build_client(
     cert = None
     if spec.auth == 'mtls':
         if not config.mobilithek_cert_path or not config.mobilithek_key_path:
-            raise ConfigError(f'SOURCES.{spec.uid}: mobilithek_cert_path and mobilithek_key_path are required')
+            raise ConfigError(f'sources.{spec.uid}: mobilithek_cert_path and mobilithek_key_path are required')
         cert = (config.mobilithek_cert_path, config.mobilithek_key_path)
     auth = None
     if spec.auth == 'basic':
@@ -82,10 +83,10 @@ def auth_headers(spec: SourceSpec, config: SourceConfig) -> dict[str, str]:
 
 
 def _require(spec: SourceSpec, config: SourceConfig, *keys: str) -> list[str]:
-    missing = [key for key in keys if not getattr(config, key, None)]
+    missing = [key for key in keys if not config.value(key)]
     if missing:
-        raise ConfigError(f'SOURCES.{spec.uid}: missing required key(s) {", ".join(missing)}')
-    return [getattr(config, key) for key in keys]
+        raise ConfigError(f'sources.{spec.uid}: missing required key(s) {", ".join(missing)}')
+    return [config.value(key) for key in keys]
 
 
 @dataclass

@@ -71,7 +71,7 @@ def _describe(spec: SourceSpec) -> str:
     if spec.attribution_license:
         lines.append(f'Licence: {spec.attribution_license} {spec.attribution_contributor or ""}'.rstrip())
     if spec.required_config:
-        lines.append(f'Needs config SOURCES.{spec.uid}: {", ".join(spec.required_config)}')
+        lines.append(f'Needs config sources.{spec.uid}: {", ".join(spec.required_config)}')
     return '\n\n'.join(lines)
 
 

@@ -94,7 +94,7 @@ def build_sensor(
             events += _apply_landed_realtime(current, spec, landing, messages)
         if realtime and is_enabled(current, spec):
             config = current.source(spec.uid)
-            if config is not None and auto_fetch(current, spec) and not config.use_realtime_push:
+            if config is not None and auto_fetch(current, spec) and not config.realtime_by_push:
                 outcome = pull(current, spec, state, interval, context.log)
                 messages.append(_describe_pull(outcome))
                 if outcome.report is not None and outcome.report.outcome == 'applied':

@@ -62,7 +62,7 @@ def build_fetch_schedule(
         tags=run_tags(spec),  # counted per value by dagster.yaml's tag_concurrency_limits
         default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
         description=f'Full static import of {spec.uid}: a new snapshot partition per tick'
-        + ('' if is_enabled(settings, spec) else f' (off: SOURCES.{spec.uid} is not configured)'),
+        + ('' if is_enabled(settings, spec) else f' (off: sources.{spec.uid} is not configured)'),
     )
     def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         key = new_fetch_key(spec, context.instance, context.scheduled_execution_time)
