@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate_bnetza import OUT, output_paths
+from ocpdb_pipelines.sources.options import source_options
 
 DATABASE = 'ocpdb_bench_bnetza'
 ADMIN_URL = os.environ.get('OCPDB_BENCH_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
@@ -94,7 +95,7 @@ def _settings(url: str) -> Any:
     environ = {
         'DATABASE_URL': url,
         'OCPDB_DATA_DIR': '/tmp/ocpdb-bench',
-        'OCPDB_RAW_ARCHIVE_DIR': '/tmp/ocpdb-bench/raw',
+        'OCPDB_ARCHIVE__DIR': '/tmp/ocpdb-bench/raw',
     }
     return load_settings(config_file=os.devnull, environ=environ)
 
@@ -139,7 +140,7 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
     started = time.perf_counter()
     body = Path(path).read_bytes()
     read = time.perf_counter()
-    context = SourceContext(spec=spec, config=settings.source(uid) or _disabled(), settings=settings)
+    context = SourceContext(spec=spec, config=source_options(settings, uid) or _disabled(), settings=settings)
     batch = get_family(spec).parse_static(context, [Page(body=body)])
     parsed = time.perf_counter()
     staged = Flattener().add_all(batch.locations)
@@ -162,9 +163,8 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
 
 
 def _disabled() -> Any:
-    from ocpdb_pipelines.config import SourceConfig
 
-    return SourceConfig(enabled=False)
+    return {'enabled': False}
 
 
 def _child(argv: list[str]) -> None:

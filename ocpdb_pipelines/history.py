@@ -64,7 +64,7 @@ def rebuild_status_history(settings: Settings, uid: str, start: datetime, end: d
                     (observed, update.uid, update.status.value, update.status_last_updated or update.last_updated)
                 )
     report.statuses_read = len(rows)
-    with connect(settings.DATABASE_URL) as conn, conn.transaction():
+    with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
         conn.execute(
             'CREATE TEMPORARY TABLE stg_history (observed_at timestamptz, uid text, status text, '
             'source_timestamp timestamptz) ON COMMIT DROP'

@@ -186,7 +186,7 @@ def run_static(
         if family.parse_static is None:
             raise NotImplementedError(f'source {uid}: family {family.name} has no static import')
         try:
-            previous = load_state(settings.DATABASE_URL, uid, 'static')
+            previous = load_state(settings.database.url.get_secret_value(), uid, 'static')
             if snapshot is not None:
                 _refuse_older(spec, snapshot, previous, allow_older)
                 fetched = _replayed(snapshot.pages, snapshot, family)
@@ -213,7 +213,7 @@ def run_static(
                     snapshot_id=snapshot_id,
                 )
         except NotModified as exc:
-            touch_state(settings.DATABASE_URL, uid, 'static')
+            touch_state(settings.database.url.get_secret_value(), uid, 'static')
             return _unchanged(uid, str(exc), started, previous, family)
         except Exception as exc:
             _mark_failed(settings, spec, static=True, realtime=spec.realtime_from_static)
@@ -224,7 +224,7 @@ def run_static(
             and fetched.content_hash == previous.content_hash
             and family.parser_version == previous.parser_version
         ):
-            touch_state(settings.DATABASE_URL, uid, 'static')
+            touch_state(settings.database.url.get_secret_value(), uid, 'static')
             digest = fetched.content_hash[:12]
             message = f'payload identical to the last applied one (sha256 {digest}…); --force applies it'
             _record_outcome(fetched.snapshot, 'unchanged', message)
@@ -239,13 +239,13 @@ def run_static(
                 batch.locations = coordinates.filter(batch.locations, batch.skipped)
                 staged = flatten(batch.locations)
                 # the write transaction opens only now: locks are held for the apply alone
-                with connect(settings.DATABASE_URL) as conn, conn.transaction():
+                with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
                     result = apply_static(
                         conn,
                         spec,
                         staged,
-                        shrink_guard_ratio=settings.SHRINK_GUARD_RATIO,
-                        shrink_guard_min_existing=settings.SHRINK_GUARD_MIN_EXISTING,
+                        shrink_guard_ratio=settings.imports.shrink_guard_ratio,
+                        shrink_guard_min_existing=settings.imports.shrink_guard_min_existing,
                         force=force,
                     )
                     source_store.mark_static_success(conn, uid, len(batch.skipped), batch.source_timestamp)
@@ -356,7 +356,7 @@ def run_realtime(
         family = get_family(spec)
         if not spec.has_realtime or family.parse_realtime is None:
             raise NotImplementedError(f'source {uid} has no realtime import')
-        with connect(settings.DATABASE_URL, autocommit=True) as conn:
+        with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
             status = source_store.static_status(conn, uid)
             previous = read_state(conn, uid, 'realtime') if replay_pages is None else FetchState()
         if status != SourceStatus.ACTIVE:
@@ -389,7 +389,7 @@ def run_realtime(
             context = SourceContext(spec=spec, config=config, settings=settings)
             with gc_paused():
                 batch = family.parse_realtime(context, pages)
-            with connect(settings.DATABASE_URL) as conn, conn.transaction():
+            with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
                 result = apply_realtime(
                     conn, spec, batch.updates, HistoryPolicy.from_settings(settings), prune=maintenance
                 )
@@ -397,7 +397,7 @@ def run_realtime(
                 if fetched is not None:
                     save_state(conn, uid, 'realtime', applied_state(fetched.state))
         except NotModified as exc:
-            touch_state(settings.DATABASE_URL, uid, 'realtime')
+            touch_state(settings.database.url.get_secret_value(), uid, 'realtime')
             return ImportReport(
                 uid=uid,
                 kind='realtime',
@@ -412,7 +412,7 @@ def run_realtime(
             logger.error('realtime import of %s failed: %s', uid, exc, extra=attributes(LogMessageType.IMPORT_SOURCE))
             raise
         if maintenance:
-            maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
+            maybe_vacuum_live_tables(settings.database.url.get_secret_value(), settings.imports.live_vacuum_seconds)
         if fetched is not None:
             _record_outcome(fetched.snapshot, 'applied', counts=result.as_metadata())
         return ImportReport(
@@ -433,7 +433,7 @@ def run_realtime(
 def _mark_failed(settings: Settings, spec: SourceSpec, *, static: bool, realtime: bool) -> None:
     """Record the failure in its own transaction (the import's transaction was rolled back)."""
     try:
-        with connect(settings.DATABASE_URL) as conn, conn.transaction():
+        with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
             source_store.mark_failed(conn, spec, static=static, realtime=realtime)
     except Exception:  # the original error matters more than the bookkeeping one
         logger.exception('could not mark %s as FAILED', spec.uid)

@@ -28,8 +28,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ocpdb_api.settings import ApiSettings  # noqa: E402
-from ocpdb_pipelines.config import ServerUser, Settings, SourceConfig  # noqa: E402
+from ocpdb_pipelines.config import ServerUser, Settings
 from ocpdb_pipelines.sources.families import FAMILY_MODULES  # noqa: E402
+from ocpdb_pipelines.sources.options import SourceConfig  # noqa: E402
 from ocpdb_pipelines.sources.registry import REGISTRY, SourceSpec  # noqa: E402
 
 GENERATED_NOTE = (

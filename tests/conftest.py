@@ -79,10 +79,10 @@ def settings(db_url: str, redis_url: str, tmp_path) -> Settings:
         'DATABASE_URL': db_url,
         'REDIS_URL': redis_url,
         'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
-        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
-        'OCPDB_DYNAMIC_IMAGE_DIR': str(tmp_path / 'images'),
+        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+        'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
+        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
+        'OCPDB_IMAGES__DIR': str(tmp_path / 'images'),
         'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
     }
     return load_settings(config_file=os.devnull, environ=env)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ocpdb_pipelines.config import ConfigError, Settings, current_settings
-from ocpdb_pipelines.sources.options import check_sources
+from ocpdb_pipelines.sources.options import check_sources, source_options
 
 
 def _settings() -> Settings:
@@ -53,7 +53,7 @@ def main() -> None:
     from ocpdb_pipelines.logs import configure_logging
 
     with contextlib.suppress(ConfigError):  # the command itself reports a config error
-        configure_logging(current_settings().LOGGING)  # parsed once per process (cached for _settings)
+        configure_logging(current_settings().logging)  # parsed once per process (cached for _settings)
 
 
 @main.group()
@@ -68,8 +68,8 @@ def db_upgrade() -> None:
     from ocpdb_pipelines.db.roles import set_role_passwords
 
     settings = _settings()
-    ensure_database(settings.DATABASE_URL)
-    applied = upgrade(settings.DATABASE_URL)
+    ensure_database(settings.database.url.get_secret_value())
+    applied = upgrade(settings.database.url.get_secret_value())
     click.echo(f'applied: {", ".join(applied)}' if applied else 'database is up to date')
     for role in set_role_passwords(settings):
         click.echo(f'password of role {role} set from its configured URL')
@@ -248,7 +248,7 @@ def import_all() -> None:
     settings = _settings()
     failed = []
     for spec in REGISTRY.values():
-        config = settings.source(spec.uid)
+        config = source_options(settings, spec.uid)
         if not is_enabled(settings, spec) or not (config and config.fetch_at_init):
             continue
         assets = [_source_asset(spec, 'static')]
@@ -297,7 +297,7 @@ def source_delete(uid: str) -> None:
     from ocpdb_pipelines.store.sources import delete_source
 
     settings = _settings()
-    with connect(settings.DATABASE_URL) as conn, conn.transaction():
+    with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
         counts = delete_source(conn, uid)
     click.echo(f'deleted {counts["locations"]} locations and {counts["tariffs"]} tariffs of {uid}')
 

@@ -31,11 +31,11 @@ def _role_and_password(url: str | None) -> tuple[str, str] | None:
 def set_role_passwords(settings: Settings) -> list[str]:
     """Set the passwords the role URLs carry (as DATABASE_URL, the owner); returns the roles changed."""
     wanted = [
-        found for found in map(_role_and_password, (settings.API_DATABASE_URL, settings.INGEST_DATABASE_URL)) if found
+        found for found in map(_role_and_password, (settings.database.api_url, settings.database.ingest_url)) if found
     ]
     if not wanted:
         return []
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
         for role, password in wanted:
             # hashed by libpq (SCRAM), so the plain password never reaches the server or its log
             hashed = conn.pgconn.encrypt_password(password.encode(), role.encode(), b'scram-sha-256').decode()

@@ -32,9 +32,9 @@ from ocpdb_pipelines.sources.registry import SourceSpec
 
 def raw_archive(settings: Settings) -> RawArchive:
     return RawArchive(
-        settings.path(settings.RAW_ARCHIVE_DIR),
-        static=Retention(days=settings.RAW_ARCHIVE_STATIC_RETENTION_DAYS, keep=settings.RAW_ARCHIVE_STATIC_KEEP),
-        realtime=Retention(days=settings.RAW_ARCHIVE_RETENTION_DAYS, keep=settings.RAW_ARCHIVE_REALTIME_KEEP),
+        settings.path(settings.archive.dir),
+        static=Retention(days=settings.archive.static_retention_days, keep=settings.archive.static_keep),
+        realtime=Retention(days=settings.archive.realtime_retention_days, keep=settings.archive.realtime_keep),
     )
 
 
@@ -59,13 +59,13 @@ def build_client(
         auth = tuple(_require(spec, config, 'user', 'password'))
     return SourceHttpClient(
         spec.uid,
-        timeout=settings.HTTP_TIMEOUT,
-        retries=settings.HTTP_RETRIES if retries is None else retries,
+        timeout=settings.http.timeout,
+        retries=settings.http.retries if retries is None else retries,
         backoff=backoff,
         transport=transport,
         cert=cert,
         # the Mobilithek pull and our push talk to the same server: one CA setting for both
-        verify=settings.MOBILITHEK_CA_FILE or True,
+        verify=settings.mobilithek.ca_file or True,
         auth=auth,  # type: ignore[arg-type]
         budget=budget,
     )

@@ -310,8 +310,8 @@ def _python_edits(path: Path, source: Source, tree: ast.AST, report: Report) -> 
                 )
                 needs_import = True
             elif imports_source_config and isinstance(func, ast.Name) and func.id == 'SourceConfig':
-                start, _ = source.span(func)
-                edits.append(Edit(start, start + len('SourceConfig'), 'dict'))
+                start, end = source.span(node)
+                edits.append(Edit(start, end, _mapping_literal(source, node)))
                 report.note(
                     path,
                     node.lineno,
@@ -326,6 +326,9 @@ def _python_edits(path: Path, source: Source, tree: ast.AST, report: Report) -> 
                     edits.append(Edit(start, end, f'{quote}{ENV_RENAMES[node.value]}{quote}'))
             elif node.value in MAPPING and node.value not in PLAIN_NAMES:
                 report.note(path, node.lineno, f'string {node.value!r}: a flat key, works through the alias table')
+    if edits:
+        # imports change last: a SourceConfig call rewritten in this pass may hide another one inside it
+        imports_source_config = False
     if needs_import and not _imports_name(tree, 'source_options'):
         edits.append(_import_edit(source, tree, 'from ocpdb_pipelines.sources.options import source_options'))
     # a SourceConfig name that is not a call (annotation, isinstance) keeps the class, from its new home
@@ -355,6 +358,17 @@ def _python_edits(path: Path, source: Source, tree: ast.AST, report: Report) -> 
                     start = line_start
                 edits.append(Edit(start, end, text))
     return edits
+
+
+def _mapping_literal(source: Source, call: ast.Call) -> str:
+    """`SourceConfig(a=1, **m)` as `{'a': 1, **m}`; `SourceConfig(**m)` as `dict(m)`."""
+    if not call.args and len(call.keywords) == 1 and call.keywords[0].arg is None:
+        return f'dict({source.text(call.keywords[0].value)})'
+    items = [
+        f'{keyword.arg!r}: {source.text(keyword.value)}' if keyword.arg else f'**{source.text(keyword.value)}'
+        for keyword in call.keywords
+    ]
+    return '{' + ', '.join(items) + '}'
 
 
 def _imports_name(tree: ast.AST, name: str) -> bool:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef
 
-from ocpdb_pipelines.config import PROJECT_ROOT, Settings, SourceConfig
+from ocpdb_pipelines.config import PROJECT_ROOT, Settings
 from ocpdb_pipelines.defs.resources import make_resources
 from tests.conftest import ADMIN_URL, _database_name
 
@@ -34,21 +34,25 @@ def deployed_env(settings: Settings, dagster_home: Path, tmp_path: Path, monkeyp
         config_file.write_text(yaml.safe_dump(values))
         for key, value in {
             'OCPDB_CONFIG': str(config_file),
-            'DATABASE_URL': settings.DATABASE_URL,
-            'REDIS_URL': settings.REDIS_URL,
+            'DATABASE_URL': settings.database.url.get_secret_value(),
+            'REDIS_URL': settings.redis.url.get_secret_value(),
         }.items():
             monkeypatch.setenv(key, value)
-        updates = {'SOURCES': {uid: SourceConfig(**config) for uid, config in sources.items()}}
+        updates = {'SOURCES': {uid: dict(config) for uid, config in sources.items()}}
         for key, value in overrides.items():
             updates[key] = type(getattr(settings, key))(value)
-        return settings.model_copy(update=updates)
+        return settings.with_values(**updates)
 
     return configure
 
 
 def resources_of(settings: Settings) -> dict[str, object]:
     """The code location's resources over the test services and the test config file."""
-    return make_resources(settings.DATABASE_URL, settings.REDIS_URL, config_file=os.environ['OCPDB_CONFIG'])
+    return make_resources(
+        settings.database.url.get_secret_value(),
+        settings.redis.url.get_secret_value(),
+        config_file=os.environ['OCPDB_CONFIG'],
+    )
 
 
 STORAGE = os.environ.get('OCPDB_TEST_DAGSTER_STORAGE', 'sqlite')

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from ocpdb_api.settings import ApiSettings
-from ocpdb_pipelines.config import ServerUser, Settings, SourceConfig
+from ocpdb_pipelines.config import ServerUser, Settings
+from ocpdb_pipelines.sources.options import SourceConfig
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]

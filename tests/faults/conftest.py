@@ -43,10 +43,10 @@ def fault_settings(cluster_up: ThrowawayPostgres, redis_url: str, tmp_path) -> S
         'DATABASE_URL': cluster_up.url(FAULT_DB),
         'REDIS_URL': redis_url,
         'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
-        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
-        'OCPDB_DYNAMIC_IMAGE_DIR': str(tmp_path / 'images'),
+        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+        'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
+        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
+        'OCPDB_IMAGES__DIR': str(tmp_path / 'images'),
         'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
     }
     return load_settings(config_file=os.devnull, environ=env)
@@ -55,7 +55,7 @@ def fault_settings(cluster_up: ThrowawayPostgres, redis_url: str, tmp_path) -> S
 @pytest.fixture
 def fault_db(fault_settings: Settings) -> Iterator[psycopg.Connection]:
     """An admin connection to the throwaway database, every data table emptied first."""
-    with psycopg.connect(fault_settings.DATABASE_URL, autocommit=True, row_factory=dict_row) as conn:
+    with psycopg.connect(fault_settings.database.url.get_secret_value(), autocommit=True, row_factory=dict_row) as conn:
         tables = [
             row['tablename']
             for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()

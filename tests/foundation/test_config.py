@@ -10,20 +10,20 @@ from ocpdb_pipelines.config import ConfigError, load_settings
 def test_embedded_defaults_without_a_file(tmp_path):
     (tmp_path / 'empty.yaml').write_text('')
     settings = load_settings(config_file=tmp_path / 'empty.yaml', environ={})
-    assert settings.MATCHING_FACTOR_THRESHOLD == 0.25
-    assert settings.REALTIME_PULL_FREQUENCY == 60
-    assert settings.MOBILITHEK_VERSION == '3.5'
+    assert settings.matching.factor_threshold == 0.25
+    assert settings.schedule.realtime_pull_seconds == 60
+    assert settings.mobilithek.version == '3.5'
 
 
 def test_yaml_then_environment(tmp_path):
     path = tmp_path / 'config.yaml'
     path.write_text('MATCHING_FACTOR_THRESHOLD: 0.4\nSOURCES:\n  bnetza_api: {auto_fetch: false}\n')
     settings = load_settings(
-        path, environ={'OCPDB_MATCHING_FACTOR_THRESHOLD': '0.5', 'DATABASE_URL': 'postgresql:///x'}
+        path, environ={'OCPDB_MATCHING__FACTOR_THRESHOLD': '0.5', 'DATABASE_URL': 'postgresql:///x'}
     )
-    assert settings.MATCHING_FACTOR_THRESHOLD == 0.5
-    assert settings.DATABASE_URL == 'postgresql:///x'
-    assert settings.SOURCES['bnetza_api'].auto_fetch is False
+    assert settings.matching.factor_threshold == 0.5
+    assert settings.database.url.get_secret_value() == 'postgresql:///x'
+    assert settings.sources['bnetza_api'].auto_fetch is False
 
 
 def test_environment_json_for_structured_keys(tmp_path):
@@ -31,7 +31,7 @@ def test_environment_json_for_structured_keys(tmp_path):
     settings = load_settings(
         tmp_path / 'empty.yaml', environ={'OCPDB_SOURCES': '{"chargecloud_ludwigsburg": {"api_key": "k"}}'}
     )
-    assert settings.SOURCES['chargecloud_ludwigsburg'].api_key == 'k'
+    assert settings.sources['chargecloud_ludwigsburg'].api_key == 'k'
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_named_config_file_must_exist(tmp_path):
 def test_disabled_source_needs_no_keys(tmp_path):
     path = tmp_path / 'config.yaml'
     path.write_text('SOURCES:\n  chargecloud_ludwigsburg: {enabled: false}\n')
-    assert load_settings(path, environ={}).SOURCES['chargecloud_ludwigsburg'].enabled is False
+    assert load_settings(path, environ={}).sources['chargecloud_ludwigsburg'].enabled is False
 
 
 def test_example_config_documents_every_key():
@@ -82,12 +82,12 @@ def test_current_settings_follow_file_and_environment(tmp_path, monkeypatch):
     path.write_text('MATCHING_FACTOR_THRESHOLD: 0.3\n')
     monkeypatch.setenv('OCPDB_CONFIG', str(path))
     first = current_settings()
-    assert first.MATCHING_FACTOR_THRESHOLD == 0.3
+    assert first.matching.factor_threshold == 0.3
     assert current_settings() is first  # unchanged: not re-read
-    monkeypatch.setenv('OCPDB_REALTIME_PULL_FREQUENCY', '120')
-    assert current_settings().REALTIME_PULL_FREQUENCY == 120
+    monkeypatch.setenv('OCPDB_SCHEDULE__REALTIME_PULL_SECONDS', '120')
+    assert current_settings().schedule.realtime_pull_seconds == 120
     path.write_text('MATCHING_FACTOR_THRESHOLD: 0.4\n')
     import os
 
     os.utime(path, ns=(1, 1))
-    assert current_settings().MATCHING_FACTOR_THRESHOLD == 0.4
+    assert current_settings().matching.factor_threshold == 0.4

@@ -20,33 +20,34 @@ from ocpdb_pipelines.defs.sources.push import landed_push_events
 from ocpdb_pipelines.defs.sources.realtime_pull import PullOutcome, TickState, pull, pull_check
 from ocpdb_pipelines.http.errors import FetchBudgetExceeded
 from ocpdb_pipelines.landing import LandingArea
+from ocpdb_pipelines.sources.options import source_options
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 
 def is_enabled(settings: Settings, spec: SourceSpec) -> bool:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     return config is not None and config.enabled and not spec.missing_config(config)
 
 
 def auto_fetch(settings: Settings, spec: SourceSpec) -> bool:
-    config = settings.source(spec.uid)
-    return is_enabled(settings, spec) and bool(config and config.auto_fetch) and not settings.DISABLE_AUTOFETCH
+    config = source_options(settings, spec.uid)
+    return is_enabled(settings, spec) and bool(config and config.auto_fetch) and not settings.schedule.disable_autofetch
 
 
 def realtime_interval(settings: Settings, spec: SourceSpec) -> int:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     if config and config.realtime_interval_seconds:
         return config.realtime_interval_seconds
-    return max(spec.realtime_interval_seconds, settings.REALTIME_PULL_FREQUENCY)
+    return max(spec.realtime_interval_seconds, settings.schedule.realtime_pull_seconds)
 
 
 def static_cron(settings: Settings, spec: SourceSpec) -> str:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     if config and config.static_cron:
         return config.static_cron
     if spec.static_cron != '0 1 * * *':
         return spec.static_cron
-    return f'{settings.STATIC_PULL_MINUTE} {settings.STATIC_PULL_HOUR} * * *'
+    return f'{settings.schedule.static_pull_minute} {settings.schedule.static_pull_hour} * * *'
 
 
 def build_sensor(
@@ -77,7 +78,7 @@ def build_sensor(
     def _sensor(context: dg.SensorEvaluationContext, ocpdb: OcpdbConfig) -> dg.SensorResult:
         current = ocpdb.settings()
         state = TickState.from_cursor(context.cursor)
-        landing = LandingArea(current.path(current.LANDING_DIR))
+        landing = LandingArea(current.path(current.landing.dir))
         run_requests = [
             dg.RunRequest(
                 run_key=landed.path.name,
@@ -93,7 +94,7 @@ def build_sensor(
             # what was accepted is applied even if the source is switched off meanwhile: nothing pushed is lost
             events += _apply_landed_realtime(current, spec, landing, messages)
         if realtime and is_enabled(current, spec):
-            config = current.source(spec.uid)
+            config = source_options(current, spec.uid)
             if config is not None and auto_fetch(current, spec) and not config.realtime_by_push:
                 outcome = pull(current, spec, state, interval, context.log)
                 messages.append(_describe_pull(outcome))

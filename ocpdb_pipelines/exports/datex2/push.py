@@ -61,7 +61,7 @@ class PushReport:
 
 def datex_version(settings: Settings) -> str:
     """MOBILITHEK_VERSION '3.7' selects the 3.7 mappers, anything else 3.5."""
-    return '3.7' if settings.MOBILITHEK_VERSION == '3.7' else '3.5'
+    return '3.7' if settings.mobilithek.version == '3.7' else '3.5'
 
 
 def _required(settings: Settings, key: str) -> str:
@@ -82,8 +82,8 @@ class MobilithekClient:
         retries: int | None = None,
         backoff: float = 1.0,
     ):
-        self.base_url = settings.MOBILITHEK_URL.rstrip('/')
-        self.retries = settings.HTTP_RETRIES if retries is None else retries
+        self.base_url = settings.mobilithek.url.rstrip('/')
+        self.retries = settings.http.retries if retries is None else retries
         self.backoff = backoff
         kwargs: dict = {'timeout': TIMEOUT_SECONDS}
         if transport is not None:
@@ -94,7 +94,7 @@ class MobilithekClient:
 
     @staticmethod
     def _ssl_context(settings: Settings) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=settings.MOBILITHEK_CA_FILE)
+        context = ssl.create_default_context(cafile=settings.mobilithek.ca_file)
         key_dir = Path(settings.path(_required(settings, 'KEY_DIR')))
         context.load_cert_chain(
             key_dir / _required(settings, 'MOBILITHEK_CERTIFICATE_FILENAME'),
@@ -156,13 +156,13 @@ def _build_message(
     since: datetime | None,
 ) -> tuple[Path, int]:
     """Write the push body to EXPORT_DIR/mobilithek/<name>.json (atomically); return path and #sites."""
-    folder = settings.path(settings.EXPORT_DIR) / 'mobilithek'
+    folder = settings.path(settings.exports.dir) / 'mobilithek'
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f'{name}.json'
     handle, partial = tempfile.mkstemp(prefix=f'.{name}.', dir=folder)
     try:
         with os.fdopen(handle, 'wb') as out:
-            envelope = (protocol, settings.MOBILITHEK_NAME)
+            envelope = (protocol, settings.mobilithek.name)
             count = write_export(conn, out, datex_version(settings), kind, since=since, envelope=envelope)
         Path(partial).replace(target)
     except BaseException:
@@ -180,7 +180,7 @@ def _send(settings: Settings, publication_key: str, body: Path, transport: httpx
 def push_static(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> PushReport:
     """Snapshot of every location with at least one live (non-STATIC) EVSE to the static publication."""
     version = datex_version(settings)
-    with connect(settings.DATABASE_URL) as conn:
+    with connect(settings.database.url.get_secret_value()) as conn:
         body, sites = _build_message(settings, conn, 'static', Kind.STATIC, Protocol.SNAPSHOT, None)
     if sites == 0:
         # a table without sites is invalid DATEX II; an empty snapshot would also wipe the publication
@@ -204,10 +204,10 @@ def push_realtime_diff(
 def _push_realtime(
     settings: Settings, *, diff: bool, transport: httpx.BaseTransport | None, redis_client: redis.Redis | None
 ) -> PushReport:
-    client = redis_client or redis.Redis.from_url(settings.REDIS_URL)
+    client = redis_client or redis.Redis.from_url(settings.redis.url.get_secret_value())
     version = datex_version(settings)
     try:
-        with connect(settings.DATABASE_URL, autocommit=True) as conn:
+        with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
             run_start = _watermark_now(conn)
             since = None
             if diff:
