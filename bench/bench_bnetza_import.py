@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate_bnetza import OUT, output_paths
-from ocpdb_pipelines.sources.options import source_options
+from ocpdb_pipelines.sources.options import options_for, source_options
 
 DATABASE = 'ocpdb_bench_bnetza'
 ADMIN_URL = os.environ.get('OCPDB_BENCH_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
@@ -140,7 +140,8 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
     started = time.perf_counter()
     body = Path(path).read_bytes()
     read = time.perf_counter()
-    context = SourceContext(spec=spec, config=source_options(settings, uid) or _disabled(), settings=settings)
+    config = source_options(settings, uid) or options_for(spec, {'enabled': False})
+    context = SourceContext(spec=spec, config=config, settings=settings)
     batch = get_family(spec).parse_static(context, [Page(body=body)])
     parsed = time.perf_counter()
     staged = Flattener().add_all(batch.locations)
@@ -160,11 +161,6 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
         'copy_seconds': copied - flattened,
         'rows': rows,
     }
-
-
-def _disabled() -> Any:
-
-    return {'enabled': False}
 
 
 def _child(argv: list[str]) -> None:

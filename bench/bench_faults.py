@@ -325,8 +325,8 @@ def fresh(url: str, settings: Settings, static: Path) -> None:
 
 
 def scenario_kill_apply(settings: Settings, sites: int, payloads: int, static: Path) -> dict:
-    reference = settings.with_values(database={'url': psycopg.conninfo.make_conninfo(settings.database.url.get_secret_value(),
-                                                                                          dbname=REF_DB)})  # fmt: skip
+    reference_url = psycopg.conninfo.make_conninfo(settings.database.url.get_secret_value(), dbname=REF_DB)
+    reference = settings.with_values(database={'url': reference_url})
     for url in (settings.database.url.get_secret_value(), reference.database.url.get_secret_value()):
         fresh(url, settings, static)
     landing = LandingArea(settings.path(settings.landing.dir))

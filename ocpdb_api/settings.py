@@ -30,19 +30,19 @@ def _as_role(url: str, role: str) -> str:
 
 
 def reader_url(settings: Settings) -> str:
-    """API_DATABASE_URL, or DATABASE_URL as the read-only role ocpdb_reader (without its password)."""
+    """database.api_url, or database.url as the read-only role ocpdb_reader (without its password)."""
     if settings.database.api_url:
-        return _normalize(settings.database.api_url)
+        return _normalize(settings.database.api_url.get_secret_value())
     return _as_role(settings.database.url.get_secret_value(), READER_ROLE)
 
 
 def ingest_url(settings: Settings) -> str:
-    """INGEST_DATABASE_URL, or DATABASE_URL as the push receivers' role ocpdb_ingest (without its password).
+    """database.ingest_url, or database.url as the push receivers' role ocpdb_ingest (without its password).
 
-    Either way the API process never connects with DATABASE_URL's own (writer) credentials.
+    Either way the API process never connects with database.url's own (writer) credentials.
     """
     if settings.database.ingest_url:
-        return _normalize(settings.database.ingest_url)
+        return _normalize(settings.database.ingest_url.get_secret_value())
     return _as_role(settings.database.url.get_secret_value(), INGEST_ROLE)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import psycopg
 from psycopg import sql
+from pydantic import SecretStr
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect, normalize_url
@@ -20,10 +21,10 @@ WRITER_ROLE = 'ocpdb_writer'
 PROJECT_ROLES = (READER_ROLE, INGEST_ROLE, WRITER_ROLE)
 
 
-def _role_and_password(url: str | None) -> tuple[str, str] | None:
+def _role_and_password(url: SecretStr | None) -> tuple[str, str] | None:
     if not url:
         return None
-    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url))
+    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url.get_secret_value()))
     user, password = info.get('user'), info.get('password')
     return (user, password) if user in PROJECT_ROLES and password else None
 

@@ -57,8 +57,12 @@ class OcpdbConfig(dg.ConfigurableResource):
         settings = load_settings(self.config_file) if self.config_file else current_settings()
         database_url = self.postgis.database_url if self.postgis else self.database_url
         redis_url = self.redis.url if self.redis else self.redis_url
-        updates = {key: value for key, value in (('DATABASE_URL', database_url), ('REDIS_URL', redis_url)) if value}
-        return settings.with_values(**updates) if updates else settings
+        if not database_url and not redis_url:
+            return settings
+        return settings.with_values(
+            database={'url': database_url or settings.database.url},
+            redis={'url': redis_url or settings.redis.url},
+        )
 
     @contextmanager
     def connection(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:

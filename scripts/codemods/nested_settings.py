@@ -85,6 +85,10 @@ PRODUCERS: set[str] = set()
 ENV_PATTERN = re.compile(r'\b(' + '|'.join(sorted(map(re.escape, ENV_RENAMES), key=len, reverse=True)) + r')\b(?!__)')
 
 
+def _shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 @dataclass
 class Report:
     changed: list[Path] = field(default_factory=list)
@@ -93,7 +97,7 @@ class Report:
     rewrites: list[str] = field(default_factory=list)
 
     def note(self, path: Path, line: int, text: str, *, rewrite: bool = False) -> None:
-        entry = f'{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{line}: {text}'
+        entry = f'{_shown(path)}:{line}: {text}'
         (self.rewrites if rewrite else self.notes).append(entry)
 
 
@@ -350,7 +354,11 @@ def _python_edits(path: Path, source: Source, tree: ast.AST, report: Report) -> 
                 if source_config_elsewhere:
                     lines.append('from ocpdb_pipelines.sources.options import SourceConfig')
                 start, end = source.span(node)
-                text = f'\n{indent}'.join(lines) if lines else 'pass' if _only_statement(tree, node) else ''
+                # a trailing comment (a noqa for E402, say) holds for every import line written
+                line_end = source.data.find(b'\n', end)
+                rest = source.data[end : line_end if line_end >= 0 else len(source.data)].decode()
+                comment = rest if rest.strip().startswith('#') else ''
+                text = f'{comment}\n{indent}'.join(lines) if lines else 'pass' if _only_statement(tree, node) else ''
                 if not text:
                     # drop the whole line
                     line_start = source.line_starts[node.lineno - 1]
@@ -492,7 +500,7 @@ def main(argv: list[str]) -> int:
     paths = args.paths or [ROOT / p for p in DEFAULT_PATHS + DEFAULT_FILES if (ROOT / p).exists()]
     report = run([p.resolve() for p in paths], check=args.check, format_code=not args.no_format)
     for path in report.changed:
-        print(f'{"would change" if args.check else "changed"}: {path.relative_to(ROOT)}')
+        print(f'{"would change" if args.check else "changed"}: {_shown(path)}')
     for title, notes in (('rewrites to check', report.rewrites), ('left as they are', report.notes)):
         if notes:
             print(f'\n{len(notes)} {title}:')

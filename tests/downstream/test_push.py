@@ -202,5 +202,5 @@ def test_missing_configuration_names_the_key(settings, receiver) -> None:
     with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db)
     config = _settings(settings, receiver, MOBILITHEK_STATIC_PUBLICATION_ID=None)
-    with pytest.raises(ValueError, match='MOBILITHEK_STATIC_PUBLICATION_ID'):
+    with pytest.raises(ValueError, match=r'mobilithek\.static_publication_id'):
         push_static(config)

@@ -71,7 +71,7 @@ def test_unconfigured_source_fails_naming_the_config(settings, monkeypatch):
     result = _materialize(settings, dg.AssetKey(['source', 'chargecloud_ludwigsburg']), {})
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert 'SOURCES.chargecloud_ludwigsburg' in failure.step_failure_data.error.message
+    assert 'sources.chargecloud_ludwigsburg' in failure.step_failure_data.error.message
     assert 'api_key' in failure.step_failure_data.error.message
 
 

@@ -113,7 +113,7 @@ def _context(server: Mobilithek, certs: Certificates, tmp_path: Path, **config) 
         'mobilithek_key_path': certs.key,
         **config,
     }
-    return server_context('datex2_enbw', settings, dict(values))
+    return server_context('datex2_enbw', settings, values)
 
 
 def test_static_pull_over_mtls(server, certificates, tmp_path):

@@ -117,7 +117,7 @@ def build_export_assets(upstream: list[dg.AssetKey], realtime: list[dg.AssetKey]
     def datex2_realtime_diff(config: ExportConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
         settings = ocpdb.settings()
         if not (config.push if config.push is not None else settings.mobilithek.enabled):
-            raise dg.Failure(description='MOBILITHEK_ENABLED is false: there is no publication to push a diff to')
+            raise dg.Failure(description='mobilithek.enabled is false: there is no publication to push a diff to')
         return dg.MaterializeResult(metadata=_push_metadata(push_realtime_diff(settings)))
 
     return [datex2_static, datex2_realtime_full, datex2_realtime_diff]
@@ -162,7 +162,7 @@ def build_export_automation(
     def realtime_diff_sensor(context: dg.SensorEvaluationContext, ocpdb: OcpdbConfig) -> dg.SensorResult:
         current = ocpdb.settings()
         if not current.mobilithek.enabled:
-            return dg.SensorResult(skip_reason='MOBILITHEK_ENABLED is false')
+            return dg.SensorResult(skip_reason='mobilithek.enabled is false')
         report = push_realtime_diff(current)
         if not report.sent:
             return dg.SensorResult(skip_reason=f'nothing changed since {report.since}')

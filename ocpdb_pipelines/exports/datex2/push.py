@@ -60,14 +60,15 @@ class PushReport:
 
 
 def datex_version(settings: Settings) -> str:
-    """MOBILITHEK_VERSION '3.7' selects the 3.7 mappers, anything else 3.5."""
+    """mobilithek.version '3.7' selects the 3.7 mappers, anything else 3.5."""
     return '3.7' if settings.mobilithek.version == '3.7' else '3.5'
 
 
 def _required(settings: Settings, key: str) -> str:
-    value = getattr(settings, key)
+    """The value of `mobilithek.<key>`, or a ValueError naming the key."""
+    value = getattr(settings.mobilithek, key)
     if not value:
-        raise ValueError(f'{key} is not configured')
+        raise ValueError(f'mobilithek.{key} is not configured')
     return value
 
 
@@ -95,10 +96,10 @@ class MobilithekClient:
     @staticmethod
     def _ssl_context(settings: Settings) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=settings.mobilithek.ca_file)
-        key_dir = Path(settings.path(_required(settings, 'KEY_DIR')))
+        key_dir = Path(settings.path(_required(settings, 'key_dir')))
         context.load_cert_chain(
-            key_dir / _required(settings, 'MOBILITHEK_CERTIFICATE_FILENAME'),
-            key_dir / _required(settings, 'MOBILITHEK_KEY_FILENAME'),
+            key_dir / _required(settings, 'certificate_filename'),
+            key_dir / _required(settings, 'key_filename'),
         )
         return context
 
@@ -185,7 +186,7 @@ def push_static(settings: Settings, *, transport: httpx.BaseTransport | None = N
     if sites == 0:
         # a table without sites is invalid DATEX II; an empty snapshot would also wipe the publication
         return PushReport('static', version, str(Protocol.SNAPSHOT), 0, body.stat().st_size, False)
-    status = _send(settings, 'MOBILITHEK_STATIC_PUBLICATION_ID', body, transport)
+    status = _send(settings, 'static_publication_id', body, transport)
     return PushReport('static', version, str(Protocol.SNAPSHOT), sites, body.stat().st_size, True, status)
 
 
@@ -229,7 +230,7 @@ def _push_realtime(
             name = 'realtime_diff' if since is not None else 'realtime_full'
             body, report.sites = _build_message(settings, conn, name, Kind.REALTIME, protocol, since)
         report.bytes = body.stat().st_size
-        report.status_code = _send(settings, 'MOBILITHEK_REALTIME_PUBLICATION_ID', body, transport)
+        report.status_code = _send(settings, 'realtime_publication_id', body, transport)
         report.sent = True
         client.set(WATERMARK_KEY, run_start.isoformat())
         return report
