@@ -83,7 +83,7 @@ def api_env(settings: Settings, port: int) -> dict[str, str]:
         'DATABASE_URL': settings.database.url.get_secret_value(),
         'REDIS_URL': settings.redis.url.get_secret_value(),
         'OCPDB_LANDING__DIR': settings.landing.dir,
-        'OCPDB_SOURCES': json.dumps({k: v.model_dump(exclude_none=True) for k, v in settings.sources.items()}),
+        'OCPDB_SOURCES': json.dumps(settings.sources),
         'OCPDB_API__PROJECT_URL': f'http://127.0.0.1:{port}',
     }
 

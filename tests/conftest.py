@@ -83,6 +83,5 @@ def settings(db_url: str, redis_url: str, tmp_path) -> Settings:
         'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
         'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
         'OCPDB_IMAGES__DIR': str(tmp_path / 'images'),
-        'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
     }
     return load_settings(config_file=os.devnull, environ=env)

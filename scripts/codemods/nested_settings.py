@@ -17,8 +17,11 @@ config.yaml cannot disagree. What it rewrites, by AST positions (Python) or whol
 - in files that import `SourceConfig` from `ocpdb_pipelines.config`: `SourceConfig(...)` -> `dict(...)`
   (config carries source entries as mappings; `ocpdb_pipelines.sources.options.options_for` types
   them) and the import moves to `ocpdb_pipelines.sources.options` or goes.
-- environment names: `'OCPDB_HTTP_RETRIES'` -> `'OCPDB_HTTP__RETRIES'`, in Python strings and other text.
-  Plain `DATABASE_URL`/`REDIS_URL` stay (they remain supported).
+- in other text (docs, shell), `load_settings().LOGGING`-style access the same way (by a regex).
+- environment names: `'OCPDB_HTTP_RETRIES'` -> `'OCPDB_HTTP__RETRIES'`, in Python strings and other text;
+  in Markdown a key in backticks: `` `HTTP_RETRIES` `` -> `` `http.retries` ``. Plain `DATABASE_URL`/`REDIS_URL`
+  stay (they remain supported). Flat keys in YAML (config files, examples in the docs) are left: they work
+  through the alias table, with a warning.
 
 It is idempotent (nothing it writes matches again) and path-agnostic (it finds files by content, not
 by module names). A file containing the marker `nested-settings-codemod: skip` is left alone (the alias
@@ -437,8 +440,24 @@ def rewrite_python(path: Path, text: str, report: Report) -> str:
     raise RuntimeError(f'{path}: the rewrite does not settle')
 
 
-def rewrite_text(text: str) -> str:
-    return ENV_PATTERN.sub(lambda m: ENV_RENAMES[m.group(1)], text)
+MARKDOWN_KEY = re.compile(r'`(' + '|'.join(sorted(map(re.escape, MAPPING), key=len, reverse=True)) + r')`')
+
+
+TEXT_ACCESS = re.compile(
+    r'\b((?:get_settings|current_settings|load_settings)\([^()]*\)|\w*settings)\.('
+    + '|'.join(sorted(map(re.escape, MAPPING), key=len, reverse=True))
+    + r')\b'
+)
+
+
+def rewrite_text(text: str, *, markdown: bool = False) -> str:
+    text = ENV_PATTERN.sub(lambda m: ENV_RENAMES[m.group(1)], text)
+    # code in docs (examples, heredocs): `load_settings().LOGGING` -> `load_settings().logging`
+    text = TEXT_ACCESS.sub(lambda m: f'{m.group(1)}.{_access(MAPPING[m.group(2)])}', text)
+    if markdown:
+        # prose names a key in backticks: `HTTP_RETRIES` -> `http.retries` (plain DATABASE_URL/REDIS_URL stay)
+        text = MARKDOWN_KEY.sub(lambda m: m.group(0) if m.group(1) in PLAIN_NAMES else f'`{MAPPING[m.group(1)]}`', text)
+    return text
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -475,10 +494,10 @@ def run(paths: list[Path], *, check: bool, format_code: bool) -> Report:
             text = path.read_text(encoding='utf-8')
         except UnicodeDecodeError:
             continue
-        if SKIP_MARKER in text:
-            continue
+        if SKIP_MARKER in text or path.name.startswith('RESULTS-'):
+            continue  # marked, or a record of a past measurement (bench/RESULTS-*.md) that stays as written
         new = rewrite_python(path, text, report) if path.suffix == '.py' else text
-        new = rewrite_text(new) if path.suffix != '.py' else new
+        new = rewrite_text(new, markdown=path.suffix == '.md') if path.suffix != '.py' else new
         if new != text:
             report.changed.append(path)
             if not check:

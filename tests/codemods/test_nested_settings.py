@@ -62,6 +62,19 @@ def annotated(config: SourceConfig) -> None:
 """
 
 
+MARKDOWN = """\
+Retries: `HTTP_RETRIES`; the database: `DATABASE_URL`.
+
+    $ OCPDB_HTTP_RETRIES=0 python -c 'print(load_settings().DATABASE_URL)'
+"""
+
+MARKDOWN_EXPECTED = """\
+Retries: `http.retries`; the database: `DATABASE_URL`.
+
+    $ OCPDB_HTTP__RETRIES=0 python -c 'print(load_settings().database.url.get_secret_value())'
+"""
+
+
 def _codemod() -> ModuleType:
     spec = importlib.util.spec_from_file_location('nested_settings_under_test', SCRIPT)
     assert spec is not None
@@ -77,6 +90,7 @@ def tree(tmp_path: Path) -> Path:
     (tmp_path / 'code.py').write_text(SAMPLE)
     (tmp_path / 'loaded_fixture.py').write_text('def loaded(settings):\n    return settings\n')
     (tmp_path / 'compose.yml').write_text('environment:\n  OCPDB_HTTP_RETRIES: "0"\n  OCPDB_SOURCES: "{}"\n')
+    (tmp_path / 'page.md').write_text(MARKDOWN)
     (tmp_path / 'kept.py').write_text('# nested-settings-codemod: skip\nx = settings.HTTP_RETRIES\n')
     return tmp_path
 
@@ -86,7 +100,8 @@ def test_rewrites_access_copies_environment_names_and_imports(tree: Path) -> Non
     assert (tree / 'code.py').read_text() == EXPECTED
     assert (tree / 'compose.yml').read_text() == 'environment:\n  OCPDB_HTTP__RETRIES: "0"\n  OCPDB_SOURCES: "{}"\n'
     assert (tree / 'kept.py').read_text() == '# nested-settings-codemod: skip\nx = settings.HTTP_RETRIES\n'
-    assert sorted(p.name for p in report.changed) == ['code.py', 'compose.yml']
+    assert (tree / 'page.md').read_text() == MARKDOWN_EXPECTED
+    assert sorted(p.name for p in report.changed) == ['code.py', 'compose.yml', 'page.md']
     rewrites = '\n'.join(report.rewrites)
     assert 'optional secret' in rewrites  # API_DATABASE_URL is SecretStr | None: unwrapped by hand
     assert 'SourceConfig(...) -> dict(...)' in rewrites

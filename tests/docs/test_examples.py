@@ -180,7 +180,6 @@ def page_run(tmp_path: Path, db_url: str, redis_url: str) -> Iterator[PageRun]:
             'OCPDB_LANDING__DIR': str(data / 'landing'),
             'OCPDB_EXPORTS__DIR': str(data / 'exports'),
             'OCPDB_IMAGES__DIR': str(data / 'images'),
-            'OCPDB_BNETZA_IMPORT_DIR': str(data / 'bnetza-import'),
             'OCPDB_VG25__GEOPACKAGE_PATH': str(data / 'regionalschluessel' / 'vg25.gpkg'),
             'OCPDB_MOBILITHEK__URL': mobilithek.url,
             'OCPDB_MOBILITHEK__CA_FILE': str(mobilithek.ca_file),

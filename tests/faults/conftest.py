@@ -47,7 +47,6 @@ def fault_settings(cluster_up: ThrowawayPostgres, redis_url: str, tmp_path) -> S
         'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
         'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
         'OCPDB_IMAGES__DIR': str(tmp_path / 'images'),
-        'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
     }
     return load_settings(config_file=os.devnull, environ=env)
 

@@ -27,8 +27,7 @@ def sensor_env(server, monkeypatch):
     monkeypatch.setenv('OCPDB_LANDING__DIR', settings.landing.dir)
     monkeypatch.setenv('OCPDB_ARCHIVE__DIR', settings.archive.dir)
     monkeypatch.setenv('OCPDB_GIROE__OBJECT_ID_SECRET', settings.giroe.object_id_secret.get_secret_value())
-    sources = {uid: config.model_dump(exclude_defaults=True) for uid, config in settings.sources.items()}
-    monkeypatch.setenv('OCPDB_SOURCES', json.dumps(sources))
+    monkeypatch.setenv('OCPDB_SOURCES', json.dumps(settings.sources))
     return settings
 
 
