@@ -22,6 +22,9 @@ from ocpdb_pipelines.config.aliases import nest_flat_keys, translated_environmen
 from ocpdb_pipelines.config.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+# libyaml's safe loader where PyYAML was built with it: parsing config.yaml in C is several times faster
+# (bench/RESULTS-config.md)
+SAFE_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class YamlLayer(YamlConfigSettingsSource):
 
     def _read_file(self, file_path: Path) -> dict[str, Any]:  # type: ignore[override]
         try:
-            loaded = yaml.safe_load(file_path.read_text(encoding='utf-8')) or {}
+            loaded = yaml.load(file_path.read_text(encoding='utf-8'), Loader=SAFE_LOADER) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f'config file {file_path} is not valid YAML: {exc}') from exc
         if not isinstance(loaded, dict):
