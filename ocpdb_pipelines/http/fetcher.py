@@ -51,9 +51,10 @@ def build_client(
     """The one place a source's HTTP client is built: timeouts, retries, basic auth, mTLS."""
     cert = None
     if spec.auth == 'mtls':
-        if not config.mobilithek_cert_path or not config.mobilithek_key_path:
+        cert_path, key_path = config.value('mobilithek_cert_path'), config.value('mobilithek_key_path')
+        if not cert_path or not key_path:
             raise ConfigError(f'sources.{spec.uid}: mobilithek_cert_path and mobilithek_key_path are required')
-        cert = (config.mobilithek_cert_path, config.mobilithek_key_path)
+        cert = (cert_path, key_path)
     auth = None
     if spec.auth == 'basic':
         auth = tuple(_require(spec, config, 'user', 'password'))

@@ -233,3 +233,18 @@ def test_current_settings_follow_file_and_environment(tmp_path, monkeypatch):
     path.write_text('matching: {factor_threshold: 0.4}\n')
     os.utime(path, ns=(1, 1))
     assert current_settings().matching.factor_threshold == 0.4
+
+
+@pytest.mark.parametrize('service', ['migrate', 'api'])
+def test_the_compose_services_hand_the_role_urls_to_the_settings(service):
+    """docker-compose.yml's role URLs reach `database.api_url`/`ingest_url` (plain API_DATABASE_URL never did)."""
+    import yaml
+
+    compose = yaml.safe_load((PROJECT_ROOT / 'docker-compose.yml').read_text())
+    environ = {key: str(value) for key, value in compose['services'][service]['environment'].items()}
+    environ['OCPDB_CONFIG'] = os.devnull
+    settings = load_settings(environ=environ)
+    assert settings.database.api_url is not None
+    assert settings.database.api_url.get_secret_value().startswith('postgresql://ocpdb_reader:')
+    assert settings.database.ingest_url is not None
+    assert settings.database.ingest_url.get_secret_value().startswith('postgresql://ocpdb_ingest:')
