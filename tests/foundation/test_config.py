@@ -248,3 +248,24 @@ def test_the_compose_services_hand_the_role_urls_to_the_settings(service):
     assert settings.database.api_url.get_secret_value().startswith('postgresql://ocpdb_reader:')
     assert settings.database.ingest_url is not None
     assert settings.database.ingest_url.get_secret_value().startswith('postgresql://ocpdb_ingest:')
+
+
+def test_config_loads_without_the_sources_and_sources_without_http():
+    """No import cycle: loading the settings imports nothing of the sources, the families nothing of http."""
+    import subprocess
+    import sys
+
+    script = (
+        'import importlib, sys\n'
+        'from ocpdb_pipelines.config import load_settings\n'
+        "load_settings('/dev/null', environ={'OCPDB_SOURCES': '{\"bnetza_api\": {}}'})\n"
+        "assert not [m for m in sys.modules if m.startswith('ocpdb_pipelines.sources')], 'config imported sources'\n"
+        'from ocpdb_pipelines.sources.families import FAMILY_MODULES\n'
+        'for module in FAMILY_MODULES.values():\n'
+        '    importlib.import_module(module)\n'
+        "importlib.import_module('ocpdb_pipelines.sources.options')\n"
+        "leaked = sorted(m for m in sys.modules if m.startswith('ocpdb_pipelines.http'))\n"
+        "assert not leaked, f'sources imported {leaked}'\n"
+    )
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr
