@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate_bnetza import OUT, output_paths
+from ocpdb_pipelines.sources.options import options_for, source_options
 
 DATABASE = 'ocpdb_bench_bnetza'
 ADMIN_URL = os.environ.get('OCPDB_BENCH_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
@@ -95,7 +96,7 @@ def _settings(url: str) -> Any:
     environ = {
         'DATABASE_URL': url,
         'OCPDB_DATA_DIR': '/tmp/ocpdb-bench',
-        'OCPDB_RAW_ARCHIVE_DIR': '/tmp/ocpdb-bench/raw',
+        'OCPDB_ARCHIVE__DIR': '/tmp/ocpdb-bench/raw',
     }
     return load_settings(config_file=os.devnull, environ=environ)
 
@@ -141,7 +142,8 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
     started = time.perf_counter()
     body = Path(path).read_bytes()
     read = time.perf_counter()
-    context = SourceContext(spec=spec, config=settings.source(uid) or _disabled(), settings=settings)
+    config = source_options(settings, uid) or options_for(spec, {'enabled': False})
+    context = SourceContext(spec=spec, config=config, settings=settings)
     batch = get_family(spec).parse_static(context, [Page(body=body)])
     parsed = time.perf_counter()
     if batch.tabular is not None:
@@ -171,12 +173,6 @@ def run_floor(source_url: str, url: str) -> dict[str, Any]:
     from bench.bnetza_floor import copy_floor, dump_rows
 
     return copy_floor(url, dump_rows(source_url))
-
-
-def _disabled() -> Any:
-    from ocpdb_pipelines.config import SourceConfig
-
-    return SourceConfig(enabled=False)
 
 
 def _child(argv: list[str]) -> None:

@@ -371,7 +371,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.generate:
         prepare(args.database_url, args.generate)
-    os.environ['OCPDB_TILE_MAX_STALE_SECONDS'] = str(args.max_stale)
+    os.environ['OCPDB_TILES__MAX_STALE_SECONDS'] = str(args.max_stale)
     rng = random.Random(7)
     with psycopg.connect(args.database_url) as conn:
         total = conn.execute('SELECT count(*) FROM location').fetchone()[0]

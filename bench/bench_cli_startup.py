@@ -70,7 +70,7 @@ def main() -> None:
             'DATABASE_URL': args.database_url,
             'DAGSTER_HOME': str(home),
             'OCPDB_CONFIG': os.devnull,
-            'OCPDB_RAW_ARCHIVE_DIR': str(root / 'raw'),
+            'OCPDB_ARCHIVE__DIR': str(root / 'raw'),
             'OCPDB_DATA_DIR': str(root / 'data'),
         }
         env.pop('DAGSTER_PG_URL', None)

@@ -198,18 +198,17 @@ def write_config(workdir: Path, base: str, *, idle: bool = False) -> Path:
     issued.private_key_pem.write_to_path(str(key))
     data = workdir / 'data'
     config = {
-        'REALTIME_PULL_FREQUENCY': 60,
-        'DATA_DIR': str(data),
-        'DYNAMIC_IMAGE_DIR': str(data / 'images'),
-        'RAW_ARCHIVE_DIR': str(data / 'raw'),
-        'LANDING_DIR': str(data / 'landing'),
-        'EXPORT_DIR': str(data / 'exports'),
-        'BNETZA_IMPORT_DIR': str(data / 'bnetza-import'),
-        'HTTP_TIMEOUT': 30,
-        'SOURCES': {}
+        'schedule': {'realtime_pull_seconds': 60},
+        'data_dir': str(data),
+        'images': {'dir': str(data / 'images')},
+        'archive': {'dir': str(data / 'raw')},
+        'landing': {'dir': str(data / 'landing')},
+        'exports': {'dir': str(data / 'exports')},
+        'http': {'timeout': 30},
+        'sources': {}
         if idle
         else {spec.uid: source_config(spec, base, cert, key) for spec in REGISTRY.values() if spec.has_realtime},
-        'LOGGING': {'version': 1},
+        'logging': {'version': 1},
     }
     path = workdir / 'config.yaml'
     path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -31,7 +31,7 @@ def _run_phase(kind: str, path: str, url: str) -> None:
     from ocpdb_pipelines.imports import run_realtime, run_static
     from ocpdb_pipelines.sources.base import Page
 
-    environ = {'DATABASE_URL': url, 'OCPDB_RAW_ARCHIVE_DIR': '/tmp/ocpdb-bench-raw'}
+    environ = {'DATABASE_URL': url, 'OCPDB_ARCHIVE__DIR': '/tmp/ocpdb-bench-raw'}
     settings = load_settings(config_file=os.devnull, environ=environ)
     page = Page(body=Path(path).read_bytes(), headers={'last-modified': 'Thu, 19 Mar 2026 10:00:00 GMT'})
     started = time.perf_counter()

@@ -68,9 +68,9 @@ def settings_for(url: str, redis_url: str, landing: Path) -> Settings:
     env = {
         'DATABASE_URL': url,
         'REDIS_URL': redis_url,
-        'OCPDB_LANDING_DIR': str(landing),
+        'OCPDB_LANDING__DIR': str(landing),
         'OCPDB_DATA_DIR': str(landing.parent / 'data'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(landing.parent / 'raw'),
+        'OCPDB_ARCHIVE__DIR': str(landing.parent / 'raw'),
         'OCPDB_SOURCES': json.dumps(sources),
     }
     return load_settings(config_file=os.devnull, environ=env)
@@ -80,11 +80,11 @@ def api_env(settings: Settings, port: int) -> dict[str, str]:
     return {
         **os.environ,
         'OCPDB_CONFIG': os.devnull,
-        'DATABASE_URL': settings.DATABASE_URL,
-        'REDIS_URL': settings.REDIS_URL,
-        'OCPDB_LANDING_DIR': settings.LANDING_DIR,
-        'OCPDB_SOURCES': json.dumps({k: v.model_dump(exclude_none=True) for k, v in settings.SOURCES.items()}),
-        'OCPDB_PROJECT_URL': f'http://127.0.0.1:{port}',
+        'DATABASE_URL': settings.database.url.get_secret_value(),
+        'REDIS_URL': settings.redis.url.get_secret_value(),
+        'OCPDB_LANDING__DIR': settings.landing.dir,
+        'OCPDB_SOURCES': json.dumps(settings.sources),
+        'OCPDB_API__PROJECT_URL': f'http://127.0.0.1:{port}',
     }
 
 
@@ -233,7 +233,7 @@ def scenario_landing_full(settings: Settings, sites: int) -> dict:
     with tmpfs('2m') as point:
         if point is None:
             return {'skipped': 'mounting a tmpfs needs root and mount'}
-        full = settings.model_copy(update={'LANDING_DIR': str(point)})
+        full = settings.with_values(landing={'dir': str(point)})
         with api_process(full) as (base, _), httpx.Client(base_url=base, timeout=30) as client:
             statuses = Counter()
             for _ in range(60):
@@ -297,14 +297,16 @@ def _kill_when_writing(proc: subprocess.Popen, url: str, app_name: str, timeout:
 
 
 def scenario_kill_import(settings: Settings, sites: int, payload: Path) -> dict:
-    before = fingerprint(settings.DATABASE_URL)
+    before = fingerprint(settings.database.url.get_secret_value())
     code = (
         'from pathlib import Path; from ocpdb_pipelines.config import get_settings; '
         'from ocpdb_pipelines.imports import run_static; from ocpdb_pipelines.sources.base import Page; '
         f'run_static(get_settings(), {UID!r}, replay_pages=[Page(body=Path({str(payload)!r}).read_bytes())])'
     )
-    killed = _kill_when_writing(_child(code, settings, 'fault-import'), settings.DATABASE_URL, 'fault-import')
-    after_kill = fingerprint(settings.DATABASE_URL)
+    killed = _kill_when_writing(
+        _child(code, settings, 'fault-import'), settings.database.url.get_secret_value(), 'fault-import'
+    )
+    after_kill = fingerprint(settings.database.url.get_secret_value())
     started = time.monotonic()
     report = run_static(settings, UID, replay_pages=[Page(body=payload.read_bytes())])
     return {
@@ -319,15 +321,15 @@ def scenario_kill_import(settings: Settings, sites: int, payload: Path) -> dict:
 def fresh(url: str, settings: Settings, static: Path) -> None:
     """A new database at `url` holding the static import of `static`."""
     recreate_database(url)
-    run_static(settings.model_copy(update={'DATABASE_URL': url}), UID, replay_pages=[Page(body=static.read_bytes())])
+    run_static(settings.with_values(database={'url': url}), UID, replay_pages=[Page(body=static.read_bytes())])
 
 
 def scenario_kill_apply(settings: Settings, sites: int, payloads: int, static: Path) -> dict:
-    reference = settings.model_copy(update={'DATABASE_URL': psycopg.conninfo.make_conninfo(settings.DATABASE_URL,
-                                                                                          dbname=REF_DB)})  # fmt: skip
-    for url in (settings.DATABASE_URL, reference.DATABASE_URL):
+    reference_url = psycopg.conninfo.make_conninfo(settings.database.url.get_secret_value(), dbname=REF_DB)
+    reference = settings.with_values(database={'url': reference_url})
+    for url in (settings.database.url.get_secret_value(), reference.database.url.get_secret_value()):
         fresh(url, settings, static)
-    landing = LandingArea(settings.path(settings.LANDING_DIR))
+    landing = LandingArea(settings.path(settings.landing.dir))
     bodies = [orjson.dumps(realtime_delta(min(sites * 4, 400), sites, seed=n)) for n in range(payloads)]
     for body in bodies:
         landing.write(UID, REALTIME, body, {})
@@ -339,13 +341,15 @@ def scenario_kill_apply(settings: Settings, sites: int, payloads: int, static: P
     proc = _child(code, settings, 'fault-apply')
     while proc.poll() is None and len(landing.pending(UID, REALTIME)) == payloads:
         time.sleep(0.005)
-    killed = _kill_when_writing(proc, settings.DATABASE_URL, 'fault-apply')
+    killed = _kill_when_writing(proc, settings.database.url.get_secret_value(), 'fault-apply')
     left = len(landing.pending(UID, REALTIME))
     result = apply_pending_realtime(settings, UID)  # the next tick
     # the same payloads applied in order, without a kill, to a reference database with the same static data
     for body in bodies:
         run_realtime(reference, UID, replay_pages=[Page(body=body)])
-    same = fingerprint(settings.DATABASE_URL) == fingerprint(reference.DATABASE_URL)
+    same = fingerprint(settings.database.url.get_secret_value()) == fingerprint(
+        reference.database.url.get_secret_value()
+    )
     return {
         'payloads': payloads,
         'killed_mid_write': killed,
@@ -429,7 +433,7 @@ def main() -> None:
         static.write_bytes(orjson.dumps(static_publication(args.sites)))
         changed = work / 'static_changed.json'
         changed.write_bytes(orjson.dumps(static_publication(args.sites, seed=2)))
-        fresh(settings.DATABASE_URL, settings, static)
+        fresh(settings.database.url.get_secret_value(), settings, static)
         print(f'imported {args.sites} sites ({args.sites * 4} EVSEs) into {DB}')
         for name in chosen:
             started = time.monotonic()

@@ -80,8 +80,8 @@ def run_step(step: str, url: str, work: Path) -> dict:
 
     environ = {
         'DATABASE_URL': url,
-        'OCPDB_RAW_ARCHIVE_DIR': str(work / 'raw'),
-        'OCPDB_VG25_GEOPACKAGE_PATH': str(work / 'vg25.gpkg'),
+        'OCPDB_ARCHIVE__DIR': str(work / 'raw'),
+        'OCPDB_VG25__GEOPACKAGE_PATH': str(work / 'vg25.gpkg'),
     }
     settings = load_settings(config_file=os.devnull, environ=environ)
     started = time.perf_counter()

@@ -44,7 +44,7 @@ from ocpdb_api.queries import trees  # noqa: E402
 @contextmanager
 def api(tree: Path, url: str, redis_url: str, port: int):
     env = {**os.environ, 'DATABASE_URL': url, 'REDIS_URL': redis_url, 'OCPDB_CONFIG': os.devnull,
-           'OCPDB_PROJECT_URL': f'http://127.0.0.1:{port}', 'PYTHONPATH': str(tree)}  # fmt: skip
+           'OCPDB_API__PROJECT_URL': f'http://127.0.0.1:{port}', 'PYTHONPATH': str(tree)}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, '-m', 'ocpdb_api', '--port', str(port), '--workers', '1'], cwd=tree, env=env
     )

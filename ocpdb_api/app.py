@@ -16,6 +16,7 @@ from ocpdb_api.middleware import CorsMiddleware, ForwardedHostMiddleware, OcpiAl
 from ocpdb_api.routes import compat, datex, docs, dumps, health, map_page, metrics, ocpi_221, statistics, tiles
 from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.config import Settings, get_settings
+from ocpdb_pipelines.sources.options import check_sources
 
 GZIP_EXCLUDED = ('text/event-stream', 'application/x-protobuf', 'application/vnd.mapbox-vector-tile')
 
@@ -26,7 +27,7 @@ def create_app(
     """The API app. Given project `Settings`, the push receivers of `/api/server/v1` are mounted too
     (they need the full settings); given only `ApiSettings`, the app is the public read API alone."""
     if settings is None:
-        settings = get_settings()
+        settings = check_sources(get_settings())
     if isinstance(settings, Settings):
         server_settings = server_settings or settings
         api = ApiSettings.from_settings(settings, **overrides)

@@ -30,20 +30,20 @@ def _as_role(url: str, role: str) -> str:
 
 
 def reader_url(settings: Settings) -> str:
-    """API_DATABASE_URL, or DATABASE_URL as the read-only role ocpdb_reader (without its password)."""
-    if settings.API_DATABASE_URL:
-        return _normalize(settings.API_DATABASE_URL)
-    return _as_role(settings.DATABASE_URL, READER_ROLE)
+    """database.api_url, or database.url as the read-only role ocpdb_reader (without its password)."""
+    if settings.database.api_url:
+        return _normalize(settings.database.api_url.get_secret_value())
+    return _as_role(settings.database.url.get_secret_value(), READER_ROLE)
 
 
 def ingest_url(settings: Settings) -> str:
-    """INGEST_DATABASE_URL, or DATABASE_URL as the push receivers' role ocpdb_ingest (without its password).
+    """database.ingest_url, or database.url as the push receivers' role ocpdb_ingest (without its password).
 
-    Either way the API process never connects with DATABASE_URL's own (writer) credentials.
+    Either way the API process never connects with database.url's own (writer) credentials.
     """
-    if settings.INGEST_DATABASE_URL:
-        return _normalize(settings.INGEST_DATABASE_URL)
-    return _as_role(settings.DATABASE_URL, INGEST_ROLE)
+    if settings.database.ingest_url:
+        return _normalize(settings.database.ingest_url.get_secret_value())
+    return _as_role(settings.database.url.get_secret_value(), INGEST_ROLE)
 
 
 def default_pool_size() -> int:
@@ -106,22 +106,22 @@ class ApiSettings:
     def from_settings(cls, settings: Settings, **overrides) -> ApiSettings:
         values = {
             'database_url': reader_url(settings),
-            'redis_url': settings.REDIS_URL or None,
-            'project_url': settings.PROJECT_URL,
-            'public_image_path': settings.PUBLIC_IMAGE_PATH,
-            'tile_cache_seconds': settings.TILE_CACHE_SECONDS,
-            'tile_max_stale_seconds': settings.TILE_MAX_STALE_SECONDS,
-            'tile_exact_from_zoom': settings.TILE_EXACT_FROM_ZOOM,
-            'show_map': settings.SHOW_MAP,
-            'evse_status_metrics': settings.EVSE_STATUS_METRICS,
-            'mobilithek_name': settings.MOBILITHEK_NAME,
-            'pool_max_size': settings.API_POOL_SIZE,
-            'pool_timeout_seconds': settings.API_POOL_TIMEOUT,
-            'statement_timeout_seconds': settings.API_STATEMENT_TIMEOUT,
-            'trusted_proxies': settings.TRUSTED_PROXIES,
-            'map_style_url': settings.MAP_STYLE_URL or None,
-            'status_stale_seconds': settings.MAP_STATUS_STALE_SECONDS,
-            'dumps_dir': str(settings.path(settings.EXPORT_DIR) / 'dumps'),
+            'redis_url': settings.redis.url.get_secret_value() or None,
+            'project_url': settings.api.project_url,
+            'public_image_path': settings.images.public_path,
+            'tile_cache_seconds': settings.tiles.cache_seconds,
+            'tile_max_stale_seconds': settings.tiles.max_stale_seconds,
+            'tile_exact_from_zoom': settings.tiles.exact_from_zoom,
+            'show_map': settings.map.show,
+            'evse_status_metrics': settings.api.evse_status_metrics,
+            'mobilithek_name': settings.mobilithek.name,
+            'pool_max_size': settings.api.pool_size,
+            'pool_timeout_seconds': settings.api.pool_timeout,
+            'statement_timeout_seconds': settings.api.statement_timeout,
+            'trusted_proxies': settings.api.trusted_proxies,
+            'map_style_url': settings.map.style_url or None,
+            'status_stale_seconds': settings.map.status_stale_seconds,
+            'dumps_dir': str(settings.path(settings.exports.dir) / 'dumps'),
         }
         values.update(overrides)
         return cls(**values)

@@ -10,6 +10,7 @@ from ocpdb_pipelines.defs.images import build_image_definitions
 from ocpdb_pipelines.defs.resources import build_resources
 from ocpdb_pipelines.defs.sources.definitions import build_source_definitions
 from ocpdb_pipelines.defs.sources.quarantine import build_quarantine_definitions
+from ocpdb_pipelines.sources.options import check_sources
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -22,4 +23,4 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-defs = build_definitions(get_settings())
+defs = build_definitions(check_sources(get_settings()))

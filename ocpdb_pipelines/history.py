@@ -65,7 +65,7 @@ def rebuild_status_history(settings: Settings, uid: str, start: datetime, end: d
                     (observed, update.uid, update.status.value, update.status_last_updated or update.last_updated)
                 )
     report.statuses_read = len(rows)
-    with connect(settings.DATABASE_URL) as conn, conn.transaction():
+    with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
         report.rows_deleted, report.rows_written = replace_history(conn, uid, start, end, rows)
     logger.info(
         'rebuilt status history of %s from %s realtime snapshots: %s rows replaced by %s',

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from ocpdb_pipelines.config import Settings, SourceConfig
+from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.http.archive import Snapshot, SnapshotError, content_hash, read_snapshot, snapshot_time
 from ocpdb_pipelines.http.fetcher import FetchResult, applied_state, fetch, raw_archive
@@ -36,6 +36,7 @@ from ocpdb_pipelines.model.updates import SkippedRecord
 from ocpdb_pipelines.quality.coordinates import screen_for
 from ocpdb_pipelines.sources.base import Family, NotModified, Page, SourceContext
 from ocpdb_pipelines.sources.families import get_family
+from ocpdb_pipelines.sources.options import SourceConfig, options_for, source_options
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store import sources as source_store
 from ocpdb_pipelines.store.history import HistoryPolicy
@@ -99,18 +100,18 @@ def _reason_class(reason: str) -> str:
 
 
 def source_config(settings: Settings, spec: SourceSpec, *, replay: bool) -> SourceConfig:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     if replay:
-        return config or SourceConfig(enabled=False)
+        return config or options_for(spec, {'enabled': False})
     if config is None or not config.enabled:
         keys = ', '.join(spec.required_config) or 'no keys'
         raise SourceNotConfigured(
-            f'source {spec.uid} is not enabled: add SOURCES.{spec.uid} to config.yaml (needs {keys}), '
+            f'source {spec.uid} is not enabled: add sources.{spec.uid} to config.yaml (needs {keys}), '
             f'or replay a payload with --from-file'
         )
     missing = spec.missing_config(config)
     if missing:
-        raise SourceNotConfigured(f'source {spec.uid} lacks config key(s) SOURCES.{spec.uid}.{", ".join(missing)}')
+        raise SourceNotConfigured(f'source {spec.uid} lacks config key(s) sources.{spec.uid}.{", ".join(missing)}')
     return config
 
 
@@ -189,7 +190,7 @@ def run_static(
         if family.parse_static is None:
             raise NotImplementedError(f'source {uid}: family {family.name} has no static import')
         try:
-            previous = load_state(settings.DATABASE_URL, uid, 'static')
+            previous = load_state(settings.database.url.get_secret_value(), uid, 'static')
             if snapshot is not None:
                 _refuse_older(spec, snapshot, previous, allow_older)
                 fetched = _replayed(snapshot.pages, snapshot, family)
@@ -221,7 +222,7 @@ def run_static(
                     snapshot_id=snapshot_id,
                 )
         except NotModified as exc:
-            touch_state(settings.DATABASE_URL, uid, 'static')
+            touch_state(settings.database.url.get_secret_value(), uid, 'static')
             return _unchanged(uid, str(exc), started, previous, family)
         except Exception as exc:
             _mark_failed(settings, spec, static=True, realtime=spec.realtime_from_static)
@@ -232,7 +233,7 @@ def run_static(
             and fetched.content_hash == previous.content_hash
             and family.parser_version == previous.parser_version
         ):
-            touch_state(settings.DATABASE_URL, uid, 'static')
+            touch_state(settings.database.url.get_secret_value(), uid, 'static')
             digest = fetched.content_hash[:12]
             message = f'payload identical to the last applied one (sha256 {digest}…); --force applies it'
             _record_outcome(fetched.snapshot, 'unchanged', message)
@@ -250,13 +251,13 @@ def run_static(
                     batch.locations = coordinates.filter(batch.locations, batch.skipped)
                     staged = flatten(batch.locations)
                 # the write transaction opens only now: locks are held for the apply alone
-                with connect(settings.DATABASE_URL) as conn, conn.transaction():
+                with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
                     result = apply_static(
                         conn,
                         spec,
                         staged,
-                        shrink_guard_ratio=settings.SHRINK_GUARD_RATIO,
-                        shrink_guard_min_existing=settings.SHRINK_GUARD_MIN_EXISTING,
+                        shrink_guard_ratio=settings.imports.shrink_guard_ratio,
+                        shrink_guard_min_existing=settings.imports.shrink_guard_min_existing,
                         force=force,
                     )
                     source_store.mark_static_success(conn, uid, len(batch.skipped), batch.source_timestamp)
@@ -367,7 +368,7 @@ def run_realtime(
         family = get_family(spec)
         if not spec.has_realtime or family.parse_realtime is None:
             raise NotImplementedError(f'source {uid} has no realtime import')
-        with connect(settings.DATABASE_URL, autocommit=True) as conn:
+        with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
             status = source_store.static_status(conn, uid)
             previous = read_state(conn, uid, 'realtime') if replay_pages is None else FetchState()
         if status != SourceStatus.ACTIVE:
@@ -400,7 +401,7 @@ def run_realtime(
             context = SourceContext(spec=spec, config=config, settings=settings)
             with gc_paused():
                 batch = family.parse_realtime(context, pages)
-            with connect(settings.DATABASE_URL) as conn, conn.transaction():
+            with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
                 result = apply_realtime(
                     conn, spec, batch.updates, HistoryPolicy.from_settings(settings), prune=maintenance
                 )
@@ -408,7 +409,7 @@ def run_realtime(
                 if fetched is not None:
                     save_state(conn, uid, 'realtime', applied_state(fetched.state))
         except NotModified as exc:
-            touch_state(settings.DATABASE_URL, uid, 'realtime')
+            touch_state(settings.database.url.get_secret_value(), uid, 'realtime')
             return ImportReport(
                 uid=uid,
                 kind='realtime',
@@ -423,7 +424,7 @@ def run_realtime(
             logger.error('realtime import of %s failed: %s', uid, exc, extra=attributes(LogMessageType.IMPORT_SOURCE))
             raise
         if maintenance:
-            maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
+            maybe_vacuum_live_tables(settings.database.url.get_secret_value(), settings.imports.live_vacuum_seconds)
         if fetched is not None:
             _record_outcome(fetched.snapshot, 'applied', counts=result.as_metadata())
         return ImportReport(
@@ -444,7 +445,7 @@ def run_realtime(
 def _mark_failed(settings: Settings, spec: SourceSpec, *, static: bool, realtime: bool) -> None:
     """Record the failure in its own transaction (the import's transaction was rolled back)."""
     try:
-        with connect(settings.DATABASE_URL) as conn, conn.transaction():
+        with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
             source_store.mark_failed(conn, spec, static=static, realtime=realtime)
     except Exception:  # the original error matters more than the bookkeeping one
         logger.exception('could not mark %s as FAILED', spec.uid)

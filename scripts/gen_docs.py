@@ -1,26 +1,26 @@
 """The generated pages of the docs site, written from the code so they cannot drift.
 
 - `reference/sources.md`: the source catalogue, from `ocpdb_pipelines.sources.registry.REGISTRY`
-- `reference/configuration.md`: every key of the settings models (`ocpdb_pipelines.config.Settings`,
-  `SourceConfig`, `ServerUser`, `ocpdb_api.settings.ApiSettings`) with type, default and meaning
+- `reference/configuration.md`: every key of the settings models (`ocpdb_pipelines.config.Settings` and its
+  concerns, the per-family source models of `ocpdb_pipelines.sources.options`, `ServerUser`,
+  `ocpdb_api.settings.ApiSettings`) with type, default and meaning, and the table of flat aliases
+- `config.example.yaml` (`python scripts/gen_docs.py --example`): every key with its default and meaning
 - `benchmarks/RESULTS-*.md`: the benchmark results of `bench/`, as they are in the repository
 
 mkdocs builds them on every build (`scripts/mkdocs_hooks.py`); `python scripts/gen_docs.py DIR` writes
-them to DIR to look at. Descriptions of configuration keys come from the inline comments of
-`config.example.yaml`; a key without one must be described in `KEY_DOCS` below, else generation fails,
-so a new key cannot reach the docs undescribed.
+them to DIR to look at. Descriptions of configuration keys are the `description` of their fields; a
+field without one fails the generation, so a new key cannot reach the docs undescribed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 import types
 import typing
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +28,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ocpdb_api.settings import ApiSettings  # noqa: E402
-from ocpdb_pipelines.config import ServerUser, Settings, SourceConfig  # noqa: E402
+from ocpdb_pipelines.config import CONCERNS, ServerUser, Settings  # noqa: E402
+from ocpdb_pipelines.config.aliases import FLAT_KEYS, PLAIN_ENVIRONMENT, env_name  # noqa: E402
 from ocpdb_pipelines.sources.families import FAMILY_MODULES  # noqa: E402
+from ocpdb_pipelines.sources.options import FAMILY_CONFIG, SourceConfig, config_model  # noqa: E402
 from ocpdb_pipelines.sources.registry import REGISTRY, SourceSpec  # noqa: E402
 
 GENERATED_NOTE = (
@@ -54,96 +56,30 @@ UPSTREAM_REMARKS: dict[str, str] = {
     'datex2_giroe': 'DATEX II 3.7: no realtime push receiver (pull only)',
 }
 
-# Descriptions of keys that config.example.yaml does not comment inline.
-KEY_DOCS: dict[str, str] = {
-    'REDIS_URL': 'Redis: tile cache and the DATEX II push watermark',
-    'EVSE_STATUS_HISTORY_BUCKET_MINUTES': 'width of the buckets (minutes) status history older than '
-    '`EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS` is downsampled to: the last status of each bucket is kept',
-    'SOURCES': 'the switched-on sources and their keys (see the per-source table below)',
-    'SERVER_AUTH_USERS': 'users of the push endpoints: name -> `{hash, roles}` (see the table below)',
-    'OBJECT_ID_SECRET': 'salt for giro-e location uids',
-    'IMAGE_PULL_HOUR': 'daily image download time (UTC), hour',
-    'IMAGE_PULL_MINUTE': 'daily image download time (UTC), minute',
-    'STATIC_PULL_MINUTE': 'daily static import time (UTC), minute',
-    'DATA_DIR': 'root of the runtime data (demo samples, VG25, ...)',
-    'DYNAMIC_IMAGE_DIR': 'where downloaded images are stored',
-    'PUBLIC_IMAGE_PATH': 'URL path under which the API serves the images',
-    'RAW_ARCHIVE_RETENTION_DAYS': 'raw archive: delete responses older than this',
-    'RAW_ARCHIVE_MAX_FILES_PER_SOURCE': 'raw archive: keep at most this many responses per source',
-    'BNETZA_IMPORT_DIR': 'where uploaded BNetzA workbooks are kept',
-    'MOBILITHEK_ENABLED': 'switch the Mobilithek push schedules and sensors on',
-    'MOBILITHEK_NAME': 'your name as `supplierOrCisRequester` in pushed messages',
-    'MOBILITHEK_URL': 'base URL of the Mobilithek API; pushes go to `<url>/publication/<id>`',
-    'MOBILITHEK_STATIC_PUBLICATION_ID': 'publication that receives the static snapshot',
-    'MOBILITHEK_REALTIME_PUBLICATION_ID': 'publication that receives realtime full snapshots and diffs',
-    'MOBILITHEK_CERTIFICATE_FILENAME': 'client certificate file name inside `KEY_DIR`',
-    'MOBILITHEK_KEY_FILENAME': 'client key file name inside `KEY_DIR`',
-    'MOBILITHEK_STATIC_PUSH_HOUR': 'daily static push time (UTC), hour',
-    'MOBILITHEK_STATIC_PUSH_MINUTE': 'daily static push time (UTC), minute',
-    'MOBILITHEK_REALTIME_FULL_PUSH_FREQUENCY': 'seconds between realtime full snapshots (snapshotPush)',
-    'MOBILITHEK_REALTIME_DIFF_PUSH_FREQUENCY': 'seconds between realtime diffs (deltaPush)',
-    'VG25_GEOPACKAGE_URL': 'where the VG25 GeoPackage is downloaded from when the file is missing',
-    'VG25_GEOPACKAGE_PATH': 'the local VG25 GeoPackage; delete it to force a new download',
-    'VG25_USER_AGENT': 'User-Agent of the VG25 download',
-    'MATCHING_FACTOR_THRESHOLD': 'lowest match score that links a BNetzA location to a live one',
-    'LOGGING': 'a `logging.config.dictConfig` dictionary; `{version: 1}` means a console logger',
-}
-
-SOURCE_KEY_DOCS: dict[str, str] = {
-    'enabled': 'false: the source is known but off (its keys are not checked)',
-    'auto_fetch': "false: the source's schedule and sensor start stopped",
-    'fetch_at_init': 'false: `ocpdb import all` skips the source',
-    'debug': 'debugging switch kept from the predecessor',
-    'url': 'override the static base URL of the registry',
-    'realtime_url': 'override the realtime URL of the registry',
-    'api_key': 'API key (chargecloud AFIR header; DATEX II realtime push `?key=`)',
-    'token': 'OCPI token (`Authorization: Token ...`)',
-    'user': 'user of HTTP Basic or WS-Security auth',
-    'password': 'password of HTTP Basic or WS-Security auth',
-    'static_subscription_id': 'Mobilithek subscription of the static feed',
-    'realtime_subscription_id': 'Mobilithek subscription of the realtime feed',
-    'mobilithek_cert_path': 'client certificate for the Mobilithek subscriptions (mTLS)',
-    'mobilithek_key_path': 'client key for the Mobilithek subscriptions (mTLS)',
-    'use_realtime_push': 'true: realtime arrives by push only; the sensor does not pull',
-    'ignore_operators': 'bnetza_api: drop installations of these operators',
-    'filter_countries': 'opendata_swiss: keep only these alpha-3 countries',
-    'static_cron': 'override the static schedule (cron, UTC)',
-    'realtime_interval_seconds': 'override the realtime pull interval (at least 10 s)',
-}
-
-SERVER_USER_DOCS: dict[str, str] = {
-    'hash': 'sha256 hex digest of the password',
-    'roles': 'push endpoints the user may call: `giroe`, `bnetza`, `datex2`',
-}
-
 API_FIELD_DOCS: dict[str, str] = {
-    'database_url': '`API_DATABASE_URL`, else `DATABASE_URL` with the read-only role `ocpdb_reader`',
-    'redis_url': '`REDIS_URL` (tile cache)',
-    'project_url': '`PROJECT_URL`',
-    'public_image_path': '`PUBLIC_IMAGE_PATH`',
-    'tile_cache_seconds': '`TILE_CACHE_SECONDS`',
-    'show_map': '`SHOW_MAP`',
-    'evse_status_metrics': '`EVSE_STATUS_METRICS`',
-    'mobilithek_name': '`MOBILITHEK_NAME` (DATEX II endpoints)',
+    'database_url': '`database.api_url`, else `database.url` with the read-only role `ocpdb_reader`',
+    'redis_url': '`redis.url` (tile cache)',
+    'project_url': '`api.project_url`',
+    'public_image_path': '`images.public_path`',
+    'tile_cache_seconds': '`tiles.cache_seconds`',
+    'show_map': '`map.show`',
+    'evse_status_metrics': '`api.evse_status_metrics`',
+    'mobilithek_name': '`mobilithek.name` (DATEX II endpoints)',
     'pool_min_size': 'connections the pool keeps open',
-    'pool_max_size': '`API_POOL_SIZE`; 0 means twice the CPU count, at least 4',
+    'pool_max_size': '`api.pool_size`; 0 means twice the CPU count, at least 4',
     'version_ttl_seconds': 'how long a process trusts its copy of `data_version` (tile ETag, cache key)',
-    'map_style_url': '`MAP_STYLE_URL`; null: the offline basemap',
-    'status_stale_seconds': '`MAP_STATUS_STALE_SECONDS` (the map draws older live statuses as stale)',
-    'dumps_dir': '`EXPORT_DIR`/`dumps`: where the dump generations are served from; null: no dumps',
-    'pool_timeout_seconds': '`API_POOL_TIMEOUT`: a request waits at most this long for a connection, then 503',
+    'map_style_url': '`map.style_url`; null: the offline basemap',
+    'status_stale_seconds': '`map.status_stale_seconds` (the map draws older live statuses as stale)',
+    'dumps_dir': '`exports.dir`/`dumps`: where the dump generations are served from; null: no dumps',
+    'pool_timeout_seconds': '`api.pool_timeout`: a request waits at most this long for a connection, then 503',
     'connect_timeout_seconds': 'a connection attempt gives up after this long (libpq counts whole seconds)',
-    'statement_timeout_seconds': '`API_STATEMENT_TIMEOUT`: a query is cancelled after this long',
+    'statement_timeout_seconds': '`api.statement_timeout`: a query is cancelled after this long',
     'reconnect_timeout_seconds': 'a pool reconnect attempt gives up after this long (the next checkout tries again)',
     'health_timeout_seconds': '`/health` answers within this long',
-    'tile_max_stale_seconds': '`TILE_MAX_STALE_SECONDS`',
-    'tile_exact_from_zoom': '`TILE_EXACT_FROM_ZOOM`',
-    'trusted_proxies': '`TRUSTED_PROXIES`: proxies whose `X-Forwarded-Proto/-Host/-For` are believed',
+    'tile_max_stale_seconds': '`tiles.max_stale_seconds`',
+    'tile_exact_from_zoom': '`tiles.exact_from_zoom`',
+    'trusted_proxies': '`api.trusted_proxies`: proxies whose `X-Forwarded-Proto/-Host/-For` are believed',
 }
-
-_SECTION = re.compile(r'^#\s*---\s*(?P<title>.+?)\s*-*\s*$')
-_KEY_LINE = re.compile(r'^(?P<key>[A-Z][A-Z0-9_]*):(?P<rest>.*)$')
-_CONTINUATION = re.compile(r'^\s{8,}#\s?(?P<text>.*)$')
 
 
 def _cell(text: str) -> str:
@@ -171,17 +107,9 @@ def realtime_mode(spec: SourceSpec) -> str:
 
 
 def optional_keys(spec: SourceSpec) -> list[str]:
-    """Source-specific keys beyond the required ones (the family code reads them)."""
-    keys: list[str] = []
-    if spec.uid == 'bnetza_api':
-        keys.append('ignore_operators')
-    if spec.family == 'opendata_swiss':
-        keys.append('filter_countries')
-    if spec.family == 'datex2':
-        keys.append('realtime_subscription_id')
-    if 'datex2_realtime' in spec.push_inputs:
-        keys += ['use_realtime_push', 'api_key']
-    return keys
+    """The keys of the source's family model beyond the common and the required ones."""
+    common = set(SourceConfig.model_fields) | set(spec.required_config)
+    return [key for key in config_model(spec).model_fields if key not in common]
 
 
 def state(spec: SourceSpec) -> str:
@@ -195,7 +123,7 @@ def state(spec: SourceSpec) -> str:
 
 def _schedule(spec: SourceSpec) -> str:
     if spec.static_cron == '0 1 * * *':
-        return 'daily, `STATIC_PULL_HOUR:MINUTE`'
+        return 'daily, `schedule.static_pull_hour:minute`'
     return _code(spec.static_cron)
 
 
@@ -209,7 +137,7 @@ def sources_page() -> str:
         '# Source catalogue',
         '',
         f'Every source OCPDB knows: {len(REGISTRY)} in `ocpdb_pipelines/sources/registry.py`. A source runs only '
-        'when it is listed under `SOURCES:` in `config.yaml` with all its required keys '
+        'when it is listed under `sources:` in `config.yaml` with all its required keys '
         '([configuration](configuration.md)); `ocpdb source list -v` shows which are on. '
         'The families are described in [Sources](../sources.md).',
         '',
@@ -224,7 +152,7 @@ def sources_page() -> str:
         '',
         '## What each source needs',
         '',
-        'Keys under `SOURCES.<uid>`; "extra keys" are optional keys only this source (family) reads.',
+        'Keys under `sources.<uid>`; "extra keys" are the optional keys its family model adds.',
         '',
         '| uid | auth | required keys | extra keys | static schedule (UTC) |',
         '|---|---|---|---|---|',
@@ -295,6 +223,8 @@ def _default(info: FieldInfo) -> str:
     if info.is_required():
         return 'required'
     value = info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
     if value is None:
         return '`null`'
     if isinstance(value, bool):
@@ -317,81 +247,97 @@ def _bounds(info: FieldInfo) -> str:
     return ', '.join(parts)
 
 
-def example_comments(path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Inline comments of config.example.yaml per top-level key, and each key's section title."""
-    comments: dict[str, str] = {}
-    sections: dict[str, str] = {}
-    section = 'other'
-    last: str | None = None
-    for line in path.read_text(encoding='utf-8').splitlines():
-        if match := _SECTION.match(line):
-            section = match['title']
-            last = None
-            continue
-        if match := _KEY_LINE.match(line):
-            last = match['key']
-            sections[last] = section
-            _, _, comment = match['rest'].partition(' #')
-            if comment.strip():
-                comments[last] = comment.strip()
-            continue
-        if last and (match := _CONTINUATION.match(line)) and last in comments:
-            comments[last] += ' ' + match['text'].strip()
-            continue
-        last = None
-    return comments, sections
-
-
-def _model_table(model: type[BaseModel], docs: dict[str, str], what: str) -> list[str]:
-    missing = [name for name in model.model_fields if name not in docs]
+def _described(model: type[BaseModel], where: str) -> None:
+    missing = [name for name, info in model.model_fields.items() if not info.description]
     if missing:
-        raise ValueError(f'{what}: no description for {", ".join(missing)} (add it to scripts/gen_docs.py)')
+        raise ValueError(f'{where}: no description for {", ".join(missing)} (give the field a description)')
+
+
+def _model_table(model: type[BaseModel], where: str, prefix: str = '') -> list[str]:
+    _described(model, where)
     lines = ['| key | type | default | meaning |', '|---|---|---|---|']
     for name, info in model.model_fields.items():
-        meaning = docs[name] + (f' ({_bounds(info)})' if _bounds(info) else '')
+        meaning = (info.description or '') + (f' ({_bounds(info)})' if _bounds(info) else '')
         kind = _cell(_code(_type_name(info.annotation)))
-        lines.append(f'| `{name}` | {kind} | {_default(info)} | {_cell(meaning)} |')
+        lines.append(f'| `{prefix}{name}` | {kind} | {_default(info)} | {_cell(meaning)} |')
     return lines
 
 
-def configuration_page(example: Path = ROOT / 'config.example.yaml') -> str:
-    comments, sections = example_comments(example)
+def _top_level_fields() -> dict[str, FieldInfo]:
+    return {name: info for name, info in Settings.model_fields.items() if name not in CONCERNS}
+
+
+def configuration_page() -> str:
     lines = [
         GENERATED_NOTE,
         '# Configuration reference',
         '',
-        'Every key of `ocpdb_pipelines.config.Settings`, with its type, default and meaning, grouped as in '
-        '`config.example.yaml`. Any key can be set in `config.yaml` or as environment variable '
-        '`OCPDB_<KEY>`; see [how configuration works](../configuration.md).',
+        'Every key of `ocpdb_pipelines.config.Settings`, by concern, with its type, default and meaning (the '
+        "fields' own descriptions). Set a key in `config.yaml` as `<concern>: {<key>: value}` or in the "
+        'environment as `OCPDB_<CONCERN>__<KEY>`; see [how configuration works](../configuration.md).',
         '',
     ]
-    grouped: dict[str, list[str]] = {}
-    missing = []
-    for name, info in Settings.model_fields.items():
-        meaning = comments.get(name) or KEY_DOCS.get(name)
-        if not meaning:
-            missing.append(name)
-            continue
-        if _bounds(info):
-            meaning += f' ({_bounds(info)})'
-        row = f'| `{name}` | {_cell(_code(_type_name(info.annotation)))} | {_default(info)} | {_cell(meaning)} |'
-        grouped.setdefault(sections.get(name, 'other'), []).append(row)
+    for concern, model in CONCERNS.items():
+        lines += [f'## `{concern}`', '', (model.__doc__ or '').strip(), '']
+        lines += [*_model_table(model, f'Settings.{concern}', f'{concern}.'), '']
+    lines += ['## Top-level keys', '']
+    top = _top_level_fields()
+    missing = [name for name, info in top.items() if not info.description]
     if missing:
-        raise ValueError(f'Settings: no description for {", ".join(missing)} (comment config.example.yaml)')
-    for section, rows in grouped.items():
-        lines += [f'## {section[:1].upper()}{section[1:]}', '', '| key | type | default | meaning |']
-        lines += ['|---|---|---|---|', *rows, '']
+        raise ValueError(f'Settings: no description for {", ".join(missing)} (give the field a description)')
+    lines += ['| key | type | default | meaning |', '|---|---|---|---|']
+    for name, info in top.items():
+        kind = _cell(_code(_type_name(info.annotation)))
+        lines.append(f'| `{name}` | {kind} | {_default(info)} | {_cell(info.description or "")} |')
     lines += [
-        '## Per source: `SOURCES.<uid>`',
         '',
-        'Keys of `ocpdb_pipelines.config.SourceConfig`. Which keys a source requires is in the '
-        '[source catalogue](sources.md).',
+        '## Per source: `sources.<uid>`',
         '',
-        *_model_table(SourceConfig, SOURCE_KEY_DOCS, 'SourceConfig'),
+        'Every source takes the common keys; its family (`ocpdb_pipelines.sources.options.FAMILY_CONFIG`) adds '
+        'what it reads. An unknown key fails naming the source, the key and what the family takes. Which keys a '
+        'source requires is in the [source catalogue](sources.md).',
         '',
-        '## Push users: `SERVER_AUTH_USERS.<name>`',
+        '### Common keys',
         '',
-        *_model_table(ServerUser, SERVER_USER_DOCS, 'ServerUser'),
+        *_model_table(SourceConfig, 'SourceConfig'),
+        '',
+    ]
+    seen: set[type[BaseModel]] = {SourceConfig}
+    for model in FAMILY_CONFIG.values():
+        if model in seen:
+            continue
+        seen.add(model)
+        families = ', '.join(_code(f) for f, m in FAMILY_CONFIG.items() if m is model)
+        own = {name: info for name, info in model.model_fields.items() if name not in SourceConfig.model_fields}
+        _described(model, model.__name__)
+        lines += [f'### {families}', '', (model.__doc__ or '').strip(), '', '| key | type | default | meaning |']
+        lines.append('|---|---|---|---|')
+        for name, info in own.items():
+            kind = _cell(_code(_type_name(info.annotation)))
+            lines.append(f'| `{name}` | {kind} | {_default(info)} | {_cell(info.description or "")} |')
+        lines.append('')
+    lines += [
+        '## Push users: `server.auth_users.<name>`',
+        '',
+        *_model_table(ServerUser, 'ServerUser'),
+        '',
+        '## Flat keys (aliases)',
+        '',
+        'The flat keys of the predecessor and of earlier OCPDB versions keep working, in `config.yaml` and as '
+        '`OCPDB_<KEY>` in the environment (`ocpdb_pipelines/config/aliases.py`). Each one found is logged once '
+        'with its new name; when both spellings are in the environment the new one wins, both in one config '
+        'file are an error. Keys marked "ignored" mean nothing in OCPDB and are accepted for migration.',
+        '',
+        '| flat key | key | environment |',
+        '|---|---|---|',
+    ]
+    for key, path in FLAT_KEYS.items():
+        target = _code(path) if path else 'ignored'
+        lines.append(f'| `{key}` | {target} | {_code(env_name(path)) if path else "–"} |')
+    plain = ', '.join(f'`{name}` ({_code(path)})' for name, path in PLAIN_ENVIRONMENT.items())
+    lines += [
+        '',
+        f'The plain environment variables {plain} are read as well (below the `OCPDB_` names).',
         '',
         '## What the API process takes from them',
         '',
@@ -410,6 +356,86 @@ def configuration_page(example: Path = ROOT / 'config.example.yaml') -> str:
         lines.append(f'| `{f.name}` | {kind} | {default} | {API_FIELD_DOCS[f.name]} |')
     lines.append('')
     return '\n'.join(lines)
+
+
+# --- config.example.yaml ---------------------------------------------------------------------------
+
+EXAMPLE_HEADER = """\
+# OCPDB configuration: every key with its default. Generated by `python scripts/gen_docs.py --example`
+# from the settings models (edit their descriptions, not this file). Copy what you need to config.yaml (or
+# point OCPDB_CONFIG at another file). The environment overrides any key: OCPDB_<CONCERN>__<KEY>=<value>,
+# e.g. OCPDB_HTTP__RETRIES=0 (JSON where the value is structured, e.g. OCPDB_SOURCES='{"bnetza_api": {}}');
+# DATABASE_URL and REDIS_URL also plainly. The flat keys of earlier versions (HTTP_RETRIES: 0) keep
+# working through the alias table (docs/reference/configuration.md). A missing or invalid key stops
+# start-up with a message naming it.
+"""
+
+EXAMPLE_SOURCES = """\
+# Only sources listed here are switched on (schedule and sensor running). The keys a source takes depend
+# on its family (docs/reference/configuration.md); `ocpdb source list -v` shows every uid and what it needs.
+sources:
+  bnetza_api:
+    auto_fetch: false
+    ignore_operators: []
+  bnetza_excel:
+    auto_fetch: false
+  # chargecloud_ludwigsburg: {api_key: "..."}
+  # datex2_enbw: {static_subscription_id: "...", realtime_subscription_id: "...",
+  #               mobilithek_cert_path: /keys/client.crt, mobilithek_key_path: /keys/client.key,
+  #               api_key: "key for the realtime push endpoint"}
+"""
+
+EXAMPLE_LOGGING = """\
+# An OpenTelemetry JSON setup:
+#  version: 1
+#  disable_existing_loggers: false
+#  formatters:
+#    open_telemetry: {(): ocpdb_pipelines.logs.OpenTelemetryFormatter, prefix: ocpdb, service_name: OCPDB}
+#    human_readable: {(): ocpdb_pipelines.logs.AttributesFormatter,
+#                     format: '%(asctime)s %(levelname)s [%(source)s] %(message)s'}
+#  handlers:
+#    console_stdout: {class: logging.StreamHandler, formatter: open_telemetry, level: INFO, stream: ext://sys.stdout}
+#  loggers:
+#    ocpdb_pipelines: {level: INFO, handlers: [console_stdout], propagate: false}
+"""
+
+
+def _yaml_value(value: object) -> str:
+    import yaml
+
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000).strip()
+    return text.removesuffix('\n...').removesuffix(' ...')
+
+
+def _field_default(info: FieldInfo) -> object:
+    return info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
+
+
+def example_config() -> str:
+    """config.example.yaml: each concern with its keys, defaults and descriptions."""
+    lines = [EXAMPLE_HEADER]
+    for concern, model in CONCERNS.items():
+        _described(model, f'Settings.{concern}')
+        title = (model.__doc__ or concern).strip().splitlines()[0]
+        lines.append(f'# --- {title}')
+        lines.append(f'{concern}:')
+        width = max(len(f'  {name}: {_yaml_value(_field_default(info))}') for name, info in model.model_fields.items())
+        for name, info in model.model_fields.items():
+            entry = f'  {name}: {_yaml_value(_field_default(info))}'
+            lines.append(f'{entry.ljust(width)}  # {info.description}')
+        lines.append('')
+    lines.append(EXAMPLE_SOURCES)
+    top = _top_level_fields()
+    lines.append(f'# {top["data_dir"].description}')
+    lines.append(f'data_dir: {_yaml_value(_field_default(top["data_dir"]))}')
+    lines.append('')
+    lines.append(f'# {top["logging"].description}')
+    lines.append('logging:')
+    lines.append('  version: 1')
+    lines.append(EXAMPLE_LOGGING)
+    return '\n'.join(lines).rstrip('\n') + '\n'
 
 
 # --- benchmarks ------------------------------------------------------------------------------------
@@ -458,8 +484,12 @@ def generated_pages() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ['--example']:
+        (ROOT / 'config.example.yaml').write_text(example_config(), encoding='utf-8')
+        print(ROOT / 'config.example.yaml')
+        return 0
     if len(argv) != 1:
-        print('usage: python scripts/gen_docs.py OUTPUT_DIR', file=sys.stderr)
+        print('usage: python scripts/gen_docs.py OUTPUT_DIR | --example', file=sys.stderr)
         return 2
     target = Path(argv[0])
     for name, text in generated_pages().items():

@@ -84,11 +84,10 @@ def settings_environment(database_url: str, redis_url: str, tmp_path: Path) -> d
         'DATABASE_URL': database_url,
         'REDIS_URL': redis_url,
         'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
-        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
-        'OCPDB_DYNAMIC_IMAGE_DIR': str(tmp_path / 'images'),
-        'OCPDB_BNETZA_IMPORT_DIR': str(tmp_path / 'bnetza-import'),
+        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+        'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
+        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
+        'OCPDB_IMAGES__DIR': str(tmp_path / 'images'),
     }
 
 

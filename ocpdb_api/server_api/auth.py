@@ -48,7 +48,7 @@ def check_basic(request: Request, settings: Settings, role: str) -> Response | N
     if credentials is None:
         return unauthorized(MISSING)
     user_name, password = credentials
-    user = settings.SERVER_AUTH_USERS.get(user_name)
+    user = settings.server.auth_users.get(user_name)
     digest = hashlib.sha256(password.encode('utf-8')).hexdigest()
     matches = hmac.compare_digest(digest, user.hash if user else _DUMMY_DIGEST)
     if user is None or not matches:

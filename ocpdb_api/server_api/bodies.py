@@ -35,7 +35,7 @@ class BodyTooLarge(BodyError):
 
 
 def body_limit(settings: Settings, endpoint: str) -> int:
-    return settings.SERVER_MAX_BODY_BYTES.get(endpoint, DEFAULT_LIMITS[endpoint])
+    return settings.server.max_body_bytes.get(endpoint, DEFAULT_LIMITS[endpoint])
 
 
 def gunzip(data: bytes, limit: int, max_ratio: int = MAX_RATIO) -> bytes:

@@ -41,7 +41,7 @@ class ServerContext:
     async def fetchone(self, query: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
         async def _query() -> dict[str, Any] | None:
             conn = await psycopg.AsyncConnection.connect(
-                normalize_url(self.settings.DATABASE_URL),
+                normalize_url(self.settings.database.url.get_secret_value()),
                 autocommit=True,
                 row_factory=dict_row,
                 options='-c default_transaction_read_only=on',
@@ -76,7 +76,7 @@ def server_context(request: Request) -> ServerContext:
     context = getattr(state, 'server_api_context', None)
     if context is None:
         configured = getattr(state, 'server_settings', None) or get_settings()
-        settings = configured.model_copy(update={'DATABASE_URL': ingest_url(configured)})
-        context = ServerContext(settings=settings, landing=LandingArea(settings.path(settings.LANDING_DIR)))
+        settings = configured.with_values(database={'url': ingest_url(configured)})
+        context = ServerContext(settings=settings, landing=LandingArea(settings.path(settings.landing.dir)))
         state.server_api_context = context
     return context

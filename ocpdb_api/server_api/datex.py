@@ -27,6 +27,7 @@ from ocpdb_pipelines.push.kinds import REALTIME
 from ocpdb_pipelines.push.realtime import apply_landed_now
 from ocpdb_pipelines.sources.base import PayloadError
 from ocpdb_pipelines.sources.datex2.realtime import parse_realtime_push
+from ocpdb_pipelines.sources.options import source_options
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ async def realtime(request: Request) -> Response:
     spec = REGISTRY.get(uid)
     if spec is None or spec.family != 'datex2' or spec.datex_version != VERSION:
         return not_found(f'no DATEX II {VERSION} source {uid!r}')
-    config = context.settings.source(uid)
-    denied = check_api_key(request.query_params.get('key'), config.api_key if config else None)
+    config = source_options(context.settings, uid)
+    denied = check_api_key(request.query_params.get('key'), config.value('api_key') if config else None)
     if denied is not None:
         return denied
     if request.method == 'HEAD':
@@ -58,13 +59,15 @@ async def realtime(request: Request) -> Response:
         return bad_request('no realtime payload')
     meta: dict = {'received_at': datetime.now(UTC).isoformat(), 'bytes': len(body)}
     apply_now = False
-    if len(body) <= context.settings.DATEX2_SYNC_MAX_CONTENT_LENGTH:
+    if len(body) <= context.settings.server.datex2_sync_max_content_length:
         try:
             _, protocol, stations = await run_in_threadpool(parse_realtime_push, body)
         except PayloadError as exc:
             return bad_request(f'invalid realtime payload: {exc}')
         meta.update(protocol=protocol, station_statuses=stations)
-        apply_now = protocol == 'deltaPush' and stations <= context.settings.DATEX2_ASYNC_STATION_STATUS_THRESHOLD
+        apply_now = (
+            protocol == 'deltaPush' and stations <= context.settings.server.datex2_async_station_status_threshold
+        )
     landed = await land(context, uid, REALTIME, body, meta)
     if isinstance(landed, Response):
         return landed

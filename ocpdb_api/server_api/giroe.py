@@ -46,7 +46,7 @@ async def location(request: Request) -> Response:
     if denied is not None:
         return denied
     location_id: int = request.path_params['location_id']
-    secret = context.settings.OBJECT_ID_SECRET
+    secret = context.settings.giroe.object_id_secret.get_secret_value()
     if request.method == 'DELETE':
         return await _delete(context, location_id, secret)
     try:

@@ -71,9 +71,9 @@ def _import_everything() -> list[str]:
 
     settings = _settings()
     ensure_dagster_home()
-    ensure_database(settings.DATABASE_URL)
-    upgrade(settings.DATABASE_URL)
-    directory = settings.path(settings.DATA_DIR) / 'demo'
+    ensure_database(settings.database.url.get_secret_value())
+    upgrade(settings.database.url.get_secret_value())
+    directory = settings.path(settings.data_dir) / 'demo'
     with samples_at(datetime.now(UTC) - SAMPLE_AGE):
         payloads = write_demo_samples(directory)
     click.echo(f'generated {len(payloads)} sample payloads in {directory}')
@@ -197,7 +197,7 @@ def _add_register_duplicates(settings, path: Path) -> None:  # type: ignore[no-u
     from ocpdb_pipelines.db.connection import connect
     from ocpdb_pipelines.samples.register_duplicates import add_register_duplicates, live_locations
 
-    with connect(settings.DATABASE_URL) as conn:
+    with connect(settings.database.url.get_secret_value()) as conn:
         live = live_locations(conn, 60)
     added = add_register_duplicates(path, live)
     click.echo(f'added {added} register entries duplicating live locations to {path.name}')
@@ -207,11 +207,11 @@ def _use_demo_regions(settings, directory: Path) -> None:  # type: ignore[no-unt
     """Offline, the VG25 download is impossible: unless a real GeoPackage is in place, use a generated one."""
     from ocpdb_pipelines.samples.vg25 import write_vg25_geopackage
 
-    if settings.path(settings.VG25_GEOPACKAGE_PATH).exists():
+    if settings.path(settings.vg25.geopackage_path).exists():
         return
     path = directory / 'vg25_demo.gpkg'
     count = write_vg25_geopackage(path)
-    os.environ['OCPDB_VG25_GEOPACKAGE_PATH'] = str(path)
+    os.environ['OCPDB_VG25__GEOPACKAGE_PATH'] = str(path)
     click.echo(f'generated a demo VG25 GeoPackage with {count} municipalities (the real one is not downloaded)')
 
 

@@ -10,11 +10,12 @@ from typing import Any
 import click
 
 from ocpdb_pipelines.config import ConfigError, Settings, current_settings
+from ocpdb_pipelines.sources.options import check_sources, source_options
 
 
 def _settings() -> Settings:
     try:
-        return current_settings()
+        return check_sources(current_settings())
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -53,7 +54,7 @@ def main() -> None:
     from ocpdb_pipelines.logs import configure_logging
 
     with contextlib.suppress(ConfigError):  # the command itself reports a config error
-        configure_logging(current_settings().LOGGING)  # parsed once per process (cached for _settings)
+        configure_logging(current_settings().logging)  # parsed once per process (cached for _settings)
 
 
 @main.group()
@@ -68,8 +69,8 @@ def db_upgrade() -> None:
     from ocpdb_pipelines.db.roles import set_role_passwords
 
     settings = _settings()
-    ensure_database(settings.DATABASE_URL)
-    applied = upgrade(settings.DATABASE_URL)
+    ensure_database(settings.database.url.get_secret_value())
+    applied = upgrade(settings.database.url.get_secret_value())
     click.echo(f'applied: {", ".join(applied)}' if applied else 'database is up to date')
     for role in set_role_passwords(settings):
         click.echo(f'password of role {role} set from its configured URL')
@@ -86,11 +87,11 @@ def db_maintain(every: float) -> None:
     from ocpdb_pipelines.store.maintenance import may_vacuum, maybe_vacuum_live_tables
 
     settings = _settings()
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
         if not may_vacuum(conn):
             raise click.ClickException('DATABASE_URL must name the owner of the tables: VACUUM needs ownership')
     while True:
-        ran = maybe_vacuum_live_tables(settings.DATABASE_URL, settings.LIVE_VACUUM_SECONDS)
+        ran = maybe_vacuum_live_tables(settings.database.url.get_secret_value(), settings.imports.live_vacuum_seconds)
         click.echo('vacuumed the live tables' if ran else 'live tables not due')
         if every <= 0:
             return
@@ -271,7 +272,7 @@ def import_all() -> None:
     settings = _settings()
     failed = []
     for spec in REGISTRY.values():
-        config = settings.source(spec.uid)
+        config = source_options(settings, spec.uid)
         if not is_enabled(settings, spec) or not (config and config.fetch_at_init):
             continue
         assets = [_source_asset(spec, 'static')]
@@ -320,7 +321,7 @@ def source_delete(uid: str) -> None:
     from ocpdb_pipelines.store.sources import delete_source
 
     settings = _settings()
-    with connect(settings.DATABASE_URL) as conn, conn.transaction():
+    with connect(settings.database.url.get_secret_value()) as conn, conn.transaction():
         counts = delete_source(conn, uid)
     click.echo(f'deleted {counts["locations"]} locations and {counts["tariffs"]} tariffs of {uid}')
 

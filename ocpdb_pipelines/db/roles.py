@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import psycopg
 from psycopg import sql
+from pydantic import SecretStr
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect, normalize_url
@@ -20,10 +21,10 @@ WRITER_ROLE = 'ocpdb_writer'
 PROJECT_ROLES = (READER_ROLE, INGEST_ROLE, WRITER_ROLE)
 
 
-def _role_and_password(url: str | None) -> tuple[str, str] | None:
+def _role_and_password(url: SecretStr | None) -> tuple[str, str] | None:
     if not url:
         return None
-    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url))
+    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url.get_secret_value()))
     user, password = info.get('user'), info.get('password')
     return (user, password) if user in PROJECT_ROLES and password else None
 
@@ -34,13 +35,13 @@ def set_role_passwords(settings: Settings) -> list[str]:
         found
         for found in map(
             _role_and_password,
-            (settings.API_DATABASE_URL, settings.INGEST_DATABASE_URL, settings.WRITER_DATABASE_URL),
+            (settings.database.api_url, settings.database.ingest_url, settings.database.writer_url),
         )
         if found
     ]
     if not wanted:
         return []
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
         for role, password in wanted:
             # hashed by libpq (SCRAM), so the plain password never reaches the server or its log
             hashed = conn.pgconn.encrypt_password(password.encode(), role.encode(), b'scram-sha-256').decode()

@@ -54,11 +54,11 @@ def build_image_definitions(settings: Settings) -> dg.Definitions:
     asset = build_image_asset()
     schedule = dg.ScheduleDefinition(
         name=IMAGES_SCHEDULE,
-        cron_schedule=f'{settings.IMAGE_PULL_MINUTE} {settings.IMAGE_PULL_HOUR} * * *',
+        cron_schedule=f'{settings.images.pull_minute} {settings.images.pull_hour} * * *',
         target=asset,
         execution_timezone='UTC',
         default_status=dg.DefaultScheduleStatus.STOPPED
-        if settings.DISABLE_AUTOFETCH
+        if settings.schedule.disable_autofetch
         else dg.DefaultScheduleStatus.RUNNING,
         description='Daily download of new and changed source images.',
     )

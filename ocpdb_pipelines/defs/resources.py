@@ -62,12 +62,16 @@ class OcpdbConfig(dg.ConfigurableResource):
         settings = load_settings(self.config_file) if self.config_file else current_settings()
         database_url = self.postgis.database_url if self.postgis else self.database_url
         redis_url = self.redis.url if self.redis else self.redis_url
-        updates = {key: value for key, value in (('DATABASE_URL', database_url), ('REDIS_URL', redis_url)) if value}
-        return settings.model_copy(update=updates) if updates else settings
+        if not database_url and not redis_url:
+            return settings
+        return settings.with_values(
+            database={'url': database_url or settings.database.url},
+            redis={'url': redis_url or settings.redis.url},
+        )
 
     @contextmanager
     def connection(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
-        with connect(self.settings().DATABASE_URL, autocommit=autocommit) as conn:
+        with connect(self.settings().database.url.get_secret_value(), autocommit=autocommit) as conn:
             yield conn
 
 
@@ -86,8 +90,8 @@ def make_resources(database_url: str, redis_url: str, config_file: str | None = 
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
-    postgis = PostgisResource(database_url=_secret('DATABASE_URL', settings.DATABASE_URL))
-    redis_resource = RedisResource(url=_secret('REDIS_URL', settings.REDIS_URL))
+    postgis = PostgisResource(database_url=_secret('DATABASE_URL', settings.database.url.get_secret_value()))
+    redis_resource = RedisResource(url=_secret('REDIS_URL', settings.redis.url.get_secret_value()))
     return _compose(postgis, redis_resource, None)
 
 

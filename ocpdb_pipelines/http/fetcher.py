@@ -19,21 +19,22 @@ from typing import Any
 
 import httpx
 
-from ocpdb_pipelines.config import ConfigError, Settings, SourceConfig
+from ocpdb_pipelines.config import ConfigError, Settings
 from ocpdb_pipelines.http.archive import RawArchive, Retention, Snapshot, SnapshotWriter, content_hash
 from ocpdb_pipelines.http.budget import Budget
 from ocpdb_pipelines.http.client import SourceHttpClient
 from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.http.urls import resolve_url
 from ocpdb_pipelines.sources.base import Family, NotModified, Page, SourceContext
+from ocpdb_pipelines.sources.options import SourceConfig
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 
 def raw_archive(settings: Settings) -> RawArchive:
     return RawArchive(
-        settings.path(settings.RAW_ARCHIVE_DIR),
-        static=Retention(days=settings.RAW_ARCHIVE_STATIC_RETENTION_DAYS, keep=settings.RAW_ARCHIVE_STATIC_KEEP),
-        realtime=Retention(days=settings.RAW_ARCHIVE_RETENTION_DAYS, keep=settings.RAW_ARCHIVE_REALTIME_KEEP),
+        settings.path(settings.archive.dir),
+        static=Retention(days=settings.archive.static_retention_days, keep=settings.archive.static_keep),
+        realtime=Retention(days=settings.archive.realtime_retention_days, keep=settings.archive.realtime_keep),
     )
 
 
@@ -50,21 +51,22 @@ def build_client(
     """The one place a source's HTTP client is built: timeouts, retries, basic auth, mTLS."""
     cert = None
     if spec.auth == 'mtls':
-        if not config.mobilithek_cert_path or not config.mobilithek_key_path:
-            raise ConfigError(f'SOURCES.{spec.uid}: mobilithek_cert_path and mobilithek_key_path are required')
-        cert = (config.mobilithek_cert_path, config.mobilithek_key_path)
+        cert_path, key_path = config.value('mobilithek_cert_path'), config.value('mobilithek_key_path')
+        if not cert_path or not key_path:
+            raise ConfigError(f'sources.{spec.uid}: mobilithek_cert_path and mobilithek_key_path are required')
+        cert = (cert_path, key_path)
     auth = None
     if spec.auth == 'basic':
         auth = tuple(_require(spec, config, 'user', 'password'))
     return SourceHttpClient(
         spec.uid,
-        timeout=settings.HTTP_TIMEOUT,
-        retries=settings.HTTP_RETRIES if retries is None else retries,
+        timeout=settings.http.timeout,
+        retries=settings.http.retries if retries is None else retries,
         backoff=backoff,
         transport=transport,
         cert=cert,
         # the Mobilithek pull and our push talk to the same server: one CA setting for both
-        verify=settings.MOBILITHEK_CA_FILE or True,
+        verify=settings.mobilithek.ca_file or True,
         auth=auth,  # type: ignore[arg-type]
         budget=budget,
     )
@@ -82,10 +84,10 @@ def auth_headers(spec: SourceSpec, config: SourceConfig) -> dict[str, str]:
 
 
 def _require(spec: SourceSpec, config: SourceConfig, *keys: str) -> list[str]:
-    missing = [key for key in keys if not getattr(config, key, None)]
+    missing = [key for key in keys if not config.value(key)]
     if missing:
-        raise ConfigError(f'SOURCES.{spec.uid}: missing required key(s) {", ".join(missing)}')
-    return [getattr(config, key) for key in keys]
+        raise ConfigError(f'sources.{spec.uid}: missing required key(s) {", ".join(missing)}')
+    return [config.value(key) for key in keys]
 
 
 @dataclass

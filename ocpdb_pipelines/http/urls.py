@@ -8,7 +8,8 @@ URL: a proxy or test server configured as `url` then serves both.
 
 from __future__ import annotations
 
-from ocpdb_pipelines.config import ConfigError, SourceConfig
+from ocpdb_pipelines.config import ConfigError
+from ocpdb_pipelines.sources.options import SourceConfig
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 
@@ -24,5 +25,5 @@ def resolve_url(spec: SourceSpec, config: SourceConfig, kind: str, base_paths: t
     url = config.url or spec.static_url
     if not url:
         key = 'realtime_url' if realtime else 'url'
-        raise ConfigError(f'SOURCES.{spec.uid}.{key}: no URL configured')
+        raise ConfigError(f'sources.{spec.uid}.{key}: no URL configured')
     return url

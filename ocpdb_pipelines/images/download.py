@@ -182,12 +182,12 @@ def download_images(
     """Download every due image (of one source, if given) and record `last_download` for the good ones."""
     if source_uid is not None:
         get_spec(source_uid)  # an unknown uid is an error, not "nothing to do"
-    directory = settings.path(settings.DYNAMIC_IMAGE_DIR)
+    directory = settings.path(settings.images.dir)
     directory.mkdir(parents=True, exist_ok=True)
     report = ImageDownloadReport()
     with (
         log_context(source=source_uid, initiator='image-download'),
-        connect(settings.DATABASE_URL, autocommit=True) as conn,
+        connect(settings.database.url.get_secret_value(), autocommit=True) as conn,
     ):
         due = _once_per_url(due_images(conn, source_uid))
         report.due = len(due)
@@ -202,7 +202,7 @@ def download_images(
         try:
             for number, image in enumerate(due):
                 if number:
-                    sleep(settings.IMAGE_IMPORT_REQUEST_DELAY)
+                    sleep(settings.images.request_delay_seconds)
                 with log_context(image=image.id):
                     outcome = _download_one(client, image, directory)
                 if isinstance(outcome, ImageFailure):

@@ -175,11 +175,11 @@ def _apply_group(conn: psycopg.Connection, spec: SourceSpec, group: list[_Op], c
 def apply_pending_giroe(settings: Settings) -> PushReport:
     """Apply every landed giro-e request in arrival order (see the module docstring)."""
     report = PushReport(uid=GIROE_UID)
-    landing = LandingArea(settings.path(settings.LANDING_DIR))
+    landing = LandingArea(settings.path(settings.landing.dir))
     if not landing.pending(GIROE_UID, PUSH):
         return report
     spec = get_spec(GIROE_UID)
-    with landing_lock(settings.DATABASE_URL, GIROE_UID) as acquired:
+    with landing_lock(settings.database.url.get_secret_value(), GIROE_UID) as acquired:
         pending = landing.pending(GIROE_UID, PUSH)
         if not acquired:
             report.pending_left = len(pending)
@@ -188,12 +188,12 @@ def apply_pending_giroe(settings: Settings) -> PushReport:
         ops: list[_Op] = []
         for landed in pending:
             try:
-                ops.append(_decode(landed, settings.OBJECT_ID_SECRET))
+                ops.append(_decode(landed, settings.giroe.object_id_secret.get_secret_value()))
             except (PushRequestError, KeyError, ValueError, TypeError) as exc:
                 reason = f'cannot decode landed request: {exc}'
                 reject(landing, GIROE_UID, landed, PUSH, reason, QuarantinePolicy.from_settings(settings))
                 report.rejected += 1
-        with connect(settings.DATABASE_URL) as conn:
+        with connect(settings.database.url.get_secret_value()) as conn:
             for group in _groups(ops):
                 try:
                     _apply_group(conn, spec, group, report.counts)

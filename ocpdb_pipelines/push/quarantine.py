@@ -30,9 +30,9 @@ class QuarantinePolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> QuarantinePolicy:
         return cls(
-            max_bytes=settings.LANDING_REJECTED_MAX_BYTES,
-            retention_seconds=settings.LANDING_REJECTED_RETENTION_DAYS * 86400,
-            keep_body_bytes=min(KEEP_BODY_BYTES, settings.LANDING_REJECTED_MAX_BYTES),
+            max_bytes=settings.landing.rejected_max_bytes,
+            retention_seconds=settings.landing.rejected_retention_days * 86400,
+            keep_body_bytes=min(KEEP_BODY_BYTES, settings.landing.rejected_max_bytes),
         )
 
 

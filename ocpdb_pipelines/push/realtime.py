@@ -36,7 +36,7 @@ class LandedRealtimeResult:
 
 
 def landing_of(settings: Settings) -> LandingArea:
-    return LandingArea(settings.path(settings.LANDING_DIR))
+    return LandingArea(settings.path(settings.landing.dir))
 
 
 def _apply(settings: Settings, uid: str, landed: Landed, *, maintenance: bool = True) -> ImportReport:
@@ -50,7 +50,7 @@ def apply_pending_realtime(settings: Settings, uid: str) -> LandedRealtimeResult
     landing = landing_of(settings)
     if not landing.pending(uid, REALTIME):
         return result
-    with landing_lock(settings.DATABASE_URL, uid) as acquired:
+    with landing_lock(settings.database.url.get_secret_value(), uid) as acquired:
         pending = landing.pending(uid, REALTIME)
         if not acquired:
             result.pending_left = len(pending)
@@ -86,7 +86,7 @@ def apply_landed_now(settings: Settings, uid: str, path: Path) -> bool:
     """
     landing = landing_of(settings)
     try:
-        with landing_lock(settings.DATABASE_URL, uid) as acquired:
+        with landing_lock(settings.database.url.get_secret_value(), uid) as acquired:
             pending = landing.pending(uid, REALTIME)
             if not acquired or not pending or pending[0].path != path:
                 return False

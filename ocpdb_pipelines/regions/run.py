@@ -17,9 +17,9 @@ def assign_with_settings(
     *,
     transport: httpx.BaseTransport | None = None,
 ) -> AssignReport:
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
         loaded = regions_available(conn)
     if not loaded:
         load_regions(settings, transport=transport)
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
         return assign_region_codes(conn, source_uid=source_uid, re_assign=re_assign)

@@ -135,14 +135,14 @@ def load_regions(
     """Download the GeoPackage when missing, then import it once (or again when changed or forced)."""
     from ocpdb_pipelines.db.connection import connect
 
-    path = settings.path(settings.VG25_GEOPACKAGE_PATH)
+    path = settings.path(settings.vg25.geopackage_path)
     downloaded = False
     if not path.exists():
         download_geopackage(
-            settings.VG25_GEOPACKAGE_URL, path, user_agent=settings.VG25_USER_AGENT, transport=transport
+            settings.vg25.geopackage_url, path, user_agent=settings.vg25.user_agent, transport=transport
         )
         downloaded = True
-    with connect(settings.DATABASE_URL, autocommit=True) as conn:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
         report = load_vg25(conn, path, force=force)
     report.downloaded = downloaded
     return report

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate, LocationUpdate, SkippedRecord
 
 if TYPE_CHECKING:
-    from ocpdb_pipelines.config import Settings, SourceConfig
-    from ocpdb_pipelines.http.fetcher import Fetcher
+    from ocpdb_pipelines.config import Settings
     from ocpdb_pipelines.quality.coordinates import CoordinateScreen
+    from ocpdb_pipelines.sources.options import SourceConfig
     from ocpdb_pipelines.sources.registry import SourceSpec
     from ocpdb_pipelines.store.staging import StagedRows
 
@@ -75,6 +75,26 @@ class RealtimeBatch:
     source_timestamp: datetime | None = None
 
 
+class Http(Protocol):
+    """What a family's fetch may ask of `ctx.http` (ocpdb_pipelines.http.fetcher.Fetcher is the one).
+
+    Declared here so that sources need nothing of `http`: http depends on sources, never the reverse.
+    """
+
+    @property
+    def static_url(self) -> str: ...
+
+    @property
+    def realtime_url(self) -> str: ...
+
+    @property
+    def cursor(self) -> str | None: ...
+
+    def get(self, url: str, *, conditional: bool = False, **kwargs: Any) -> Page: ...
+
+    def post(self, url: str, **kwargs: Any) -> Page: ...
+
+
 @dataclass
 class SourceContext:
     """Everything a fetch or parse may look at for one source."""
@@ -82,7 +102,7 @@ class SourceContext:
     spec: SourceSpec
     config: SourceConfig
     settings: Settings
-    http: Fetcher | None = None
+    http: Http | None = None
     # the import's coordinate screen, for a parser that must swap axes back before it groups records (BNetzA Excel)
     coordinates: CoordinateScreen | None = None
 

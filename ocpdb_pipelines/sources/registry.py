@@ -7,10 +7,6 @@ the spec decides URLs, auth, schedules and attribution.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ocpdb_pipelines.config import SourceConfig
 
 CC_BY_4 = 'CC BY 4.0'
 CC_BY_4_URL = 'https://creativecommons.org/licenses/by/4.0/deed.de'
@@ -48,7 +44,8 @@ class SourceSpec:
         """Dagster asset group: the family, with DATEX II versions kept together."""
         return self.family
 
-    def missing_config(self, config: SourceConfig | None) -> list[str]:
+    def missing_config(self, config: object | None) -> list[str]:
+        """The required keys `config` (a sources.options.SourceConfig) leaves unset (an empty secret is unset)."""
         if config is None:
             return list(self.required_config)
         return [key for key in self.required_config if not getattr(config, key, None)]

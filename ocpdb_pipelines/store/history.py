@@ -30,9 +30,9 @@ class HistoryPolicy:
     @classmethod
     def from_settings(cls, settings: object) -> HistoryPolicy:
         return cls(
-            retention_days=settings.EVSE_STATUS_HISTORY_RETENTION_DAYS,
-            full_resolution_days=settings.EVSE_STATUS_HISTORY_FULL_RESOLUTION_DAYS,
-            bucket_minutes=settings.EVSE_STATUS_HISTORY_BUCKET_MINUTES,
+            retention_days=settings.history.retention_days,
+            full_resolution_days=settings.history.full_resolution_days,
+            bucket_minutes=settings.history.bucket_minutes,
         )
 
 

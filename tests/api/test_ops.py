@@ -190,7 +190,7 @@ def test_pool_size_follows_the_machine_unless_configured(settings, monkeypatch):
     assert ApiSettings.from_settings(settings).pool_max_size == 4
     monkeypatch.setattr('os.cpu_count', lambda: 8)
     assert ApiSettings.from_settings(settings).pool_max_size == 16
-    configured = ApiSettings.from_settings(settings.model_copy(update={'API_POOL_SIZE': 1}))
+    configured = ApiSettings.from_settings(settings.with_values(api={'pool_size': 1}))
     assert (configured.pool_min_size, configured.pool_max_size) == (1, 1)
 
 

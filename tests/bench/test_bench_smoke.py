@@ -43,6 +43,7 @@ COVERED = {
     'bench_bnetza_import.py': 'test_bench_bnetza_import',
     'bench_catalogue.py': 'test_bench_catalogue',
     'bench_cli_startup.py': 'test_bench_cli_startup',
+    'bench_config_load.py': 'test_bench_config_load',
     'bench_churn.py': 'test_bench_churn',
     'bench_germany_day.py': 'test_bench_germany_day',
     'bnetza_baseline.py': 'test_bench_bnetza_import (the "baseline COPY" runs)',
@@ -172,6 +173,15 @@ def test_bench_cli_startup(bench_db: str) -> None:
     assert search(r'^cli / floor: wall [0-9.]+ +cpu [0-9.]+$', stdout)
     # the warm-up import and one measured import, each recorded as a run in the instance
     assert search(r'^runs recorded in the instance: 2$', stdout)
+
+
+def test_bench_config_load() -> None:
+    for extra in ((), ('--pure-yaml',)):
+        stdout = run_script('-m', 'bench.bench_config_load', '--rounds', '3', *extra)
+        assert search(r'^load average [0-9.]+, 3 rounds, interleaved; new loader YAML: \w+', stdout)
+        for name in ('old', 'new'):
+            assert search(rf'^{name}: median [0-9.]+ ms, p90 [0-9.]+ ms$', stdout)
+        assert search(r'^new/old median: [0-9.]+$', stdout)
 
 
 def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:

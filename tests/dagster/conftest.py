@@ -12,7 +12,8 @@ import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef
 
-from ocpdb_pipelines.config import PROJECT_ROOT, Settings, SourceConfig
+from ocpdb_pipelines.config import PROJECT_ROOT, Settings, load_settings
+from ocpdb_pipelines.config.aliases import split_flat_keys
 from ocpdb_pipelines.defs.resources import make_resources
 from tests.conftest import ADMIN_URL, _database_name
 
@@ -24,31 +25,41 @@ def deployed_env(settings: Settings, dagster_home: Path, tmp_path: Path, monkeyp
     The environment is set too (for CLI tests: the CLI's interface is the environment)."""
 
     def configure(sources: dict[str, dict], **overrides: str) -> Settings:
+        """`overrides`: flat keys (`HTTP_RETRIES='0'`, read through the alias table) with YAML values."""
         values: dict[str, object] = {
-            key: getattr(settings, key)
-            for key in ('DATA_DIR', 'RAW_ARCHIVE_DIR', 'LANDING_DIR', 'EXPORT_DIR', 'DYNAMIC_IMAGE_DIR')
+            'data_dir': settings.data_dir,
+            'archive': {'dir': settings.archive.dir},
+            'landing': {'dir': settings.landing.dir},
+            'exports': {'dir': settings.exports.dir},
+            'images': {'dir': settings.images.dir},
+            'sources': sources,
         }
-        values['SOURCES'] = sources
-        values.update({key: yaml.safe_load(value) for key, value in overrides.items()})
+        for key, value in split_flat_keys({key: yaml.safe_load(value) for key, value in overrides.items()}).items():
+            concern, _, name = key.partition('.')
+            if name:
+                values.setdefault(concern, {})[name] = value  # type: ignore[index]
+            else:
+                values[concern] = value
         config_file = tmp_path / 'config.yaml'
         config_file.write_text(yaml.safe_dump(values))
         for key, value in {
             'OCPDB_CONFIG': str(config_file),
-            'DATABASE_URL': settings.DATABASE_URL,
-            'REDIS_URL': settings.REDIS_URL,
+            'DATABASE_URL': settings.database.url.get_secret_value(),
+            'REDIS_URL': settings.redis.url.get_secret_value(),
         }.items():
             monkeypatch.setenv(key, value)
-        updates = {'SOURCES': {uid: SourceConfig(**config) for uid, config in sources.items()}}
-        for key, value in overrides.items():
-            updates[key] = type(getattr(settings, key))(value)
-        return settings.model_copy(update=updates)
+        return load_settings(config_file)
 
     return configure
 
 
 def resources_of(settings: Settings) -> dict[str, object]:
     """The code location's resources over the test services and the test config file."""
-    return make_resources(settings.DATABASE_URL, settings.REDIS_URL, config_file=os.environ['OCPDB_CONFIG'])
+    return make_resources(
+        settings.database.url.get_secret_value(),
+        settings.redis.url.get_secret_value(),
+        config_file=os.environ['OCPDB_CONFIG'],
+    )
 
 
 STORAGE = os.environ.get('OCPDB_TEST_DAGSTER_STORAGE', 'sqlite')

@@ -135,7 +135,7 @@ def test_only_the_migration_and_the_maintenance_step_hold_the_owner(compose):
         assert _user(environment['DATABASE_URL']) == 'ocpdb_writer', name
         assert _user(environment['DAGSTER_PG_URL']) not in ('', owner), name
     assert _user(services['migrate']['environment']['DATABASE_URL']) == owner
-    assert _user(services['migrate']['environment']['WRITER_DATABASE_URL']) == 'ocpdb_writer'
+    assert _user(services['migrate']['environment']['OCPDB_DATABASE__WRITER_URL']) == 'ocpdb_writer'
     maintenance = services['db-maintenance']
     assert _user(maintenance['environment']['DATABASE_URL']) == owner
     assert maintenance['command'][:3] == ['ocpdb', 'db', 'maintain']

@@ -26,7 +26,7 @@ def _materialized_partitions(instance: dg.DagsterInstance, key: dg.AssetKey) -> 
 
 def test_a_landed_upload_runs_as_its_own_partition_archived_under_it(deployed_env, dagster_instance, db):
     settings = deployed_env({UPLOAD: {}})
-    landed = LandingArea(settings.path(settings.LANDING_DIR)).write(
+    landed = LandingArea(settings.path(settings.landing.dir)).write(
         UPLOAD, 'static', fixture_bytes('bnetza', 'ladesaeulenregister_extract.xlsx')
     )
     definitions = build_definitions(settings)
@@ -63,7 +63,7 @@ def test_a_landed_upload_runs_as_its_own_partition_archived_under_it(deployed_en
     assert dagster_instance.get_dynamic_partitions(partitions_name(get_spec(UPLOAD))) == [key]
     assert _materialized_partitions(dagster_instance, UPLOAD_KEY) == {key}
     assert raw_archive(settings).snapshot_ids(UPLOAD, 'static') == [key]
-    assert LandingArea(settings.path(settings.LANDING_DIR)).pending(UPLOAD, 'static') == []
+    assert LandingArea(settings.path(settings.landing.dir)).pending(UPLOAD, 'static') == []
     # so materializing the partition again (the partition bar, a backfill) replays the upload
     replay = dg.materialize(
         [asset],

@@ -151,7 +151,7 @@ def test_a_failing_source_backs_off_instead_of_holding_a_worker_every_tick(sourc
 def test_a_tick_skips_while_another_apply_of_the_source_holds_its_lock(source, settings):
     with live_upstream(BODY) as upstream:
         ticks = source(upstream.url)
-        with source_apply_lock(settings.DATABASE_URL, UID):
+        with source_apply_lock(settings.database.url.get_secret_value(), UID):
             result = ticks.tick()
         assert upstream.requests == []
         assert 'another import of chargecloud_stuttgart is applying' in result.skip_message

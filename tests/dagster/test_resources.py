@@ -52,11 +52,15 @@ def test_assets_use_the_resources_they_are_given(settings, db):
     """A test swaps resources, not environment variables: matching runs on the database it is handed."""
     defs = build_definitions(settings)
     matching = next(a for a in defs.assets if dg.AssetKey(['matching', 'bnetza']) in a.keys)
-    resources = make_resources(settings.DATABASE_URL, settings.REDIS_URL, config_file=os.devnull)
+    resources = make_resources(
+        settings.database.url.get_secret_value(), settings.redis.url.get_secret_value(), config_file=os.devnull
+    )
     assert isinstance(resources['ocpdb'], OcpdbConfig)
     assert isinstance(resources['redis'], RedisResource)
     result = dg.materialize([matching], resources=resources)
     assert result.success
     assert result.asset_materializations_for_node('matching__bnetza')[0].metadata['static_locations'].value == 0
-    wrong = make_resources('postgresql://nobody@127.0.0.1:9/nothing', settings.REDIS_URL, config_file=os.devnull)
+    wrong = make_resources(
+        'postgresql://nobody@127.0.0.1:9/nothing', settings.redis.url.get_secret_value(), config_file=os.devnull
+    )
     assert not dg.materialize([matching], resources=wrong, raise_on_error=False).success

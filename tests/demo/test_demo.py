@@ -21,13 +21,13 @@ from ocpdb_pipelines.sources.registry import REGISTRY
 def test_demo_imports_every_family_and_runs_downstream(settings, db, tmp_path, monkeypatch):
     for key, value in {
         'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'DATABASE_URL': settings.DATABASE_URL,
-        'REDIS_URL': settings.REDIS_URL,
+        'DATABASE_URL': settings.database.url.get_secret_value(),
+        'REDIS_URL': settings.redis.url.get_secret_value(),
         'OCPDB_CONFIG': os.devnull,
         'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_VG25_GEOPACKAGE_PATH': str(tmp_path / 'no-real-vg25.gpkg'),
+        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
+        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+        'OCPDB_VG25__GEOPACKAGE_PATH': str(tmp_path / 'no-real-vg25.gpkg'),
     }.items():
         monkeypatch.setenv(key, value)
     # as a fresh `ocpdb demo` process would: settings and the code location built from this environment,

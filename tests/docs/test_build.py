@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import Field
 
 from ocpdb_api.settings import ApiSettings
-from ocpdb_pipelines.config import ServerUser, Settings, SourceConfig
+from ocpdb_pipelines.config import ServerUser, Settings
+from ocpdb_pipelines.config.models import Concern
+from ocpdb_pipelines.sources.options import SourceConfig
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,13 +90,20 @@ def test_every_benchmark_result_is_a_page(site: tuple[Path, str]) -> None:
         assert f'benchmarks/{page.name}' in index
 
 
-def test_an_undescribed_setting_fails_the_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+class _Undescribed(Concern):
+    """A concern with a key nobody described."""
+
+    described: int = Field(1, description='this one is')
+    mystery: int = 2
+
+
+def test_an_undescribed_setting_fails_the_generation(monkeypatch: pytest.MonkeyPatch) -> None:
     generator = _generator()
-    example = tmp_path / 'config.example.yaml'
-    example.write_text('# --- connections ---\nDATABASE_URL: x   # the database\n')
-    monkeypatch.setattr(generator, 'KEY_DOCS', {})
-    with pytest.raises(ValueError, match='REDIS_URL'):
-        generator.configuration_page(example)
+    monkeypatch.setattr(generator, 'CONCERNS', {**generator.CONCERNS, 'odd': _Undescribed})
+    with pytest.raises(ValueError, match=r'Settings\.odd: no description for mystery'):
+        generator.configuration_page()
+    with pytest.raises(ValueError, match='mystery'):
+        generator.example_config()
 
 
 def test_remarks_name_only_registry_sources(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -79,7 +79,7 @@ class PageRun:
     def settings(self, project_url: str | None = None) -> Settings:
         environ = dict(self.env)
         if project_url:
-            environ['OCPDB_PROJECT_URL'] = project_url
+            environ['OCPDB_API__PROJECT_URL'] = project_url
         return load_settings(config_file=self.config_file, environ=environ)
 
     def add_config(self, block: examples.Block) -> None:
@@ -176,17 +176,16 @@ def page_run(tmp_path: Path, db_url: str, redis_url: str) -> Iterator[PageRun]:
             'OCPDB_CONFIG': str(work / 'config.yaml'),
             'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
             'OCPDB_DATA_DIR': str(data),
-            'OCPDB_RAW_ARCHIVE_DIR': str(data / 'raw'),
-            'OCPDB_LANDING_DIR': str(data / 'landing'),
-            'OCPDB_EXPORT_DIR': str(data / 'exports'),
-            'OCPDB_DYNAMIC_IMAGE_DIR': str(data / 'images'),
-            'OCPDB_BNETZA_IMPORT_DIR': str(data / 'bnetza-import'),
-            'OCPDB_VG25_GEOPACKAGE_PATH': str(data / 'regionalschluessel' / 'vg25.gpkg'),
-            'OCPDB_MOBILITHEK_URL': mobilithek.url,
-            'OCPDB_MOBILITHEK_CA_FILE': str(mobilithek.ca_file),
-            'OCPDB_KEY_DIR': str(mobilithek.key_dir),
-            'OCPDB_MOBILITHEK_CERTIFICATE_FILENAME': mobilithek.cert_name,
-            'OCPDB_MOBILITHEK_KEY_FILENAME': mobilithek.key_name,
+            'OCPDB_ARCHIVE__DIR': str(data / 'raw'),
+            'OCPDB_LANDING__DIR': str(data / 'landing'),
+            'OCPDB_EXPORTS__DIR': str(data / 'exports'),
+            'OCPDB_IMAGES__DIR': str(data / 'images'),
+            'OCPDB_VG25__GEOPACKAGE_PATH': str(data / 'regionalschluessel' / 'vg25.gpkg'),
+            'OCPDB_MOBILITHEK__URL': mobilithek.url,
+            'OCPDB_MOBILITHEK__CA_FILE': str(mobilithek.ca_file),
+            'OCPDB_MOBILITHEK__KEY_DIR': str(mobilithek.key_dir),
+            'OCPDB_MOBILITHEK__CERTIFICATE_FILENAME': mobilithek.cert_name,
+            'OCPDB_MOBILITHEK__KEY_FILENAME': mobilithek.key_name,
         }
         run = PageRun(work, env)
         try:

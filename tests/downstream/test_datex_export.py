@@ -317,7 +317,7 @@ def test_xml_only_for_37_static(db, db_url) -> None:
 
 
 def test_export_writes_files(settings, tmp_path: Path) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db)
     report = export(settings, '3.5', 'static', 'json', tmp_path / 'out' / 'static.json')
     assert report.sites == 1

@@ -35,7 +35,7 @@ def imported(settings, db):
 
 def _document(settings, version: str, kind: Kind) -> dict:
     out = io.BytesIO()
-    with connect(settings.DATABASE_URL) as conn:
+    with connect(settings.database.url.get_secret_value()) as conn:
         write_export(conn, out, version, kind)
     return json.loads(out.getvalue())
 

@@ -22,13 +22,13 @@ from tests.fixtures_dir import fixture_bytes, fixture_path
 def cli_env(settings, db, tmp_path, monkeypatch):
     env = {
         'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'DATABASE_URL': settings.DATABASE_URL,
-        'REDIS_URL': settings.REDIS_URL,
+        'DATABASE_URL': settings.database.url.get_secret_value(),
+        'REDIS_URL': settings.redis.url.get_secret_value(),
         'OCPDB_CONFIG': os.devnull,
-        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_VG25_GEOPACKAGE_PATH': str(fixture_path('vg25', 'vg5000_gem_in_vg25_layout.gpkg')),
-        'OCPDB_VG25_GEOPACKAGE_URL': 'http://127.0.0.1:9/unreachable.gpkg',
+        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
+        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+        'OCPDB_VG25__GEOPACKAGE_PATH': str(fixture_path('vg25', 'vg5000_gem_in_vg25_layout.gpkg')),
+        'OCPDB_VG25__GEOPACKAGE_URL': 'http://127.0.0.1:9/unreachable.gpkg',
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -111,12 +111,12 @@ def test_export_command_writes_valid_files(cli_env, tmp_path):
 def test_push_static_command_reaches_the_mobilithek(cli_env, tmp_path, monkeypatch):
     with mtls_receiver(tmp_path) as receiver:
         for key, value in {
-            'OCPDB_MOBILITHEK_URL': receiver.url,
-            'OCPDB_MOBILITHEK_CA_FILE': str(receiver.ca_file),
-            'OCPDB_KEY_DIR': str(receiver.key_dir),
-            'OCPDB_MOBILITHEK_CERTIFICATE_FILENAME': receiver.cert_name,
-            'OCPDB_MOBILITHEK_KEY_FILENAME': receiver.key_name,
-            'OCPDB_MOBILITHEK_STATIC_PUBLICATION_ID': '980054862909370368',
+            'OCPDB_MOBILITHEK__URL': receiver.url,
+            'OCPDB_MOBILITHEK__CA_FILE': str(receiver.ca_file),
+            'OCPDB_MOBILITHEK__KEY_DIR': str(receiver.key_dir),
+            'OCPDB_MOBILITHEK__CERTIFICATE_FILENAME': receiver.cert_name,
+            'OCPDB_MOBILITHEK__KEY_FILENAME': receiver.key_name,
+            'OCPDB_MOBILITHEK__STATIC_PUBLICATION_ID': '980054862909370368',
         }.items():
             monkeypatch.setenv(key, value)
         _invoke('location', 'push-mobilithek-static')

@@ -34,12 +34,12 @@ def test_enbw_import_then_export_round_trip(settings, db) -> None:
     for version in ('3.5', '3.7'):
         for kind in (Kind.STATIC, Kind.REALTIME):
             out = io.BytesIO()
-            with connect(settings.DATABASE_URL) as conn:
+            with connect(settings.database.url.get_secret_value()) as conn:
                 write_export(conn, out, version, kind)
             doc = json.loads(out.getvalue())
             assert json_errors(doc, version, str(kind)) == [], (version, kind)
     out = io.BytesIO()
-    with connect(settings.DATABASE_URL) as conn:
+    with connect(settings.database.url.get_secret_value()) as conn:
         write_export(conn, out, '3.5', Kind.STATIC)
     doc = json.loads(out.getvalue())
     exported = {
@@ -51,6 +51,6 @@ def test_enbw_import_then_export_round_trip(settings, db) -> None:
     assert exported == imported
     assert exported <= source_sites
     xml = io.BytesIO()
-    with connect(settings.DATABASE_URL) as conn:
+    with connect(settings.database.url.get_secret_value()) as conn:
         write_export(conn, xml, '3.7', Kind.STATIC, 'xml')
     assert list(xsd_37().iter_errors(xml.getvalue().decode())) == []

@@ -31,20 +31,20 @@ def receiver(tmp_path: Path) -> Iterator[Receiver]:
 
 
 def _settings(settings: Settings, receiver: Receiver, version: str = '3.5', **extra) -> Settings:
-    return settings.model_copy(
-        update={
-            'MOBILITHEK_URL': receiver.url,
-            'MOBILITHEK_CA_FILE': str(receiver.ca_file),
-            'KEY_DIR': str(receiver.key_dir),
-            'MOBILITHEK_CERTIFICATE_FILENAME': receiver.cert_name,
-            'MOBILITHEK_KEY_FILENAME': receiver.key_name,
-            'MOBILITHEK_STATIC_PUBLICATION_ID': STATIC_ID,
-            'MOBILITHEK_REALTIME_PUBLICATION_ID': REALTIME_ID,
-            'MOBILITHEK_VERSION': version,
-            'MOBILITHEK_NAME': 'OCPDB Test',
-            'HTTP_RETRIES': 2,
-            **extra,
-        }
+    return settings.with_values(
+        mobilithek={
+            'url': receiver.url,
+            'ca_file': str(receiver.ca_file),
+            'key_dir': str(receiver.key_dir),
+            'certificate_filename': receiver.cert_name,
+            'key_filename': receiver.key_name,
+            'static_publication_id': STATIC_ID,
+            'realtime_publication_id': REALTIME_ID,
+            'version': version,
+            'name': 'OCPDB Test',
+        },
+        http={'retries': 2},
+        **extra,
     )
 
 
@@ -70,7 +70,7 @@ def _observe(db_url: str, evse_uid: str, status: str) -> None:
 
 @pytest.mark.parametrize('version', ['3.5', '3.7'])
 def test_static_push_sends_a_valid_snapshot_with_the_client_certificate(settings, receiver, version) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db)
         static_only_site(db)
     report = push_static(_settings(settings, receiver, version))
@@ -90,11 +90,11 @@ def test_static_push_sends_a_valid_snapshot_with_the_client_certificate(settings
     assert isinstance(body['payload'], dict)
     assert json_errors(body, version, 'static') == []
     # the body stays on disk for inspection
-    assert (Path(settings.EXPORT_DIR) / 'mobilithek' / 'static.json').read_bytes() == request.body
+    assert (Path(settings.exports.dir) / 'mobilithek' / 'static.json').read_bytes() == request.body
 
 
 def test_push_without_a_client_certificate_is_refused(settings, receiver) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db)
     context = ssl.create_default_context(cafile=str(receiver.ca_file))
     with httpx.Client(verify=context) as client, pytest.raises(httpx.HTTPError):
@@ -103,7 +103,7 @@ def test_push_without_a_client_certificate_is_refused(settings, receiver) -> Non
 
 
 def test_full_realtime_push_sets_the_watermark(settings, receiver, redis_url) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db)
         static_only_site(db)
     before = datetime.now(UTC)
@@ -123,7 +123,7 @@ def test_full_realtime_push_sets_the_watermark(settings, receiver, redis_url) ->
 
 
 def test_diff_without_watermark_is_a_snapshot(settings, receiver, redis_url) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db)
     report = push_realtime_diff(_settings(settings, receiver))
     assert report.protocol == 'snapshotPush'
@@ -135,7 +135,7 @@ def test_diff_without_watermark_is_a_snapshot(settings, receiver, redis_url) -> 
 
 
 def test_diff_sends_changed_locations_and_keys_on_observation_time(settings, receiver, redis_url) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db, 'L1')
         full_site(db, 'L2')
     config = _settings(settings, receiver)
@@ -150,9 +150,9 @@ def test_diff_sends_changed_locations_and_keys_on_observation_time(settings, rec
     assert _watermark(redis_url) >= first
 
     # a change whose *source* timestamp is old (before the watermark) is still diffed
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         db.execute("UPDATE evse SET status_last_updated = '2020-01-01T00:00:00Z' WHERE uid = 'L2-E1'")
-    _observe(settings.DATABASE_URL, 'L2-E1', 'OUTOFORDER')
+    _observe(settings.database.url.get_secret_value(), 'L2-E1', 'OUTOFORDER')
     report = push_realtime_diff(config)
     assert report.sent
     assert report.protocol == 'deltaPush'
@@ -168,12 +168,12 @@ def test_diff_sends_changed_locations_and_keys_on_observation_time(settings, rec
 
 
 def test_failed_push_keeps_the_watermark_and_loses_nothing(settings, receiver, redis_url) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db, 'L1')
     config = _settings(settings, receiver)
     push_realtime_full(config)
     mark = _watermark(redis_url)
-    _observe(settings.DATABASE_URL, 'L1-E1', 'AVAILABLE')
+    _observe(settings.database.url.get_secret_value(), 'L1-E1', 'AVAILABLE')
 
     receiver.statuses = [400]  # refused: no retry, exception, watermark unchanged
     with pytest.raises(PushError):
@@ -195,7 +195,7 @@ def test_failed_push_keeps_the_watermark_and_loses_nothing(settings, receiver, r
 
 
 def test_static_push_skips_an_empty_snapshot(settings, receiver) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         static_only_site(db)
     report = push_static(_settings(settings, receiver))
     assert not report.sent
@@ -204,8 +204,8 @@ def test_static_push_skips_an_empty_snapshot(settings, receiver) -> None:
 
 
 def test_missing_configuration_names_the_key(settings, receiver) -> None:
-    with connect(settings.DATABASE_URL, autocommit=True) as db:
+    with connect(settings.database.url.get_secret_value(), autocommit=True) as db:
         full_site(db)
     config = _settings(settings, receiver, MOBILITHEK_STATIC_PUBLICATION_ID=None)
-    with pytest.raises(ValueError, match='MOBILITHEK_STATIC_PUBLICATION_ID'):
+    with pytest.raises(ValueError, match=r'mobilithek\.static_publication_id'):
         push_static(config)

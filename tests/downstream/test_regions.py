@@ -134,14 +134,14 @@ def test_download_once_when_missing_then_assign(settings) -> None:
         return httpx.Response(200, content=GPKG.read_bytes())
 
     transport = httpx.MockTransport(handler)
-    settings = settings.model_copy(update={'VG25_GEOPACKAGE_PATH': str(Path(settings.DATA_DIR) / 'vg25.gpkg')})
-    with psycopg.connect(settings.DATABASE_URL, autocommit=True) as conn:
+    settings = settings.with_values(vg25={'geopackage_path': str(Path(settings.data_dir) / 'vg25.gpkg')})
+    with psycopg.connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
         rows.location(conn, 'datex2_enbw', 'berlin', *BERLIN, country='DEU')
     report = assign_with_settings(settings, transport=transport)
     assert report.updated == 1
     assert len(calls) == 1
     assert calls[0].headers['user-agent'] == 'OCPDB'
-    assert str(calls[0].url) == settings.VG25_GEOPACKAGE_URL
+    assert str(calls[0].url) == settings.vg25.geopackage_url
     again = load_regions(settings, transport=transport)
     assert not again.downloaded
     assert not again.imported
@@ -150,8 +150,8 @@ def test_download_once_when_missing_then_assign(settings) -> None:
 
 def test_failed_download_leaves_no_file(settings) -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(503))
-    settings = settings.model_copy(update={'VG25_GEOPACKAGE_PATH': str(Path(settings.DATA_DIR) / 'vg25.gpkg')})
+    settings = settings.with_values(vg25={'geopackage_path': str(Path(settings.data_dir) / 'vg25.gpkg')})
     with pytest.raises(httpx.HTTPStatusError):
         load_regions(settings, transport=transport)
-    assert not Path(settings.VG25_GEOPACKAGE_PATH).exists()
-    assert not Path(settings.VG25_GEOPACKAGE_PATH + '.part').exists()
+    assert not Path(settings.vg25.geopackage_path).exists()
+    assert not Path(settings.vg25.geopackage_path + '.part').exists()

@@ -44,7 +44,7 @@ def fault_settings(cluster_up: ThrowawayPostgres, redis_url: str, tmp_path) -> S
 @pytest.fixture
 def fault_db(fault_settings: Settings) -> Iterator[psycopg.Connection]:
     """An admin connection to the throwaway database, every data table emptied first."""
-    with psycopg.connect(fault_settings.DATABASE_URL, autocommit=True, row_factory=dict_row) as conn:
+    with psycopg.connect(fault_settings.database.url.get_secret_value(), autocommit=True, row_factory=dict_row) as conn:
         empty_data_tables(conn)
         yield conn
 

@@ -11,7 +11,6 @@ import psycopg
 import pytest
 import yaml
 
-from ocpdb_pipelines.config import SourceConfig
 from ocpdb_pipelines.definitions import build_definitions
 from ocpdb_pipelines.defs.resources import make_resources
 from ocpdb_pipelines.imports import run_static
@@ -58,11 +57,15 @@ def ticks_on_the_cluster(fault_settings, fault_db, tmp_path, monkeypatch):
 
     def start(url: str) -> Ticks:
         config_file = tmp_path / 'config.yaml'
-        values = {key: getattr(fault_settings, key) for key in ('DATA_DIR', 'RAW_ARCHIVE_DIR', 'LANDING_DIR')}
-        config_file.write_text(yaml.safe_dump({**values, 'SOURCES': {UID: {'url': url}}, 'HTTP_RETRIES': 0}))
+        values = {
+            'data_dir': fault_settings.data_dir,
+            'archive': {'dir': fault_settings.archive.dir},
+            'landing': {'dir': fault_settings.landing.dir},
+        }
+        config_file.write_text(yaml.safe_dump({**values, 'sources': {UID: {'url': url}}, 'http': {'retries': 0}}))
         monkeypatch.setenv('OCPDB_CONFIG', str(config_file))
-        monkeypatch.setenv('DATABASE_URL', fault_settings.DATABASE_URL)
-        configured = fault_settings.model_copy(update={'SOURCES': {UID: SourceConfig(url=url)}, 'HTTP_RETRIES': 0})
+        monkeypatch.setenv('DATABASE_URL', fault_settings.database.url.get_secret_value())
+        configured = fault_settings.with_values(http={'retries': 0}, sources={UID: {'url': url}})
         run_static(configured, UID, replay_pages=[Page(body=BODY)])
         return Ticks(configured)
 
@@ -116,7 +119,7 @@ def test_a_tick_cut_mid_apply_leaves_nothing_and_the_next_applies(ticks_on_the_c
 
 def test_a_run_losing_the_database_fails_clearly_and_the_next_run_succeeds(fault_settings, fault_db, cluster_up):
     os.environ.setdefault('OCPDB_CONFIG', os.devnull)
-    url = fault_settings.DATABASE_URL
+    url = fault_settings.database.url.get_secret_value()
     asset = next(a for a in build_definitions(fault_settings).assets if STATIC in a.keys)
     run_config = {
         'ops': {
@@ -127,7 +130,7 @@ def test_a_run_losing_the_database_fails_clearly_and_the_next_run_succeeds(fault
     def materialize() -> dg.ExecuteInProcessResult:
         return dg.materialize(
             [asset],
-            resources=make_resources(url, fault_settings.REDIS_URL),
+            resources=make_resources(url, fault_settings.redis.url.get_secret_value()),
             run_config=run_config,
             raise_on_error=False,
         )

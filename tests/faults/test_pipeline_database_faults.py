@@ -48,7 +48,7 @@ def _in_thread(target, *args) -> tuple[threading.Thread, list]:
 
 
 def test_a_static_import_cut_by_a_restart_leaves_nothing_and_the_next_succeeds(cluster_up, fault_settings, fault_db):
-    url = fault_settings.DATABASE_URL
+    url = fault_settings.database.url.get_secret_value()
     with slowed(url, 'location', 'INSERT'):
         thread, outcome = _in_thread(lambda: run_static(fault_settings, UID, replay_pages=[_static_page()]))
         wait_for_sleeper(url)
@@ -65,10 +65,10 @@ def test_a_static_import_cut_by_a_restart_leaves_nothing_and_the_next_succeeds(c
 
 
 def test_a_realtime_apply_cut_by_a_restart_keeps_the_payload_for_the_next_tick(cluster_up, fault_settings, fault_db):
-    url = fault_settings.DATABASE_URL
+    url = fault_settings.database.url.get_secret_value()
     run_static(fault_settings, UID, replay_pages=[_static_page()])
     history_before = _counts(fault_db)['history']
-    landing = LandingArea(fault_settings.path(fault_settings.LANDING_DIR))
+    landing = LandingArea(fault_settings.path(fault_settings.landing.dir))
     landing.write(UID, REALTIME, datex_push('deltaPush', stations=3), {})
     with slowed(url, 'evse', 'UPDATE'):
         thread, outcome = _in_thread(apply_pending_realtime, fault_settings, UID)
@@ -96,7 +96,7 @@ def test_a_realtime_apply_cut_by_a_restart_keeps_the_payload_for_the_next_tick(c
 
 def test_a_tick_while_the_database_is_down_fails_clearly_and_keeps_the_payload(cluster_up, fault_settings, fault_db):
     run_static(fault_settings, UID, replay_pages=[_static_page()])
-    landing = LandingArea(fault_settings.path(fault_settings.LANDING_DIR))
+    landing = LandingArea(fault_settings.path(fault_settings.landing.dir))
     landing.write(UID, REALTIME, datex_push('deltaPush', stations=3), {})
     cluster_up.stop()
     try:

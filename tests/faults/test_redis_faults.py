@@ -25,7 +25,7 @@ def redis_server():
 
 
 def test_redis_killed_under_the_api(settings, redis_server):
-    api = ApiSettings.from_settings(settings.model_copy(update={'REDIS_URL': redis_server.url}), pool_max_size=4)
+    api = ApiSettings.from_settings(settings.with_values(redis={'url': redis_server.url}), pool_max_size=4)
     with serve(api) as base, httpx.Client(base_url=base, timeout=10) as client:
         assert client.get('/health').status_code == 200
         before = {path: client.get(path).status_code for path in READS}

@@ -85,7 +85,7 @@ def test_reader_cannot_hold_the_appliers_lock(settings, db_url):
 
     with as_role(db_url, READER_ROLE) as reader:
         assert denied(reader, "SELECT pg_advisory_lock(hashtext('ocpdb-landing:datex2_enbw'))")
-    for url in (settings.DATABASE_URL, ingest_url(settings)):
+    for url in (settings.database.url.get_secret_value(), ingest_url(settings)):
         with landing_lock(url, 'datex2_enbw') as acquired:
             assert acquired
 
@@ -130,12 +130,12 @@ def test_writer_changes_data_but_not_the_schema(db_url):
 
 
 def test_upgrade_sets_the_passwords_of_the_configured_role_urls(settings, db):
-    url = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
+    url = psycopg.conninfo.conninfo_to_dict(settings.database.url.get_secret_value())
     with_password = {**url, 'password': 'reader-secret'}
-    configured = settings.model_copy(
-        update={
-            'API_DATABASE_URL': psycopg.conninfo.make_conninfo(**{**with_password, 'user': READER_ROLE}),
-            'INGEST_DATABASE_URL': psycopg.conninfo.make_conninfo(**{**url, 'user': INGEST_ROLE}),
+    configured = settings.with_values(
+        database={
+            'api_url': psycopg.conninfo.make_conninfo(**{**with_password, 'user': READER_ROLE}),
+            'ingest_url': psycopg.conninfo.make_conninfo(**{**url, 'user': INGEST_ROLE}),
         }
     )
     try:
@@ -151,9 +151,9 @@ def test_upgrade_sets_the_passwords_of_the_configured_role_urls(settings, db):
 
 @pytest.mark.parametrize('role', ['postgres', 'someone_else'])
 def test_passwords_are_set_only_for_the_projects_roles(settings, role):
-    url = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
-    configured = settings.model_copy(
-        update={'API_DATABASE_URL': psycopg.conninfo.make_conninfo(**{**url, 'user': role, 'password': 'x'})}
+    url = psycopg.conninfo.conninfo_to_dict(settings.database.url.get_secret_value())
+    configured = settings.with_values(
+        database={'api_url': psycopg.conninfo.make_conninfo(**{**url, 'user': role, 'password': 'x'})}
     )
     assert set_role_passwords(configured) == []
 
@@ -165,12 +165,12 @@ def test_the_api_process_works_without_writer_credentials(settings):
 
     from ocpdb_api.app import create_app
 
-    info = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
-    configured = settings.model_copy(
-        update={
-            'DATABASE_URL': psycopg.conninfo.make_conninfo(**{**info, 'user': 'no_such_writer'}),
-            'API_DATABASE_URL': reader_url(settings),
-            'INGEST_DATABASE_URL': ingest_url(settings),
+    info = psycopg.conninfo.conninfo_to_dict(settings.database.url.get_secret_value())
+    configured = settings.with_values(
+        database={
+            'url': psycopg.conninfo.make_conninfo(**{**info, 'user': 'no_such_writer'}),
+            'api_url': reader_url(settings),
+            'ingest_url': ingest_url(settings),
         }
     )
     with TestClient(create_app(configured)) as client:
@@ -183,10 +183,10 @@ def test_the_api_process_works_without_writer_credentials(settings):
 def test_upgrade_sets_the_writer_password_from_its_url(settings, db):
     """The Dagster services connect as ocpdb_writer (compose); `db upgrade` sets its password from
     WRITER_DATABASE_URL as it does for the reader and the ingest role."""
-    url = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
+    url = psycopg.conninfo.conninfo_to_dict(settings.database.url.get_secret_value())
     writer = psycopg.conninfo.make_conninfo(**{**url, 'user': WRITER_ROLE, 'password': 'writer-secret'})
     try:
-        assert set_role_passwords(settings.model_copy(update={'WRITER_DATABASE_URL': writer})) == [WRITER_ROLE]
+        assert set_role_passwords(settings.with_values(database={'writer_url': writer})) == [WRITER_ROLE]
         row = db.execute('SELECT rolpassword FROM pg_authid WHERE rolname = %s', (WRITER_ROLE,)).fetchone()
         assert row['rolpassword'].startswith('SCRAM-SHA-256$')
     finally:
@@ -201,7 +201,7 @@ def test_a_failed_immediate_apply_as_ingest_is_recorded(settings, db):
     from tests.fixtures_dir import fixture_bytes
 
     run_static(settings, 'datex2_enbw', replay_pages=[Page(body=fixture_bytes('datex2', 'enbw_static.json'))])
-    as_ingest = settings.model_copy(update={'DATABASE_URL': ingest_url(settings)})
+    as_ingest = settings.with_values(database={'url': ingest_url(settings)})
     with pytest.raises(PayloadError):
         run_realtime(as_ingest, 'datex2_enbw', replay_pages=[Page(body=b'{"payload": 1}')], maintenance=False)
     row = db.execute("SELECT static_status, realtime_status FROM source WHERE uid = 'datex2_enbw'").fetchone()

@@ -27,16 +27,16 @@ def writer_env(settings, tmp_path, monkeypatch) -> dict[str, str]:
     """The environment of a Dagster service in compose: DATABASE_URL names ocpdb_writer."""
     env = {
         'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'DATABASE_URL': role_url(settings.DATABASE_URL, WRITER_ROLE),
-        'REDIS_URL': settings.REDIS_URL,
+        'DATABASE_URL': role_url(settings.database.url.get_secret_value(), WRITER_ROLE),
+        'REDIS_URL': settings.redis.url.get_secret_value(),
         'OCPDB_CONFIG': os.devnull,
         'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_EXPORT_DIR': str(tmp_path / 'exports'),
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
-        'OCPDB_LIVE_VACUUM_SECONDS': '60',
-        'OCPDB_VG25_GEOPACKAGE_PATH': str(GPKG),
-        'OCPDB_VG25_GEOPACKAGE_URL': 'http://127.0.0.1:9/unreachable.gpkg',
+        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
+        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+        'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
+        'OCPDB_IMPORTS__LIVE_VACUUM_SECONDS': '60',
+        'OCPDB_VG25__GEOPACKAGE_PATH': str(GPKG),
+        'OCPDB_VG25__GEOPACKAGE_URL': 'http://127.0.0.1:9/unreachable.gpkg',
     }
     (tmp_path / 'dagster_home').mkdir()
     for key, value in env.items():
@@ -85,7 +85,7 @@ def test_every_pipeline_step_runs_as_the_writer(writer_env, db, tmp_path):
     from ocpdb_pipelines.defs.resources import build_resources
 
     settings = current_settings()
-    assert psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)['user'] == WRITER_ROLE
+    assert psycopg.conninfo.conninfo_to_dict(settings.database.url.get_secret_value())['user'] == WRITER_ROLE
     assets = {key: asset for asset in build_definitions(settings).assets or [] for key in asset.keys}
     keys = [
         dg.AssetKey(['exports', 'datex2_static']),

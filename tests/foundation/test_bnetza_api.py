@@ -7,7 +7,6 @@ from datetime import date
 import orjson
 import pytest
 
-from ocpdb_pipelines.config import SourceConfig
 from ocpdb_pipelines.sources.base import PayloadError
 from tests.foundation.helpers import (
     BNETZA_API,
@@ -147,9 +146,7 @@ def test_opening_hours(settings, db):
 
 
 def test_ignore_operators(settings, db):
-    configured = settings.model_copy(
-        update={'SOURCES': {'bnetza_api': SourceConfig(ignore_operators=['Stadtwerke Düsseldorf AG'])}}
-    )
+    configured = settings.with_values(sources={'bnetza_api': {'ignore_operators': ['Stadtwerke Düsseldorf AG']}})
     report = import_fixture(configured, 'bnetza_api', *BNETZA_API)
     operators = db.execute(
         'SELECT count(*) AS n FROM location l JOIN business b ON b.id = l.operator_id WHERE b.name = %s',

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from ocpdb_pipelines.cli import main
-from ocpdb_pipelines.config import SourceConfig
 from ocpdb_pipelines.definitions import build_definitions
 from ocpdb_pipelines.defs.resources import make_resources
 from ocpdb_pipelines.landing import LandingArea
@@ -22,9 +21,7 @@ BNETZA_FILE = fixture_path('bnetza', 'bnetza_api_chargepoints.json')
 
 @pytest.fixture
 def enabled(settings):
-    return settings.model_copy(
-        update={'SOURCES': {'bnetza_api': SourceConfig(), 'chargecloud_stuttgart': SourceConfig(auto_fetch=False)}}
-    )
+    return settings.with_values(sources={'bnetza_api': {}, 'chargecloud_stuttgart': {'auto_fetch': False}})
 
 
 def test_every_registered_source_has_asset_schedule_and_sensor(enabled):
@@ -62,19 +59,19 @@ def _materialize(settings, key, config):
     asset = next(a for a in defs.assets if key in a.keys)
     return dg.materialize(
         [asset],
-        resources=make_resources(settings.DATABASE_URL, settings.REDIS_URL),
+        resources=make_resources(settings.database.url.get_secret_value(), settings.redis.url.get_secret_value()),
         run_config={'ops': {key.to_python_identifier(): {'config': config}}},
         raise_on_error=False,
     )
 
 
 def test_unconfigured_source_fails_naming_the_config(settings, monkeypatch):
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
     result = _materialize(settings, dg.AssetKey(['source', 'chargecloud_ludwigsburg']), {})
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert 'SOURCES.chargecloud_ludwigsburg' in failure.step_failure_data.error.message
+    assert 'sources.chargecloud_ludwigsburg' in failure.step_failure_data.error.message
     assert 'api_key' in failure.step_failure_data.error.message
 
 
@@ -93,9 +90,9 @@ def test_materialization_metadata_and_checks(settings, db, monkeypatch):
 
 def test_cli_import_is_recorded_in_the_instance(settings, db, tmp_path, monkeypatch):
     monkeypatch.setenv('DAGSTER_HOME', str(tmp_path / 'dagster_home'))
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
-    monkeypatch.setenv('OCPDB_RAW_ARCHIVE_DIR', str(tmp_path / 'raw'))
+    monkeypatch.setenv('OCPDB_ARCHIVE__DIR', str(tmp_path / 'raw'))
     result = CliRunner().invoke(main, ['import', 'static', 'bnetza_api', '--from-file', str(BNETZA_FILE)])
     assert result.exit_code == 0, result.output
     assert 'locations_inserted' in result.output
@@ -107,7 +104,7 @@ def test_cli_import_is_recorded_in_the_instance(settings, db, tmp_path, monkeypa
 
 
 def test_cli_source_list_and_delete(settings, db, monkeypatch):
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
     listing = CliRunner().invoke(main, ['source', 'list'])
     assert listing.exit_code == 0
@@ -130,12 +127,12 @@ def test_unknown_uid_is_a_clear_cli_error(monkeypatch):
 
 def test_sensor_requests_a_run_for_a_landed_upload(settings, monkeypatch):
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
-    enabled = settings.model_copy(update={'SOURCES': {'bnetza_excel': SourceConfig()}})
-    landed = LandingArea(enabled.path(enabled.LANDING_DIR)).write('bnetza_excel', 'static', b'xlsx bytes')
+    enabled = settings.with_values(sources={'bnetza_excel': {}})
+    landed = LandingArea(enabled.path(enabled.landing.dir)).write('bnetza_excel', 'static', b'xlsx bytes')
     repository = build_definitions(enabled).get_repository_def()
     sensor = repository.get_sensor_def('bnetza_excel_sensor')
-    resources = make_resources(enabled.DATABASE_URL, enabled.REDIS_URL)
-    monkeypatch.setenv('OCPDB_LANDING_DIR', enabled.LANDING_DIR)
+    resources = make_resources(enabled.database.url.get_secret_value(), enabled.redis.url.get_secret_value())
+    monkeypatch.setenv('OCPDB_LANDING__DIR', enabled.landing.dir)
     with (
         dg.instance_for_test() as instance,
         dg.build_sensor_context(
@@ -154,9 +151,9 @@ def test_cli_import_from_a_relative_path_reports_once(settings, db, tmp_path, mo
     """`--from-file` takes a path relative to the working directory (the README's example); the metrics dict
     is printed once (the run's log line), the command's own line names the outcome."""
     monkeypatch.setenv('DAGSTER_HOME', str(tmp_path / 'dagster_home'))
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
-    monkeypatch.setenv('OCPDB_RAW_ARCHIVE_DIR', str(tmp_path / 'raw'))
+    monkeypatch.setenv('OCPDB_ARCHIVE__DIR', str(tmp_path / 'raw'))
     monkeypatch.chdir(BNETZA_FILE.parent)
     result = CliRunner().invoke(main, ['import', 'static', 'bnetza_api', '--from-file', BNETZA_FILE.name])
     assert result.exit_code == 0, result.output

@@ -40,11 +40,11 @@ def source(settings, tmp_path, monkeypatch):
         sources = {UID: {'url': f'{server.url}/static.json', 'realtime_url': f'{server.url}/status.json'}}
         environ = {
             'OCPDB_CONFIG': os.devnull,
-            'DATABASE_URL': settings.DATABASE_URL,
-            'REDIS_URL': settings.REDIS_URL,
-            'OCPDB_RAW_ARCHIVE_DIR': settings.RAW_ARCHIVE_DIR,
+            'DATABASE_URL': settings.database.url.get_secret_value(),
+            'REDIS_URL': settings.redis.url.get_secret_value(),
+            'OCPDB_ARCHIVE__DIR': settings.archive.dir,
             'OCPDB_SOURCES': orjson.dumps(sources).decode(),
-            'OCPDB_HTTP_RETRIES': '0',
+            'OCPDB_HTTP__RETRIES': '0',
             'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
         }
         for name, value in environ.items():
@@ -63,7 +63,11 @@ def _run(instance, settings, partition_key, tags=None, **config):
         tags=tags,
         instance=instance,
         partition_key=partition_key,
-        resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL, redis_url=settings.REDIS_URL)},
+        resources={
+            'ocpdb': OcpdbConfig(
+                database_url=settings.database.url.get_secret_value(), redis_url=settings.redis.url.get_secret_value()
+            )
+        },
         run_config={'ops': {KEY.to_python_identifier(): {'config': config}}},
         raise_on_error=False,
     )
@@ -94,7 +98,7 @@ def test_schedule_adds_a_partition_that_fetches_and_archived_keys_replay(source,
     assert materialization.partition == first_key
     assert materialization.metadata['outcome'].value == 'applied'
     assert materialization.metadata['snapshot_id'].value == first_key
-    archived = settings.path(settings.RAW_ARCHIVE_DIR) / UID / 'static' / first_key / 'manifest.json'
+    archived = settings.path(settings.archive.dir) / UID / 'static' / first_key / 'manifest.json'
     assert orjson.loads(archived.read_bytes())['outcome'] == 'applied'
     assert server.count('/static.json') == 1
 
@@ -139,7 +143,7 @@ def test_cli_replays_a_snapshot_directory_as_its_partition(source, db):
     runner = CliRunner()
     fresh = runner.invoke(main, ['import', 'static', UID])
     assert fresh.exit_code == 0, fresh.output
-    [directory] = (settings.path(settings.RAW_ARCHIVE_DIR) / UID / 'static').iterdir()
+    [directory] = (settings.path(settings.archive.dir) / UID / 'static').iterdir()
     replay = runner.invoke(main, ['import', 'static', UID, '--from-file', str(directory), '--force'])
     assert replay.exit_code == 0, replay.output
     assert "'outcome': 'applied'" in replay.output

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import dagster as dg
 import pytest
 
-from ocpdb_pipelines.config import SourceConfig
 from ocpdb_pipelines.definitions import build_definitions
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from ocpdb_pipelines.imports import run_static
@@ -48,9 +47,7 @@ def upstream() -> Iterator[tuple[str, list[str]]]:
 def test_sensor_applies_realtime_in_the_tick_without_a_run(settings, db, upstream, monkeypatch, tmp_path):
     url, requests = upstream
     monkeypatch.setenv('DAGSTER_HOME', str(tmp_path / 'dagster_home'))
-    configured = settings.model_copy(
-        update={'SOURCES': {'chargecloud_stuttgart': SourceConfig(url=url)}, 'HTTP_RETRIES': 0}
-    )
+    configured = settings.with_values(http={'retries': 0}, sources={'chargecloud_stuttgart': {'url': url}})
     run_static(configured, 'chargecloud_stuttgart', replay_pages=[Page(body=BODY)])
     # the live feed says otherwise than the store: make every EVSE look stale
     db.execute("UPDATE evse SET status = 'UNKNOWN'")
@@ -61,12 +58,12 @@ def test_sensor_applies_realtime_in_the_tick_without_a_run(settings, db, upstrea
     # the sensor's resource reads configuration like the deployed code location: from the environment
     for key, value in {
         'OCPDB_CONFIG': os.devnull,
-        'DATABASE_URL': configured.DATABASE_URL,
-        'REDIS_URL': configured.REDIS_URL,
+        'DATABASE_URL': configured.database.url.get_secret_value(),
+        'REDIS_URL': configured.redis.url.get_secret_value(),
         'OCPDB_SOURCES': json.dumps({'chargecloud_stuttgart': {'url': url}}),
-        'OCPDB_HTTP_RETRIES': '0',
-        'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-        'OCPDB_LANDING_DIR': str(tmp_path / 'landing'),
+        'OCPDB_HTTP__RETRIES': '0',
+        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+        'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
     }.items():
         monkeypatch.setenv(key, value)
     resources = {'ocpdb': OcpdbConfig()}  # from the environment, like a deployed code location

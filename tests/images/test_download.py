@@ -69,7 +69,7 @@ def test_downloads_due_images_to_id_and_type_and_stamps_last_download(settings, 
     assert (report.due, report.downloaded, report.failed) == (3, 3, 0)
     assert report.bytes_written == len(PNG) + len(JPEG) + len(GIF)
     rows = image_rows(db)
-    directory = settings.path(settings.DYNAMIC_IMAGE_DIR)
+    directory = settings.path(settings.images.dir)
     assert (directory / f'{rows[f"{BASE}/a.png"]["id"]}.png').read_bytes() == PNG
     assert (directory / f'{rows[f"{BASE}/b.jpg"]["id"]}.jpg').read_bytes() == JPEG
     # the EVSE image had type png in the feed: the stored type names the file (it is the public URL's)
@@ -78,7 +78,7 @@ def test_downloads_due_images_to_id_and_type_and_stamps_last_download(settings, 
     assert all(row['last_download'] is not None for row in rows.values())
     assert not list(directory.glob('.*.part'))
     # politely: one pause between each two requests, of the configured length
-    assert sleeps == [settings.IMAGE_IMPORT_REQUEST_DELAY] * 2
+    assert sleeps == [settings.images.request_delay_seconds] * 2
     assert len(server.requests) == 3
     assert all(r.headers['Accept'] == 'image/*' for r in server.requests)
 
@@ -154,7 +154,7 @@ def test_failures_are_counted_not_fatal_and_stay_due(settings, db):
         'ok.png',
         'later.png',
     }
-    files = sorted(p.name for p in settings.path(settings.DYNAMIC_IMAGE_DIR).iterdir())
+    files = sorted(p.name for p in settings.path(settings.images.dir).iterdir())
     assert files == sorted(f'{rows[f"{BASE}/{name}"]["id"]}.png' for name in ('ok.png', 'later.png'))
 
     # the next run tries the failed ones again (and only those)
@@ -184,7 +184,7 @@ def test_missing_or_unsafe_type_is_taken_from_the_answer_and_stored(settings, db
     assert rows[f'{BASE}/x']['type'] == 'jpg'
     assert rows[f'{BASE}/y']['type'] == 'png'
     assert rows[f'{BASE}/z']['type'] is None
-    directory = settings.path(settings.DYNAMIC_IMAGE_DIR)
+    directory = settings.path(settings.images.dir)
     assert (directory / f'{rows[f"{BASE}/x"]["id"]}.jpg').exists()
     assert (directory / f'{rows[f"{BASE}/y"]["id"]}.png').exists()
     assert report.failures[0].reason.startswith('not an image')
@@ -227,7 +227,7 @@ def test_nothing_due_makes_no_request(settings, db):
     report = download_images(settings, transport=server.transport, sleep=Sleeps())
     assert (report.due, report.downloaded, report.failed) == (0, 0, 0)
     assert server.requests == []
-    assert settings.path(settings.DYNAMIC_IMAGE_DIR).is_dir()
+    assert settings.path(settings.images.dir).is_dir()
 
 
 @pytest.mark.parametrize(

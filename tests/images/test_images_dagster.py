@@ -51,13 +51,13 @@ def image_server() -> Iterator[tuple[str, list[str]]]:
 def env(settings, monkeypatch, tmp_path):
     """The environment an `ocpdb` process would see: test database, data dirs under tmp_path, no delay."""
     values = {
-        'DATABASE_URL': settings.DATABASE_URL,
-        'REDIS_URL': settings.REDIS_URL,
+        'DATABASE_URL': settings.database.url.get_secret_value(),
+        'REDIS_URL': settings.redis.url.get_secret_value(),
         'OCPDB_CONFIG': os.devnull,
-        'OCPDB_DYNAMIC_IMAGE_DIR': settings.DYNAMIC_IMAGE_DIR,
-        'OCPDB_RAW_ARCHIVE_DIR': settings.RAW_ARCHIVE_DIR,
-        'OCPDB_LANDING_DIR': settings.LANDING_DIR,
-        'OCPDB_IMAGE_IMPORT_REQUEST_DELAY': '0',
+        'OCPDB_IMAGES__DIR': settings.images.dir,
+        'OCPDB_ARCHIVE__DIR': settings.archive.dir,
+        'OCPDB_LANDING__DIR': settings.landing.dir,
+        'OCPDB_IMAGES__REQUEST_DELAY_SECONDS': '0',
         'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
     }
     for key, value in values.items():
@@ -84,7 +84,7 @@ def test_definitions_have_the_asset_and_a_daily_schedule(settings):
     assert schedule.cron_schedule == '0 4 * * *'
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
-    custom = settings.model_copy(update={'IMAGE_PULL_HOUR': 5, 'IMAGE_PULL_MINUTE': 30, 'DISABLE_AUTOFETCH': True})
+    custom = settings.with_values(images={'pull_hour': 5, 'pull_minute': 30}, schedule={'disable_autofetch': True})
     schedule = _repository(custom).get_schedule_def(IMAGES_SCHEDULE)
     assert schedule.cron_schedule == '30 5 * * *'
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
@@ -95,7 +95,9 @@ def test_asset_downloads_and_reports_counts(settings, db, env, image_server):
     store(db, 'chargecloud_stuttgart', [location('L1', images=[image(f'{base}/a.png'), image(f'{base}/missing.png')])])
     asset = _asset(settings)
     result = dg.materialize(
-        [asset], resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)}, raise_on_error=False
+        [asset],
+        resources={'ocpdb': OcpdbConfig(database_url=settings.database.url.get_secret_value())},
+        raise_on_error=False,
     )
     assert result.success
     metadata = result.asset_materializations_for_node(IMAGES_KEY.to_python_identifier())[0].metadata
@@ -106,14 +108,14 @@ def test_asset_downloads_and_reports_counts(settings, db, env, image_server):
     assert 'missing.png: HTTP 404' in metadata['failed_sample'].value
     assert sorted(paths) == ['/a.png', '/missing.png']
     row = image_rows(db)[f'{base}/a.png']
-    assert (settings.path(settings.DYNAMIC_IMAGE_DIR) / f'{row["id"]}.png').read_bytes() == PNG
+    assert (settings.path(settings.images.dir) / f'{row["id"]}.png').read_bytes() == PNG
 
 
 def test_asset_with_unknown_source_fails_cleanly(settings, env):
     asset = _asset(settings)
     result = dg.materialize(
         [asset],
-        resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)},
+        resources={'ocpdb': OcpdbConfig(database_url=settings.database.url.get_secret_value())},
         run_config={'ops': {IMAGES_KEY.to_python_identifier(): {'config': {'source_uid': 'nope'}}}},
         raise_on_error=False,
     )

@@ -122,7 +122,7 @@ def test_partition_materialized_in_dagster(history, settings, monkeypatch):
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [asset],
-            resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)},
+            resources={'ocpdb': OcpdbConfig(database_url=settings.database.url.get_secret_value())},
             instance=instance,
             partition_key=DAY.isoformat(),
         )

@@ -52,7 +52,7 @@ def loaded(settings, db):
 
 
 def _dump(settings, tmp_path, **kwargs):
-    return write_generation(settings.DATABASE_URL, tmp_path / 'dumps', **kwargs)
+    return write_generation(settings.database.url.get_secret_value(), tmp_path / 'dumps', **kwargs)
 
 
 def test_geoparquet_equals_database_row_for_row(loaded, db, tmp_path):
@@ -137,7 +137,7 @@ def test_generations_are_pruned_and_a_failed_write_leaves_nothing(loaded, tmp_pa
     for hour in range(4):
         _dump(loaded, tmp_path, keep=2, now=datetime(2026, 1, 1, hour, tzinfo=UTC))
     assert [p.name for p in generation_dirs(root)] == ['20260101T020000Z', '20260101T030000Z']
-    broken = psycopg.conninfo.make_conninfo(loaded.DATABASE_URL, dbname='ocpdb_no_such_database')
+    broken = psycopg.conninfo.make_conninfo(loaded.database.url.get_secret_value(), dbname='ocpdb_no_such_database')
     with pytest.raises(psycopg.OperationalError):
         write_generation(broken, root, keep=2, now=datetime(2026, 1, 1, 5, tzinfo=UTC))
     assert sorted(p.name for p in root.iterdir()) == ['20260101T020000Z', '20260101T030000Z']

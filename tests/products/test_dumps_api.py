@@ -23,7 +23,7 @@ INDEX = '/api/public/v1/dumps'
 def dumped(settings, db):
     run_static(settings, 'bnetza_api', replay_pages=[Page(fixture_bytes('bnetza', 'bnetza_api_chargepoints.json'))])
     api = ApiSettings.from_settings(settings, version_ttl_seconds=0.0, pool_min_size=1, pool_max_size=2)
-    return api, write_generation(settings.DATABASE_URL, Path(api.dumps_dir))
+    return api, write_generation(settings.database.url.get_secret_value(), Path(api.dumps_dir))
 
 
 @pytest.fixture

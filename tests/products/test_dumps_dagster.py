@@ -20,14 +20,14 @@ REGISTER = dg.AssetKey(['source', 'bnetza_api'])
 
 def test_materialize_dumps_asset(settings, db, tmp_path, monkeypatch):
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
-    monkeypatch.setenv('OCPDB_EXPORT_DIR', str(tmp_path / 'exports'))
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
+    monkeypatch.setenv('OCPDB_EXPORTS__DIR', str(tmp_path / 'exports'))
     run_static(settings, 'bnetza_api', replay_pages=[Page(fixture_bytes('bnetza', 'bnetza_api_chargepoints.json'))])
     asset = build_dumps_asset([REGISTER], [REGISTER])
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [asset],
-            resources={'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)},
+            resources={'ocpdb': OcpdbConfig(database_url=settings.database.url.get_secret_value())},
             instance=instance,
             selection=[DUMPS_KEY],
         )

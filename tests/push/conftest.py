@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from ocpdb_api.server_api import build_server_app
-from ocpdb_pipelines.config import ServerUser, Settings, SourceConfig
+from ocpdb_pipelines.config import ServerUser, Settings
 from ocpdb_pipelines.landing import LandingArea
 from tests.push.payloads import SECRET
 
@@ -38,7 +38,7 @@ class Server:
 
     @property
     def landing(self) -> LandingArea:
-        return LandingArea(self.settings.path(self.settings.LANDING_DIR))
+        return LandingArea(self.settings.path(self.settings.landing.dir))
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)
@@ -51,11 +51,11 @@ def push_settings(settings: Settings) -> Settings:
         for name, (password, roles) in USERS.items()
     }
     sources = {
-        'datex2_enbw': SourceConfig(api_key=DATEX_KEY, use_realtime_push=True, **MTLS),
-        'datex2_giroe': SourceConfig(api_key=DATEX_KEY, use_realtime_push=True, **MTLS),
-        'giroe': SourceConfig(url='https://giroe.invalid', user='u', password='p', use_realtime_push=True),
+        'datex2_enbw': {'api_key': DATEX_KEY, 'use_realtime_push': True, **MTLS},
+        'datex2_giroe': {'api_key': DATEX_KEY, 'use_realtime_push': True, **MTLS},
+        'giroe': {'url': 'https://giroe.invalid', 'user': 'u', 'password': 'p', 'use_realtime_push': True},
     }
-    return settings.model_copy(update={'SERVER_AUTH_USERS': users, 'SOURCES': sources, 'OBJECT_ID_SECRET': SECRET})
+    return settings.with_values(server={'auth_users': users}, giroe={'object_id_secret': SECRET}, sources=sources)
 
 
 def _free_port() -> int:
@@ -93,4 +93,4 @@ def server(push_settings: Settings) -> Iterator[Server]:
 def serve_with(push_settings: Settings) -> Iterator[Callable[..., Server]]:
     """Start a server with some settings changed: `serve_with(DATEX2_ASYNC_STATION_STATUS_THRESHOLD=2)`."""
     with ExitStack() as stack:
-        yield lambda **updates: stack.enter_context(serve(push_settings.model_copy(update=updates)))
+        yield lambda **updates: stack.enter_context(serve(push_settings.with_values(**updates)))

@@ -82,9 +82,9 @@ def test_datex_needs_no_basic_auth_and_ignores_it(server):
 
 
 def test_a_source_without_an_api_key_accepts_no_key(serve_with, push_settings):
-    sources = dict(push_settings.SOURCES)
-    sources['datex2_enbw'] = sources['datex2_enbw'].model_copy(update={'api_key': None})
-    server = serve_with(SOURCES=sources)
+    sources = dict(push_settings.sources)
+    sources['datex2_enbw'] = {**sources['datex2_enbw'], 'api_key': None}
+    server = serve_with(sources=sources)
     with server.client() as client:
         for query in ('', '?key=', '?key=None'):
             assert client.head(f'/api/server/v1/datex/v3.5/datex2_enbw/realtime{query}').status_code == 401

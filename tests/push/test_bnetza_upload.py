@@ -9,7 +9,6 @@ import os
 import dagster as dg
 import pytest
 
-from ocpdb_pipelines.config import SourceConfig
 from ocpdb_pipelines.definitions import build_definitions
 from ocpdb_pipelines.defs.resources import OcpdbConfig
 from tests.fixtures_dir import fixture_bytes
@@ -55,14 +54,14 @@ def test_empty_or_foreign_upload_is_400(server, body, message):
 def test_uploaded_workbook_is_imported_by_the_sensor_run(server, db, monkeypatch):
     with server.client(auth=BNETZA_AUTH) as client:
         assert client.post(URL, content=WORKBOOK).status_code == 200
-    settings = server.settings.model_copy(update={'SOURCES': {'bnetza_excel': SourceConfig()}})
+    settings = server.settings.with_values(sources={'bnetza_excel': {}})
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
-    monkeypatch.setenv('OCPDB_LANDING_DIR', settings.LANDING_DIR)
-    monkeypatch.setenv('OCPDB_RAW_ARCHIVE_DIR', settings.RAW_ARCHIVE_DIR)
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
+    monkeypatch.setenv('OCPDB_LANDING__DIR', settings.landing.dir)
+    monkeypatch.setenv('OCPDB_ARCHIVE__DIR', settings.archive.dir)
     definitions = build_definitions(settings)
     repository = definitions.get_repository_def()
-    resources = {'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)}
+    resources = {'ocpdb': OcpdbConfig(database_url=settings.database.url.get_secret_value())}
     with (
         dg.instance_for_test() as instance,
         dg.build_sensor_context(

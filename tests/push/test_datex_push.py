@@ -200,7 +200,7 @@ def test_push_before_the_static_import_waits(server, db):
 
 
 def test_small_delta_while_another_applier_works_is_left_for_the_sensor(server, enbw, db):
-    with landing_lock(server.settings.DATABASE_URL, UID) as acquired:
+    with landing_lock(server.settings.database.url.get_secret_value(), UID) as acquired:
         assert acquired
         with server.client() as client:
             assert client.post(URL, content=datex_push('deltaPush', stations=1)).status_code == 200
@@ -213,7 +213,7 @@ def test_small_delta_while_another_applier_works_is_left_for_the_sensor(server, 
 def test_receivers_never_use_the_writer_url(serve_with, enbw, db, settings):
     """With DATABASE_URL unusable (a role that does not exist), look-ups and the immediate apply of a
     small delta still work: the receivers act as ocpdb_ingest (INGEST_DATABASE_URL)."""
-    info = psycopg.conninfo.conninfo_to_dict(settings.DATABASE_URL)
+    info = psycopg.conninfo.conninfo_to_dict(settings.database.url.get_secret_value())
     writer = psycopg.conninfo.make_conninfo(**{**info, 'user': 'no_such_writer'})
     server = serve_with(DATABASE_URL=writer, INGEST_DATABASE_URL=ingest_url(settings))
     body = datex_push('deltaPush', stations=3)

@@ -194,7 +194,7 @@ def test_an_undecodable_landed_request_is_set_aside(server, db):
 def test_only_one_applier_at_a_time(server, db):
     with server.client(auth=GIROE_AUTH) as client:
         _put(client, 7, 'DEGIR0007A')
-    with landing_lock(server.settings.DATABASE_URL, 'giroe') as acquired:
+    with landing_lock(server.settings.database.url.get_secret_value(), 'giroe') as acquired:
         assert acquired
         report = apply_pending_giroe(server.settings)
     assert (report.applied, report.pending_left) == (0, 1)

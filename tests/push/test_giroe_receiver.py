@@ -112,7 +112,7 @@ def test_delete_unknown_is_404_known_after_a_waiting_put(server):
 
 def test_delete_of_a_stored_location(server, db):
     location = map_location(giroe_location(9, [giroe_connector(90, 'DEGIR0009')]), SECRET)
-    with connect(server.settings.DATABASE_URL) as conn, conn.transaction():
+    with connect(server.settings.database.url.get_secret_value()) as conn, conn.transaction():
         apply_static(conn, get_spec('giroe'), [location], snapshot=False)
     with server.client(auth=GIROE_AUTH) as client:
         assert client.delete(f'{LOCATIONS}/9').status_code == 204
@@ -152,7 +152,7 @@ def test_patch_unknown_connector_is_404_known_after_a_waiting_put(server):
 
 def test_a_request_that_cannot_be_stored_is_not_acknowledged(server):
     # the landing directory of giroe cannot be created: the write fails, so there must be no 2xx
-    root = server.settings.path(server.settings.LANDING_DIR)
+    root = server.settings.path(server.settings.landing.dir)
     root.mkdir(parents=True, exist_ok=True)
     (root / 'giroe').write_bytes(b'in the way')
     with server.client(auth=GIROE_AUTH) as client:

@@ -16,9 +16,9 @@ from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
 
 def _run(settings, monkeypatch) -> dg.ExecuteInProcessResult:
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
-    monkeypatch.setenv('OCPDB_LANDING_DIR', settings.LANDING_DIR)
-    monkeypatch.setenv('OCPDB_LANDING_REJECTED_MAX_BYTES', '3000000')
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
+    monkeypatch.setenv('OCPDB_LANDING__DIR', settings.landing.dir)
+    monkeypatch.setenv('OCPDB_LANDING__REJECTED_MAX_BYTES', '3000000')
     return dg.materialize([landing_quarantine], resources={'ocpdb': OcpdbConfig()})
 
 
@@ -33,7 +33,7 @@ def test_the_asset_is_registered(settings):
 
 
 def test_quarantined_pushes_warn_and_are_bounded(settings, monkeypatch):
-    landing = LandingArea(settings.path(settings.LANDING_DIR))
+    landing = LandingArea(settings.path(settings.landing.dir))
     result = _run(settings, monkeypatch)
     assert result.success
     assert _check(result).passed

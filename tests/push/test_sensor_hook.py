@@ -23,18 +23,17 @@ def sensor_env(server, monkeypatch):
     """The sensor reads its settings from the environment, as in the daemon: the same ones as the server."""
     settings = server.settings
     monkeypatch.setenv('OCPDB_CONFIG', os.devnull)
-    monkeypatch.setenv('DATABASE_URL', settings.DATABASE_URL)
-    monkeypatch.setenv('OCPDB_LANDING_DIR', settings.LANDING_DIR)
-    monkeypatch.setenv('OCPDB_RAW_ARCHIVE_DIR', settings.RAW_ARCHIVE_DIR)
-    monkeypatch.setenv('OCPDB_OBJECT_ID_SECRET', settings.OBJECT_ID_SECRET)
-    sources = {uid: config.model_dump(exclude_defaults=True) for uid, config in settings.SOURCES.items()}
-    monkeypatch.setenv('OCPDB_SOURCES', json.dumps(sources))
+    monkeypatch.setenv('DATABASE_URL', settings.database.url.get_secret_value())
+    monkeypatch.setenv('OCPDB_LANDING__DIR', settings.landing.dir)
+    monkeypatch.setenv('OCPDB_ARCHIVE__DIR', settings.archive.dir)
+    monkeypatch.setenv('OCPDB_GIROE__OBJECT_ID_SECRET', settings.giroe.object_id_secret.get_secret_value())
+    monkeypatch.setenv('OCPDB_SOURCES', json.dumps(settings.sources))
     return settings
 
 
 def _tick(settings, sensor_name: str) -> dg.SensorResult:
     repository = build_definitions(settings).get_repository_def()
-    resources = {'ocpdb': OcpdbConfig(database_url=settings.DATABASE_URL)}
+    resources = {'ocpdb': OcpdbConfig(database_url=settings.database.url.get_secret_value())}
     with dg.build_sensor_context(resources=resources, repository_def=repository) as context:
         return repository.get_sensor_def(sensor_name).evaluate_tick(context)
 

@@ -12,12 +12,13 @@ from typing import Any
 import httpx
 import orjson
 
-from ocpdb_pipelines.config import Settings, SourceConfig, load_settings
+from ocpdb_pipelines.config import Settings, load_settings
 from ocpdb_pipelines.http.archive import content_hash
 from ocpdb_pipelines.http.fetcher import Fetcher, build_client
 from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.sources.base import SourceContext
 from ocpdb_pipelines.sources.families import get_family
+from ocpdb_pipelines.sources.options import options_for
 from ocpdb_pipelines.sources.registry import get_spec
 
 
@@ -65,7 +66,7 @@ def context(
     `previous_state` is the fetch state of the last applied fetch (etag, last_modified, cursor, ...).
     """
     spec = get_spec(uid)
-    source_config = SourceConfig(**config)
+    source_config = options_for(spec, config)
     settings = settings or load_settings(config_file='/dev/null', environ={})
     http = None
     if transport is not None:
@@ -92,17 +93,18 @@ def next_state(ctx: SourceContext) -> dict[str, str | None]:
 
 
 def with_source(settings: Settings, uid: str, **config: Any) -> Settings:
-    """The test settings with SOURCES.<uid> configured (and no HTTP retries for fast failure tests)."""
-    sources = dict(settings.SOURCES)
-    sources[uid] = SourceConfig(**config)
-    return settings.model_copy(update={'SOURCES': sources, 'HTTP_RETRIES': 0})
+    """The test settings with sources.<uid> configured (and no HTTP retries for fast failure tests)."""
+    sources = dict(settings.sources)
+    sources[uid] = dict(config)
+    return settings.with_values(http={'retries': 0}, sources=sources)
 
 
 def server_context(
-    uid: str, settings: Settings, config: SourceConfig, previous: FetchState | None = None
+    uid: str, settings: Settings, values: dict[str, Any], previous: FetchState | None = None
 ) -> SourceContext:
     """A SourceContext whose fetcher talks real HTTP(S) to a local server, client built from the settings."""
     spec = get_spec(uid)
+    config = options_for(spec, values)
     client = build_client(settings, spec, config)
     fetcher = Fetcher(spec, config, client, family=get_family(spec), previous=previous or FetchState())
     return SourceContext(spec=spec, config=config, settings=settings, http=fetcher)

@@ -151,7 +151,7 @@ def test_realtime_same_hash_is_not_modified(body, tmp_path):
     recorder = Recorder(raw_response(body))
     ctx = context(UID, recorder.transport)
     public.fetch_realtime(ctx)
-    settings = load_settings(config_file='/dev/null', environ={'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path)})
+    settings = load_settings(config_file='/dev/null', environ={'OCPDB_ARCHIVE__DIR': str(tmp_path)})
     spec = get_spec(UID)
     previous = FetchState(content_hash=next_state(ctx)['content_hash'])
     with pytest.raises(NotModified, match='unchanged'):

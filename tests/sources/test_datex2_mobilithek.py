@@ -17,7 +17,7 @@ import httpx
 import pytest
 import trustme
 
-from ocpdb_pipelines.config import ConfigError, SourceConfig, load_settings
+from ocpdb_pipelines.config import ConfigError, load_settings
 from ocpdb_pipelines.http.archive import SnapshotError, read_snapshot
 from ocpdb_pipelines.http.client import SourceHttpClient
 from ocpdb_pipelines.http.fetcher import fetch
@@ -100,9 +100,9 @@ def _context(server: Mobilithek, certs: Certificates, tmp_path: Path, **config) 
     settings = load_settings(
         config_file=os.devnull,
         environ={
-            'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'),
-            'OCPDB_MOBILITHEK_CA_FILE': certs.ca_file,
-            'OCPDB_HTTP_RETRIES': '0',
+            'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
+            'OCPDB_MOBILITHEK__CA_FILE': certs.ca_file,
+            'OCPDB_HTTP__RETRIES': '0',
         },
     )
     values = {
@@ -113,7 +113,7 @@ def _context(server: Mobilithek, certs: Certificates, tmp_path: Path, **config) 
         'mobilithek_key_path': certs.key,
         **config,
     }
-    return server_context('datex2_enbw', settings, SourceConfig(**values))
+    return server_context('datex2_enbw', settings, values)
 
 
 def test_static_pull_over_mtls(server, certificates, tmp_path):

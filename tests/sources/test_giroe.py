@@ -142,8 +142,8 @@ def test_static_pull_follows_next_path_with_basic_auth():
     assert {r.headers['Authorization'] for r in recorder.requests} == {expected}
     batch = family.parse_static(ctx, pages)
     assert [loc.uid for loc in batch.locations] == [
-        parse.location_uid(1, ctx.settings.OBJECT_ID_SECRET),
-        parse.location_uid(2, ctx.settings.OBJECT_ID_SECRET),
+        parse.location_uid(1, ctx.settings.giroe.object_id_secret.get_secret_value()),
+        parse.location_uid(2, ctx.settings.giroe.object_id_secret.get_secret_value()),
     ]
 
 
@@ -214,7 +214,7 @@ def test_end_to_end_static_and_realtime(settings, db):
         {'items': [location(1234, [connector(55, 'DEEBGE32000301'), connector(56, 'DEEBGE32000302')])]}
     )
     run_static(settings, UID, transport=static_pages.transport)
-    uid = parse.location_uid(1234, settings.OBJECT_ID_SECRET)
+    uid = parse.location_uid(1234, settings.giroe.object_id_secret.get_secret_value())
     rows = db.execute(
         """
         SELECT l.uid, l.city, l.country, cs.uid AS station, cs.capabilities, e.uid AS evse, e.status::text,
@@ -229,7 +229,7 @@ def test_end_to_end_static_and_realtime(settings, db):
         (uid, 'Köln', 'DEU', 'DEEBGE32000301', 'AVAILABLE', 22000),
         (uid, 'Köln', 'DEU', 'DEEBGE32000302', 'AVAILABLE', 22000),
     ]
-    assert rows[0]['connector'] == parse.object_uid('connector', 55, settings.OBJECT_ID_SECRET)
+    assert rows[0]['connector'] == parse.object_uid('connector', 55, settings.giroe.object_id_secret.get_secret_value())
     live = _recorder({'items': [connector(56, 'DEEBGE32000302', 'charging', modified='2024-06-01T12:00:00Z')]})
     assert run_realtime(settings, UID, transport=live.transport).outcome == 'applied'
     statuses = db.execute('SELECT uid, status::text FROM evse ORDER BY uid').fetchall()

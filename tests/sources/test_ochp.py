@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from lxml import etree
 
-from ocpdb_pipelines.config import SourceConfig, load_settings
+from ocpdb_pipelines.config import load_settings
 from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import (
@@ -184,9 +184,9 @@ def endpoint() -> Iterator[SoapEndpoint]:
 def _context(endpoint: SoapEndpoint, tmp_path, uid: str = 'ochp_albwerk', password: str = PASSWORD) -> SourceContext:
     settings = load_settings(
         config_file=os.devnull,
-        environ={'OCPDB_RAW_ARCHIVE_DIR': str(tmp_path / 'raw'), 'OCPDB_HTTP_RETRIES': '0'},
+        environ={'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'), 'OCPDB_HTTP__RETRIES': '0'},
     )
-    config = SourceConfig(url=endpoint.url, user=USER, password=password)
+    config = {'url': endpoint.url, 'user': USER, 'password': password}
     return server_context(uid, settings, config)
 
 
@@ -317,9 +317,7 @@ def test_unreadable_static_payload(endpoint, tmp_path, body):
 
 
 def test_end_to_end_static_and_realtime(endpoint, settings, db):
-    settings = settings.model_copy(
-        update={'SOURCES': {'ochp_albwerk': SourceConfig(url=endpoint.url, user=USER, password=PASSWORD)}}
-    )
+    settings = settings.with_values(sources={'ochp_albwerk': {'url': endpoint.url, 'user': USER, 'password': PASSWORD}})
     run_static(settings, 'ochp_albwerk')
     rows = db.execute(
         """

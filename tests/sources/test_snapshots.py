@@ -53,7 +53,7 @@ def ocpi(settings):
 
 
 def _snapshot_dirs(settings, uid: str, kind: str = 'static') -> list[Path]:
-    root = settings.path(settings.RAW_ARCHIVE_DIR) / uid / kind
+    root = settings.path(settings.archive.dir) / uid / kind
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
@@ -188,7 +188,7 @@ def test_an_older_snapshot_is_replayed_only_on_purpose(ocpi, db):
     server.routes['/ocpi/locations'] = [(200, {}, orjson.dumps({**document, 'data': document['data'][1:]}))]
     newer = run_static(settings, 'eaaze_pbw')
     assert newer.outcome == 'applied'
-    older_dir = settings.path(settings.RAW_ARCHIVE_DIR) / 'eaaze_pbw' / 'static' / older.snapshot_id
+    older_dir = settings.path(settings.archive.dir) / 'eaaze_pbw' / 'static' / older.snapshot_id
     with pytest.raises(OlderSnapshotError, match='step the data back in time'):
         run_static(settings, 'eaaze_pbw', replay_path=older_dir)
     assert db.execute("SELECT count(*) AS n FROM location WHERE source = 'eaaze_pbw'").fetchone()['n'] == 29
@@ -219,7 +219,7 @@ def test_a_hanging_upstream_ends_at_the_budget(settings, db):
         settings = with_source(
             settings, 'opendata_swiss', url=f'{server.url}/static.json', realtime_url=f'{server.url}/status.json'
         )
-        settings = settings.model_copy(update={'HTTP_RETRIES': 3})
+        settings = settings.with_values(http={'retries': 3})
         run_static(settings, 'opendata_swiss')
         with pytest.raises(FetchBudgetExceeded, match='budget of 1 s'):
             run_realtime(settings, 'opendata_swiss', budget_seconds=1.0)

@@ -43,7 +43,9 @@ def build_dumps_asset(upstream: list[dg.AssetKey], large_import_keys: list[dg.As
     def dumps(config: DumpConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
         settings = ocpdb.settings()
         report = write_generation(
-            settings.DATABASE_URL, settings.path(settings.EXPORT_DIR) / 'dumps', keep=config.keep_generations
+            settings.database.url.get_secret_value(),
+            settings.path(settings.exports.dir) / 'dumps',
+            keep=config.keep_generations,
         )
         return dg.MaterializeResult(
             metadata={

@@ -25,7 +25,7 @@ def build_duplicates_asset(live_source_keys: list[dg.AssetKey]) -> dg.AssetsDefi
         '(location.dynamic_location_id, provenance in location_duplicate); tiles show it once.',
     )
     def cross_source_duplicates(ocpdb: OcpdbConfig) -> dg.MaterializeResult:
-        with connect(ocpdb.settings().DATABASE_URL) as conn:
+        with connect(ocpdb.settings().database.url.get_secret_value()) as conn:
             report = link_duplicates(conn)
         metadata = report.metadata()
         metadata['pairs_by_sources'] = dg.MetadataValue.json(report.pairs_by_sources or {})

@@ -75,7 +75,7 @@ def _export_and_push(
     }
     if report.notes:
         metadata['structure'] = report.notes
-    if config.push if config.push is not None else settings.MOBILITHEK_ENABLED:
+    if config.push if config.push is not None else settings.mobilithek.enabled:
         metadata.update(_push_metadata(push(settings)))
     check = _schema_check(settings, str(report.path), version, kind, 'valid_against_schema')
     return dg.MaterializeResult(metadata=metadata, check_results=[check])
@@ -116,8 +116,8 @@ def build_export_assets(upstream: list[dg.AssetKey], realtime: list[dg.AssetKey]
     )
     def datex2_realtime_diff(config: ExportConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
         settings = ocpdb.settings()
-        if not (config.push if config.push is not None else settings.MOBILITHEK_ENABLED):
-            raise dg.Failure(description='MOBILITHEK_ENABLED is false: there is no publication to push a diff to')
+        if not (config.push if config.push is not None else settings.mobilithek.enabled):
+            raise dg.Failure(description='mobilithek.enabled is false: there is no publication to push a diff to')
         return dg.MaterializeResult(metadata=_push_metadata(push_realtime_diff(settings)))
 
     return [datex2_static, datex2_realtime_full, datex2_realtime_diff]
@@ -128,18 +128,18 @@ def build_export_automation(
 ) -> tuple[list[dg.ScheduleDefinition], list[dg.SensorDefinition]]:
     static_asset, full_asset, _ = assets
     running_schedule = (
-        dg.DefaultScheduleStatus.RUNNING if settings.MOBILITHEK_ENABLED else dg.DefaultScheduleStatus.STOPPED
+        dg.DefaultScheduleStatus.RUNNING if settings.mobilithek.enabled else dg.DefaultScheduleStatus.STOPPED
     )
-    running_sensor = dg.DefaultSensorStatus.RUNNING if settings.MOBILITHEK_ENABLED else dg.DefaultSensorStatus.STOPPED
+    running_sensor = dg.DefaultSensorStatus.RUNNING if settings.mobilithek.enabled else dg.DefaultSensorStatus.STOPPED
     static_schedule = dg.ScheduleDefinition(
         name='exports_datex2_static_schedule',
-        cron_schedule=f'{settings.MOBILITHEK_STATIC_PUSH_MINUTE} {settings.MOBILITHEK_STATIC_PUSH_HOUR} * * *',
+        cron_schedule=f'{settings.mobilithek.static_push_minute} {settings.mobilithek.static_push_hour} * * *',
         target=static_asset,
         execution_timezone='UTC',
         default_status=running_schedule,
         description='Daily static export and snapshotPush to the Mobilithek',
     )
-    full_interval = settings.MOBILITHEK_REALTIME_FULL_PUSH_FREQUENCY
+    full_interval = settings.mobilithek.realtime_full_push_seconds
 
     @dg.sensor(
         name='exports_datex2_realtime_full_sensor',
@@ -151,7 +151,7 @@ def build_export_automation(
     def realtime_full_sensor(context: dg.SensorEvaluationContext) -> dg.RunRequest:
         return dg.RunRequest(run_key=str(int(time.time()) // full_interval))
 
-    diff_interval = settings.MOBILITHEK_REALTIME_DIFF_PUSH_FREQUENCY
+    diff_interval = settings.mobilithek.realtime_diff_push_seconds
 
     @dg.sensor(
         name='exports_datex2_realtime_diff_sensor',
@@ -161,8 +161,8 @@ def build_export_automation(
     )
     def realtime_diff_sensor(context: dg.SensorEvaluationContext, ocpdb: OcpdbConfig) -> dg.SensorResult:
         current = ocpdb.settings()
-        if not current.MOBILITHEK_ENABLED:
-            return dg.SensorResult(skip_reason='MOBILITHEK_ENABLED is false')
+        if not current.mobilithek.enabled:
+            return dg.SensorResult(skip_reason='mobilithek.enabled is false')
         report = push_realtime_diff(current)
         if not report.sent:
             return dg.SensorResult(skip_reason=f'nothing changed since {report.since}')

@@ -26,7 +26,7 @@ def build_matching_asset(source_keys: list[dg.AssetKey], bnetza_keys: list[dg.As
     def bnetza_matching(ocpdb: OcpdbConfig, postgis: PostgisResource) -> dg.MaterializeResult:
         settings = ocpdb.settings()
         with postgis.connection() as conn:
-            report = run_matching(conn, settings.MATCHING_FACTOR_THRESHOLD)
+            report = run_matching(conn, settings.matching.factor_threshold)
         metadata = {
             key: dg.MetadataValue.json(value) if isinstance(value, dict) else value
             for key, value in report.metadata().items()

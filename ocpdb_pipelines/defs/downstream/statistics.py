@@ -36,7 +36,7 @@ def build_statistics_asset(realtime_keys: list[dg.AssetKey]) -> dg.AssetsDefinit
     )
     def availability_statistics(context: dg.AssetExecutionContext, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
         day = date.fromisoformat(context.partition_key)
-        with connect(ocpdb.settings().DATABASE_URL) as conn:
+        with connect(ocpdb.settings().database.url.get_secret_value()) as conn:
             evses = compute_day(conn, day)
             days = summarize_day(conn, day)
         metadata: dict[str, object] = {'evses': evses, 'sources': len(days)}

@@ -71,7 +71,7 @@ def _describe(spec: SourceSpec) -> str:
     if spec.attribution_license:
         lines.append(f'Licence: {spec.attribution_license} {spec.attribution_contributor or ""}'.rstrip())
     if spec.required_config:
-        lines.append(f'Needs config SOURCES.{spec.uid}: {", ".join(spec.required_config)}')
+        lines.append(f'Needs config sources.{spec.uid}: {", ".join(spec.required_config)}')
     return '\n\n'.join(lines)
 
 
@@ -107,7 +107,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         partition = context.partition_key if context.has_partition_key else None
         # the Backfill dialog takes tags, not config: `ocpdb/allow_older=true` replays a range of older snapshots
         allow_older = config.allow_older or context.run.tags.get(ALLOW_OLDER_TAG, '').lower() == 'true'
-        with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
+        with source_apply_lock(settings.database.url.get_secret_value(), spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
             report = _run(
                 context,
                 run_static,
@@ -122,7 +122,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         if report.snapshot_id and report.snapshot_id != partition:
             add_partition(context.instance, spec, report.snapshot_id)  # replayable from the partition bar
         if config.landed_file:
-            landing = LandingArea(settings.path(settings.LANDING_DIR))
+            landing = LandingArea(settings.path(settings.landing.dir))
             for landed in landing.pending(spec.uid, 'static'):
                 if str(landed.path) == config.landed_file:
                     landing.done(landed)
@@ -155,7 +155,7 @@ def build_realtime_asset(spec: SourceSpec, interval_seconds: int) -> dg.AssetsDe
     def _realtime(context: dg.AssetExecutionContext, config: RealtimeImportConfig, ocpdb: OcpdbConfig):
         settings = ocpdb.settings()
         replay = replay_pages_from_file(config.replay_file) if config.replay_file else None
-        with source_apply_lock(settings.DATABASE_URL, spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
+        with source_apply_lock(settings.database.url.get_secret_value(), spec.uid, wait_seconds=RUN_LOCK_WAIT_SECONDS):
             report = _run(context, run_realtime, settings, spec.uid, replay_pages=replay)
         with ocpdb.connection() as conn:
             evaluation = realtime_fresh_evaluation(conn, spec, interval_seconds)

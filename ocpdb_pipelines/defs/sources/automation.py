@@ -23,33 +23,34 @@ from ocpdb_pipelines.defs.sources.realtime_pull import PullOutcome, TickState, p
 from ocpdb_pipelines.http.archive import new_snapshot_id
 from ocpdb_pipelines.http.errors import FetchBudgetExceeded
 from ocpdb_pipelines.landing import Landed, LandingArea
+from ocpdb_pipelines.sources.options import source_options
 from ocpdb_pipelines.sources.registry import SourceSpec
 
 
 def is_enabled(settings: Settings, spec: SourceSpec) -> bool:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     return config is not None and config.enabled and not spec.missing_config(config)
 
 
 def auto_fetch(settings: Settings, spec: SourceSpec) -> bool:
-    config = settings.source(spec.uid)
-    return is_enabled(settings, spec) and bool(config and config.auto_fetch) and not settings.DISABLE_AUTOFETCH
+    config = source_options(settings, spec.uid)
+    return is_enabled(settings, spec) and bool(config and config.auto_fetch) and not settings.schedule.disable_autofetch
 
 
 def realtime_interval(settings: Settings, spec: SourceSpec) -> int:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     if config and config.realtime_interval_seconds:
         return config.realtime_interval_seconds
-    return max(spec.realtime_interval_seconds, settings.REALTIME_PULL_FREQUENCY)
+    return max(spec.realtime_interval_seconds, settings.schedule.realtime_pull_seconds)
 
 
 def static_cron(settings: Settings, spec: SourceSpec) -> str:
-    config = settings.source(spec.uid)
+    config = source_options(settings, spec.uid)
     if config and config.static_cron:
         return config.static_cron
     if spec.static_cron != '0 1 * * *':
         return spec.static_cron
-    return f'{settings.STATIC_PULL_MINUTE} {settings.STATIC_PULL_HOUR} * * *'
+    return f'{settings.schedule.static_pull_minute} {settings.schedule.static_pull_hour} * * *'
 
 
 def build_fetch_schedule(
@@ -66,7 +67,7 @@ def build_fetch_schedule(
         tags=run_tags(spec),  # counted per value by dagster.yaml's tag_concurrency_limits
         default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
         description=f'Full static import of {spec.uid}: a new snapshot partition per tick'
-        + ('' if is_enabled(settings, spec) else f' (off: SOURCES.{spec.uid} is not configured)'),
+        + ('' if is_enabled(settings, spec) else f' (off: sources.{spec.uid} is not configured)'),
     )
     def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         key = new_fetch_key(spec, context.instance, context.scheduled_execution_time)
@@ -109,7 +110,7 @@ def build_sensor(
     def _sensor(context: dg.SensorEvaluationContext, ocpdb: OcpdbConfig) -> dg.SensorResult:
         current = ocpdb.settings()
         state = TickState.from_cursor(context.cursor)
-        landing = LandingArea(current.path(current.LANDING_DIR))
+        landing = LandingArea(current.path(current.landing.dir))
         # each landed upload is a partition of its own (its arrival time as the snapshot id), archived under it
         uploads = {landed_partition_key(landed): landed for landed in landing.pending(spec.uid, 'static')}
         run_requests = [
@@ -129,8 +130,8 @@ def build_sensor(
             # what was accepted is applied even if the source is switched off meanwhile: nothing pushed is lost
             events += _apply_landed_realtime(current, spec, landing, messages)
         if realtime and is_enabled(current, spec):
-            config = current.source(spec.uid)
-            if config is not None and auto_fetch(current, spec) and not config.use_realtime_push:
+            config = source_options(current, spec.uid)
+            if config is not None and auto_fetch(current, spec) and not config.realtime_by_push:
                 outcome = pull(current, spec, state, interval, context.log)
                 messages.append(_describe_pull(outcome))
                 if outcome.report is not None and outcome.report.outcome == 'applied':

@@ -27,7 +27,7 @@ CHECK = 'quarantine_empty'
 )
 def landing_quarantine(ocpdb: OcpdbConfig) -> dg.MaterializeResult:
     settings = ocpdb.settings()
-    landing = LandingArea(settings.path(settings.LANDING_DIR))
+    landing = LandingArea(settings.path(settings.landing.dir))
     policy = QuarantinePolicy.from_settings(settings)
     swept = landing.sweep()
     sources = [p.name for p in landing.root.iterdir() if p.is_dir()] if landing.root.is_dir() else []

@@ -103,8 +103,8 @@ def pull(
         until = datetime.fromtimestamp(state.retry_at, UTC).isoformat(timespec='seconds')
         return PullOutcome(backing_off=f'{state.failures} failed pulls in a row: next try after {until}')
     try:
-        with source_apply_lock(settings.DATABASE_URL, spec.uid):
-            report = run_realtime(settings, spec.uid, budget_seconds=settings.REALTIME_TICK_BUDGET_SECONDS)
+        with source_apply_lock(settings.database.url.get_secret_value(), spec.uid):
+            report = run_realtime(settings, spec.uid, budget_seconds=settings.http.realtime_tick_budget_seconds)
     except SourceBusy as exc:
         log.info(str(exc))
         return PullOutcome(busy=str(exc))

@@ -81,12 +81,12 @@ def export(
     """Write an export file atomically (temporary file, then rename); default under EXPORT_DIR."""
     kind = Kind(kind)
     if output_path is None:
-        output_path = settings.path(settings.EXPORT_DIR) / f'datex2_v{version}_{kind}.{fmt}'
+        output_path = settings.path(settings.exports.dir) / f'datex2_v{version}_{kind}.{fmt}'
     target = Path(output_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(prefix=f'.{target.name}.', dir=target.parent)
     try:
-        with os.fdopen(handle, 'wb') as out, connect(settings.DATABASE_URL) as conn:
+        with os.fdopen(handle, 'wb') as out, connect(settings.database.url.get_secret_value()) as conn:
             count = write_export(conn, out, version, kind, fmt)
         Path(partial).replace(target)
     except BaseException:

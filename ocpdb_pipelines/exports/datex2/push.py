@@ -60,14 +60,15 @@ class PushReport:
 
 
 def datex_version(settings: Settings) -> str:
-    """MOBILITHEK_VERSION '3.7' selects the 3.7 mappers, anything else 3.5."""
-    return '3.7' if settings.MOBILITHEK_VERSION == '3.7' else '3.5'
+    """mobilithek.version '3.7' selects the 3.7 mappers, anything else 3.5."""
+    return '3.7' if settings.mobilithek.version == '3.7' else '3.5'
 
 
 def _required(settings: Settings, key: str) -> str:
-    value = getattr(settings, key)
+    """The value of `mobilithek.<key>`, or a ValueError naming the key."""
+    value = getattr(settings.mobilithek, key)
     if not value:
-        raise ValueError(f'{key} is not configured')
+        raise ValueError(f'mobilithek.{key} is not configured')
     return value
 
 
@@ -82,8 +83,8 @@ class MobilithekClient:
         retries: int | None = None,
         backoff: float = 1.0,
     ):
-        self.base_url = settings.MOBILITHEK_URL.rstrip('/')
-        self.retries = settings.HTTP_RETRIES if retries is None else retries
+        self.base_url = settings.mobilithek.url.rstrip('/')
+        self.retries = settings.http.retries if retries is None else retries
         self.backoff = backoff
         kwargs: dict = {'timeout': TIMEOUT_SECONDS}
         if transport is not None:
@@ -94,11 +95,11 @@ class MobilithekClient:
 
     @staticmethod
     def _ssl_context(settings: Settings) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=settings.MOBILITHEK_CA_FILE)
-        key_dir = Path(settings.path(_required(settings, 'KEY_DIR')))
+        context = ssl.create_default_context(cafile=settings.mobilithek.ca_file)
+        key_dir = Path(settings.path(_required(settings, 'key_dir')))
         context.load_cert_chain(
-            key_dir / _required(settings, 'MOBILITHEK_CERTIFICATE_FILENAME'),
-            key_dir / _required(settings, 'MOBILITHEK_KEY_FILENAME'),
+            key_dir / _required(settings, 'certificate_filename'),
+            key_dir / _required(settings, 'key_filename'),
         )
         return context
 
@@ -156,13 +157,13 @@ def _build_message(
     since: datetime | None,
 ) -> tuple[Path, int]:
     """Write the push body to EXPORT_DIR/mobilithek/<name>.json (atomically); return path and #sites."""
-    folder = settings.path(settings.EXPORT_DIR) / 'mobilithek'
+    folder = settings.path(settings.exports.dir) / 'mobilithek'
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f'{name}.json'
     handle, partial = tempfile.mkstemp(prefix=f'.{name}.', dir=folder)
     try:
         with os.fdopen(handle, 'wb') as out:
-            envelope = (protocol, settings.MOBILITHEK_NAME)
+            envelope = (protocol, settings.mobilithek.name)
             count = write_export(conn, out, datex_version(settings), kind, since=since, envelope=envelope)
         Path(partial).replace(target)
     except BaseException:
@@ -180,12 +181,12 @@ def _send(settings: Settings, publication_key: str, body: Path, transport: httpx
 def push_static(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> PushReport:
     """Snapshot of every location with at least one live (non-STATIC) EVSE to the static publication."""
     version = datex_version(settings)
-    with connect(settings.DATABASE_URL) as conn:
+    with connect(settings.database.url.get_secret_value()) as conn:
         body, sites = _build_message(settings, conn, 'static', Kind.STATIC, Protocol.SNAPSHOT, None)
     if sites == 0:
         # a table without sites is invalid DATEX II; an empty snapshot would also wipe the publication
         return PushReport('static', version, str(Protocol.SNAPSHOT), 0, body.stat().st_size, False)
-    status = _send(settings, 'MOBILITHEK_STATIC_PUBLICATION_ID', body, transport)
+    status = _send(settings, 'static_publication_id', body, transport)
     return PushReport('static', version, str(Protocol.SNAPSHOT), sites, body.stat().st_size, True, status)
 
 
@@ -204,10 +205,10 @@ def push_realtime_diff(
 def _push_realtime(
     settings: Settings, *, diff: bool, transport: httpx.BaseTransport | None, redis_client: redis.Redis | None
 ) -> PushReport:
-    client = redis_client or redis.Redis.from_url(settings.REDIS_URL)
+    client = redis_client or redis.Redis.from_url(settings.redis.url.get_secret_value())
     version = datex_version(settings)
     try:
-        with connect(settings.DATABASE_URL, autocommit=True) as conn:
+        with connect(settings.database.url.get_secret_value(), autocommit=True) as conn:
             run_start = _watermark_now(conn)
             since = None
             if diff:
@@ -229,7 +230,7 @@ def _push_realtime(
             name = 'realtime_diff' if since is not None else 'realtime_full'
             body, report.sites = _build_message(settings, conn, name, Kind.REALTIME, protocol, since)
         report.bytes = body.stat().st_size
-        report.status_code = _send(settings, 'MOBILITHEK_REALTIME_PUBLICATION_ID', body, transport)
+        report.status_code = _send(settings, 'realtime_publication_id', body, transport)
         report.sent = True
         client.set(WATERMARK_KEY, run_start.isoformat())
         return report

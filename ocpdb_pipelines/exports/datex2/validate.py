@@ -23,7 +23,7 @@ _BASE = 'https://datex2.invalid/'
 
 
 def schema_root(settings: Settings | None = None) -> Path | None:
-    configured = settings.DATEX2_SCHEMA_DIR if settings else None
+    configured = settings.exports.datex2_schema_dir if settings else None
     root = Path(configured) if configured else PROJECT_ROOT.parent / 'shared' / 'schemas' / 'datex2'
     return root if (root / 'v3_5').is_dir() else None
 

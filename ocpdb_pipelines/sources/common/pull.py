@@ -10,22 +10,22 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from ocpdb_pipelines.config import ConfigError, SourceConfig
-from ocpdb_pipelines.sources.base import Page, PayloadError
+from ocpdb_pipelines.config import ConfigError
+from ocpdb_pipelines.sources.base import Http, Page, PayloadError
 from ocpdb_pipelines.sources.common.values import load_json
+from ocpdb_pipelines.sources.options import SourceConfig, options_for
 
 if TYPE_CHECKING:
-    from ocpdb_pipelines.http.fetcher import Fetcher
     from ocpdb_pipelines.sources.base import SourceContext
 
 MAX_PAGES = 10_000
 
 
 def config_of(ctx: SourceContext) -> SourceConfig:
-    return ctx.config if ctx.config is not None else SourceConfig()
+    return ctx.config if ctx.config is not None else options_for(ctx.spec)
 
 
-def http_of(ctx: SourceContext) -> Fetcher:
+def http_of(ctx: SourceContext) -> Http:
     if ctx.http is None:
         raise RuntimeError(f'source {ctx.spec.uid}: no fetcher in the context')
     return ctx.http
@@ -42,10 +42,10 @@ def realtime_url(ctx: SourceContext) -> str:
 def require(ctx: SourceContext, *keys: str) -> list[str]:
     """The values of required config keys, or a ConfigError naming the missing ones."""
     config = config_of(ctx)
-    missing = [key for key in keys if not getattr(config, key, None)]
+    missing = [key for key in keys if not config.value(key)]
     if missing:
-        raise ConfigError(f'SOURCES.{ctx.spec.uid}: missing required key(s) {", ".join(missing)}')
-    return [getattr(config, key) for key in keys]
+        raise ConfigError(f'sources.{ctx.spec.uid}: missing required key(s) {", ".join(missing)}')
+    return [config.value(key) for key in keys]
 
 
 def get_single(

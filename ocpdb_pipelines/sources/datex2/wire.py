@@ -42,7 +42,7 @@ def page_last_modified(page: Page) -> datetime | None:
 def _subscription_id(ctx: SourceContext, key: str) -> str:
     value = getattr(ctx.config, key, None)
     if not value:
-        raise ConfigError(f'SOURCES.{ctx.spec.uid}.{key} is required for the Mobilithek pull')
+        raise ConfigError(f'sources.{ctx.spec.uid}.{key} is required for the Mobilithek pull')
     return str(value)
 
 

@@ -92,7 +92,7 @@ def _newest_modified(pages: list[Page]) -> datetime | None:
 
 def parse_static(ctx: SourceContext, pages: list[Page]) -> StaticBatch:
     now = datetime.now(UTC)
-    secret = ctx.settings.OBJECT_ID_SECRET
+    secret = ctx.settings.giroe.object_id_secret.get_secret_value()
     batch = StaticBatch(locations=[])
     for number, page in enumerate(pages, start=1):
         for raw in read_page(page.body, f'giroe page {number}')[0]:

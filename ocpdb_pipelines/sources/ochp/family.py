@@ -24,9 +24,10 @@ OPERATORS = {'ochp_albwerk': 'Albwerk'}
 
 
 def _credentials(ctx: SourceContext) -> tuple[str, str]:
-    if not ctx.config.user or not ctx.config.password:
-        raise ConfigError(f'SOURCES.{ctx.spec.uid}: user and password are required for OCHP')
-    return ctx.config.user, ctx.config.password
+    user, password = ctx.config.value('user'), ctx.config.value('password')
+    if not user or not password:
+        raise ConfigError(f'sources.{ctx.spec.uid}: user and password are required for OCHP')
+    return user, password
 
 
 def _post(ctx: SourceContext, realtime: bool, body: bytes, action: str) -> Page:
