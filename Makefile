@@ -8,7 +8,7 @@ test:
 	./scripts/run test
 
 lint:
-	uv run --frozen ruff check . && uv run --frozen ruff format --check .
+	uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen lint-imports
 
 format:
 	uv run --frozen ruff check --fix . && uv run --frozen ruff format .

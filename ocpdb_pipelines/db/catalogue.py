@@ -257,7 +257,6 @@ location = Table(
     Index('geometry_index', 'geometry', postgresql_using='gist'),
     Index('geometry_3857_index', 'geometry_3857', postgresql_using='gist'),
     Index('geography_index', text('(geometry::geography)'), postgresql_using='gist'),
-    Index('ix_location_last_updated', 'last_updated'),
     Index('ix_location_operator_id', 'operator_id'),
     Index('ix_location_suboperator_id', 'suboperator_id'),
     Index('ix_location_owner_id', 'owner_id'),
@@ -266,6 +265,18 @@ location = Table(
     _trigram('location_name_trgm', 'name'),
     _trigram('location_address_trgm', 'address'),
     _trigram('location_city_trgm', 'city'),
+    # the realtime tick's one non-HOT write leaves room on its page (0141); vacuumed early (0150)
+    postgresql_with={'fillfactor': '80', 'autovacuum_vacuum_scale_factor': '0.01', 'autovacuum_vacuum_threshold': '500'},
+)
+
+# location.last_updated's copy with its index (OCPI date_from/date_to), kept by a statement trigger on
+# location, so a realtime tick's update of location touches no indexed column (0141_location_stamp.sql)
+location_stamp = Table(
+    'location_stamp',
+    metadata,
+    Column('location_id', BigInteger, ForeignKey('location.id', ondelete='CASCADE'), primary_key=True),
+    Column('last_updated', TZ, nullable=False),
+    Index('ix_location_stamp_last_updated', 'last_updated', 'location_id'),
 )
 
 charging_station = Table(
@@ -292,8 +303,8 @@ charging_station = Table(
     CheckConstraint('lon BETWEEN -180 AND 180', name='charging_station_lon_check'),
     UniqueConstraint('location_id', 'uid', name='uq_charging_station_location_uid'),
     Index('ix_charging_station_uid', 'uid'),
-    # realtime writes stay HOT (0031_hot_realtime.sql)
-    postgresql_with={'fillfactor': '90'},
+    # realtime writes stay HOT (0031_hot_realtime.sql); vacuumed early by autovacuum (0150_writer_maintenance.sql)
+    postgresql_with={'fillfactor': '90', 'autovacuum_vacuum_scale_factor': '0.01', 'autovacuum_vacuum_threshold': '500'},
 )
 
 evse = Table(
@@ -320,7 +331,7 @@ evse = Table(
     Index('ix_evse_uid', 'uid'),
     Index('ix_evse_evse_id', 'evse_id'),
     Index('ix_evse_evse_id_normalised', text("upper(translate(evse_id, '* -', ''))")),
-    postgresql_with={'fillfactor': '80'},
+    postgresql_with={'fillfactor': '80', 'autovacuum_vacuum_scale_factor': '0.01', 'autovacuum_vacuum_threshold': '500'},
 )
 
 connector = Table(
@@ -508,6 +519,7 @@ location_duplicate = Table(
     Column('rule', String(32), nullable=False),
     Column('shared_evse_ids', Integer, nullable=False),
     Column('evidence', JSONB, nullable=False, server_default=EMPTY_JSON_OBJECT),
+    Column('score', Double, nullable=False, server_default=text('1.0')),
     Column('linked_at', TZ, nullable=False, server_default=NOW),
     CheckConstraint('location_id <> duplicate_of', name='location_duplicate_check'),
     Index('ix_location_duplicate_duplicate_of', 'duplicate_of'),

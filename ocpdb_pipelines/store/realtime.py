@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
-from ocpdb_pipelines.sources.registry import SourceSpec
 from ocpdb_pipelines.store.history import HistoryPolicy, maybe_prune
 from ocpdb_pipelines.store.sources import ensure_source
+
+if TYPE_CHECKING:
+    from ocpdb_pipelines.sources.registry import SourceSpec
 
 
 @dataclass

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
 
 from ocpdb_pipelines.model.enums import SourceStatus
-from ocpdb_pipelines.sources.registry import SourceSpec
+
+if TYPE_CHECKING:
+    from ocpdb_pipelines.sources.registry import SourceSpec
 
 
 def ensure_source(conn: psycopg.Connection, spec: SourceSpec) -> None:

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from ocpdb_pipelines.db import catalogue
 from ocpdb_pipelines.model.updates import LocationUpdate
-from ocpdb_pipelines.sources.registry import SourceSpec
 from ocpdb_pipelines.store.columns import kept, replaced
 from ocpdb_pipelines.store.errors import ShrinkGuardError
 from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
 from ocpdb_pipelines.store.staging import Flattener, StagedRows, stage
 from ocpdb_pipelines.store.statistics import analyze_changed
+
+if TYPE_CHECKING:
+    from ocpdb_pipelines.sources.registry import SourceSpec
 
 
 @dataclass

@@ -37,13 +37,11 @@ CONTRACTS = [
     'api-layers',
     'api-without-dagster',
     'domain-without-dagster',
+    'pipelines-acyclic',
     'pipelines-without-api',
     'runtime-without-dev-tools',
     'store-not-downstream',
 ]
-# Helper 2's typed-config rewrite (issue 15, same session) removes `config -> sources.registry`; until it is
-# merged this is the one import the pipelines' cycle contract may report. Then drop the allowance.
-PENDING_BREAKERS = ['- .config -> .sources (1 import)']
 
 
 def _lint_imports(*contracts: str) -> subprocess.CompletedProcess[str]:
@@ -54,18 +52,10 @@ def _lint_imports(*contracts: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_import_contracts_hold():
-    """[tool.importlinter]: no cycles in the API, its layers, no Dagster in the API, no API in the pipelines,
-    no downstream call in the store."""
+    """[tool.importlinter]: no cycles in the API or the pipelines, the API's layers, no Dagster in the API,
+    no API in the pipelines, no downstream call in the store."""
     result = _lint_imports(*CONTRACTS)
     assert f'Contracts: {len(CONTRACTS)} kept, 0 broken.' in result.stdout, result.stdout + result.stderr
-
-
-def test_no_import_cycle_in_the_pipelines_but_the_pending_one():
-    result = _lint_imports('pipelines-acyclic')
-    if result.returncode == 0:
-        return
-    breakers = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith('- .')]
-    assert breakers == PENDING_BREAKERS, result.stdout
 
 
 SOURCES = ROOT / 'ocpdb_pipelines' / 'sources'
