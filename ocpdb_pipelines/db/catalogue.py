@@ -191,6 +191,9 @@ def _trigram(name: str, column: str) -> Index:
     return Index(name, column, postgresql_using='gin', postgresql_ops={column: 'gin_trgm_ops'})
 
 
+# the tables a realtime tick rewrites: autovacuum after 500 changed rows + 1 % (0150_writer_maintenance.sql)
+LIVE_AUTOVACUUM = {'autovacuum_vacuum_scale_factor': '0.01', 'autovacuum_vacuum_threshold': '500'}
+
 location = Table(
     'location',
     metadata,
@@ -266,7 +269,7 @@ location = Table(
     _trigram('location_address_trgm', 'address'),
     _trigram('location_city_trgm', 'city'),
     # the realtime tick's one non-HOT write leaves room on its page (0141); vacuumed early (0150)
-    postgresql_with={'fillfactor': '80', 'autovacuum_vacuum_scale_factor': '0.01', 'autovacuum_vacuum_threshold': '500'},
+    postgresql_with={'fillfactor': '80', **LIVE_AUTOVACUUM},
 )
 
 # location.last_updated's copy with its index (OCPI date_from/date_to), kept by a statement trigger on
@@ -304,7 +307,7 @@ charging_station = Table(
     UniqueConstraint('location_id', 'uid', name='uq_charging_station_location_uid'),
     Index('ix_charging_station_uid', 'uid'),
     # realtime writes stay HOT (0031_hot_realtime.sql); vacuumed early by autovacuum (0150_writer_maintenance.sql)
-    postgresql_with={'fillfactor': '90', 'autovacuum_vacuum_scale_factor': '0.01', 'autovacuum_vacuum_threshold': '500'},
+    postgresql_with={'fillfactor': '90', **LIVE_AUTOVACUUM},
 )
 
 evse = Table(
@@ -331,7 +334,7 @@ evse = Table(
     Index('ix_evse_uid', 'uid'),
     Index('ix_evse_evse_id', 'evse_id'),
     Index('ix_evse_evse_id_normalised', text("upper(translate(evse_id, '* -', ''))")),
-    postgresql_with={'fillfactor': '80', 'autovacuum_vacuum_scale_factor': '0.01', 'autovacuum_vacuum_threshold': '500'},
+    postgresql_with={'fillfactor': '80', **LIVE_AUTOVACUUM},
 )
 
 connector = Table(
