@@ -198,7 +198,7 @@ def main() -> None:
     args = parser.parse_args()
     url = args.database_url
 
-    urls = {'A': url + '_main', 'B': url}  # A: main's layout (bench/realtime_baseline.py), B: this tree's
+    urls = {'A': realtime_baseline.main_url(url), 'B': url}  # A: main's layout (realtime_baseline.py), B: this tree's
     for variant, target in urls.items():
         recreate_database(target)
         print(f'{variant}: generated {args.evses} EVSEs via apply_static in {generate(target, args.evses):.1f} s')

@@ -41,6 +41,12 @@ def load() -> ModuleType:
     return module
 
 
+def main_url(url: str) -> str:
+    """The URL of A's database: `url`'s database name + `_main`."""
+    info = psycopg.conninfo.conninfo_to_dict(normalize_url(url))
+    return psycopg.conninfo.make_conninfo(normalize_url(url), dbname=f'{info["dbname"]}_main')
+
+
 def downgrade(url: str) -> None:
     """Put a database migrated by this tree back to main's layout of what a tick writes: main's
     ocpdb_record_live_change (0030), the index on location.last_updated, no location_stamp, fillfactor 100."""

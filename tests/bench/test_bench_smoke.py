@@ -25,6 +25,7 @@ import psycopg
 import pytest
 from python_calamine import CalamineWorkbook
 
+from bench.realtime_baseline import main_url
 from ocpdb_pipelines.db.migrations import drop_database
 from tests.conftest import ADMIN_URL
 from tests.fixtures_dir import fixture_path
@@ -59,6 +60,8 @@ COVERED = {
     'bench_map_tiles.py': 'test_bench_map_tiles',
     'bench_matching.py': 'test_bench_matching',
     'bench_realtime.py': 'test_bench_realtime',
+    'realtime_baseline.py': "test_bench_realtime (main's writer, A of its A/B)",
+    'bench_list_page.py': 'test_bench_list_page',
     'bench_regions.py': 'test_bench_regions',
     'generate_bnetza.py': 'test_generate_bnetza',
     'generate_datex2.py': 'test_generate_datex2',
@@ -414,21 +417,50 @@ def test_bench_regions(bench_db: str) -> None:
 
 
 def test_bench_realtime(bench_db: str) -> None:
-    evses, changed, repeat = 400, 40, 2
-    stdout = run_script(
-        '-m', 'bench.bench_realtime', '--evses', str(evses), '--changed', str(changed), '--repeat', str(repeat),
-        '--database-url', bench_db,
-    )  # fmt: skip
-    # the script itself asserts that each of the three methods changed exactly --changed statuses
-    assert f'generated {evses} EVSEs via apply_static' in stdout
+    evses, changed, small, repeat = 400, 40, 10, 2
+    try:
+        stdout = run_script(
+            '-m', 'bench.bench_realtime', '--evses', str(evses), '--changed', str(changed), '--small', str(small),
+            '--repeat', str(repeat), '--database-url', bench_db,
+        )  # fmt: skip
+    finally:
+        drop_database(main_url(bench_db))  # A's database: main's layout
+    # the script itself asserts that A, B and the hand-written statements changed exactly what they should
+    for variant in ('A', 'B'):
+        assert f'{variant}: generated {evses} EVSEs via apply_static' in stdout
+        search(rf'^no-change tick {variant}: .*, 0 changed$', stdout)
     for round_number in range(1, repeat + 1):
-        search(rf'^round {round_number}: apply_realtime total [\d.]+ s, db [\d.]+ s', stdout)
-    search(r'^no-change tick: .*, 0 changed$', stdout)
-    assert f'median of {repeat} rounds, {evses} statuses, {changed} changed:' in stdout
-    for label in ('apply_realtime database time', r'hand UPDATE \.\.\. FROM \(VALUES\)', r'ratio apply_realtime db'):
+        search(rf'^round {round_number}:, (A|B) db [\d.]+ s, ', stdout)
+    assert f'median of {repeat} interleaved rounds, A = main (1a43acf), B = this tree:' in stdout
+    for label in (rf'A +{evses} statuses', rf'B small +{small} statuses', r'ratio B / A database time: full'):
         search(rf'^  {label}', stdout)
     statements = re.findall(r'^    [\d.]+ s  (.+)$', stdout, re.M)
     assert 'COMMIT' in statements
+    assert any(s.startswith('WITH target AS MATERIALIZED') for s in statements)  # B's one statement
+    assert any(s.startswith('CREATE TEMPORARY TABLE rt_target') for s in statements)  # A's (main's)
+
+
+def test_bench_list_page(bench_db: str, redis_url: str, tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    from bench_api import generate
+
+    generate(bench_db, 300)
+    tree = tmp_path / 'main'
+    tree.mkdir()
+    archive = subprocess.run(['git', 'archive', '1a43acf'], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(['tar', '-x', '-C', str(tree)], input=archive, check=True)
+    out = tmp_path / 'list.json'
+    stdout = run_script(
+        str(BENCH / 'bench_list_page.py'), '--database-url', bench_db, '--redis-url', redis_url,
+        '--main-tree', str(tree), '--pages', '3', '--rounds', '2', '--port', str(_free_port_pair()),
+        '--out', str(out),
+    )  # fmt: skip
+    report = json.loads(out.read_text())
+    assert report['meta']['locations'] == 300
+    for route in ('v1', 'ocpi22'):
+        assert all(len(report['rounds'][route][k]) == 2 for k in ('floor', 'A', 'B'))
+        assert all(v > 0 for v in report['summary'][route].values())
+        search(rf'^\| {route} \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$', stdout)
 
 
 def test_bench_datex2_parse() -> None:
