@@ -23,7 +23,6 @@ from psycopg import sql
 # parent first: foreign keys are checked row by row during COPY
 TABLES = ('business', 'location', 'charging_station', 'evse', 'connector', 'evse_status_history')
 CHUNK = 1 << 20
-_FORMAT = sql.SQL('(FORMAT binary)')
 
 
 def _columns(conn: psycopg.Connection, table: str) -> list[str]:
@@ -64,8 +63,11 @@ def dump_rows(url: str) -> Dump:
     return Dump(tables=dumped, sources=sources)
 
 
-def copy_floor(url: str, dumped: Dump) -> dict[str, Any]:
-    """Replay the dump into the (fresh, migrated) database at `url`; returns seconds and rows per table."""
+def copy_floor(url: str, dumped: Dump, data_format: str = 'binary') -> dict[str, Any]:
+    """Replay the dump (`data_format` 'binary' or 'text') into the fresh, migrated database at `url`.
+
+    Returns the seconds (in all and per table) and the rows per table.
+    """
     seconds: dict[str, float] = {}
     with psycopg.connect(url) as conn:
         for uid, name in dumped.sources:
@@ -76,7 +78,9 @@ def copy_floor(url: str, dumped: Dump) -> dict[str, Any]:
             for table in TABLES:
                 columns, data, _ = dumped.tables[table]
                 names = sql.SQL(', ').join(map(sql.Identifier, columns))
-                query = sql.SQL('COPY {} ({}) FROM STDIN {}').format(sql.Identifier(table), names, _FORMAT)
+                query = sql.SQL('COPY {} ({}) FROM STDIN (FORMAT {})').format(
+                    sql.Identifier(table), names, sql.SQL(data_format)
+                )
                 table_started = time.perf_counter()
                 with conn.cursor() as cursor, cursor.copy(query) as copy:
                     view = memoryview(data)
@@ -127,13 +131,11 @@ def main() -> None:
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     binary = dump_rows(source)
     text = _text_dump(binary, source)
-    global _FORMAT
     for round_ in range(1, rounds + 1):
         for name, dump in (('binary', binary), ('text', text)):
             recreate_database(target)
-            _FORMAT = sql.SQL('(FORMAT binary)' if name == 'binary' else '(FORMAT text)')
             load = os.getloadavg()[0]
-            result = copy_floor(target, dump)
+            result = copy_floor(target, dump, name)
             per_table = {k: round(v, 2) for k, v in result['per_table'].items()}
             print(json.dumps({'round': round_, 'format': name, 'seconds': round(result['seconds'], 2),
                               'load': round(load, 2), 'per_table': per_table}), flush=True)  # fmt: skip
