@@ -29,29 +29,23 @@ if str(ROOT) not in sys.path:
 from ocpdb_pipelines.config import load_settings  # noqa: E402
 from ocpdb_pipelines.sources.options import check_sources  # noqa: E402
 
-OLD_YAML = """\
-DATABASE_URL: postgresql://postgres@127.0.0.1:5432/ocpdb
-HTTP_TIMEOUT: 60
-MATCHING_FACTOR_THRESHOLD: 0.3
-SOURCES:
+# the same four sources in both layouts (the per-source keys did not change)
+SOURCES_YAML = """\
   bnetza_api: {auto_fetch: false, ignore_operators: [A, B]}
   chargecloud_ludwigsburg: {api_key: k}
   eaaze_pbw: {token: t}
   datex2_enbw: {static_subscription_id: '1', mobilithek_cert_path: /c, mobilithek_key_path: /k}
-LOGGING: {version: 1}
 """
 
-NEW_YAML = """\
-database: {url: postgresql://postgres@127.0.0.1:5432/ocpdb}
-http: {timeout: 60}
-matching: {factor_threshold: 0.3}
-sources:
-  bnetza_api: {auto_fetch: false, ignore_operators: [A, B]}
-  chargecloud_ludwigsburg: {api_key: k}
-  eaaze_pbw: {token: t}
-  datex2_enbw: {static_subscription_id: '1', mobilithek_cert_path: /c, mobilithek_key_path: /k}
-logging: {version: 1}
-"""
+OLD_YAML = (
+    'DATABASE_URL: postgresql://postgres@127.0.0.1:5432/ocpdb\nHTTP_TIMEOUT: 60\nMATCHING_FACTOR_THRESHOLD: 0.3\n'
+    f'SOURCES:\n{SOURCES_YAML}LOGGING: {{version: 1}}\n'
+)
+
+NEW_YAML = (
+    'database: {url: postgresql://postgres@127.0.0.1:5432/ocpdb}\nhttp: {timeout: 60}\n'
+    f'matching: {{factor_threshold: 0.3}}\nsources:\n{SOURCES_YAML}logging: {{version: 1}}\n'
+)
 
 OLD_ENV = {'REDIS_URL': 'redis://127.0.0.1:6379/1', 'OCPDB_HTTP_RETRIES': '2', 'OCPDB_LANDING_DIR': '/tmp/l'}
 NEW_ENV = {'REDIS_URL': 'redis://127.0.0.1:6379/1', 'OCPDB_HTTP__RETRIES': '2', 'OCPDB_LANDING__DIR': '/tmp/l'}
