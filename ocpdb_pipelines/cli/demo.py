@@ -1,10 +1,11 @@
 """`ocpdb demo`: the whole system on this machine, offline.
 
-Migrates, generates sample payloads for every registered source (the project's own generators, not
+Starts local sample feeds on 127.0.0.1 (cli/demo_feeds.py) and points every realtime source at them,
+migrates, generates sample payloads for every registered source (the project's own generators, not
 recorded data) describing a few minutes ago, imports them as Dagster materializations (so the UI shows
 every source materialized and freshness is judged from a true age), turns on the sensors of what it
-imported, runs the downstream assets, then serves the Dagster UI (webserver + daemon) and the API until
-Ctrl-C or SIGTERM, which stop both cleanly.
+imported (their ticks pull fresh samples from the feeds), runs the downstream assets, then serves the
+Dagster UI (webserver + daemon) and the API until Ctrl-C or SIGTERM, which stop them and the feeds.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+import orjson
 
 from ocpdb_pipelines.config import PROJECT_ROOT
 
@@ -39,21 +42,66 @@ def require_samples() -> None:
         raise click.ClickException(MISSING_SAMPLES)
 
 
+if TYPE_CHECKING:
+    from ocpdb_pipelines.cli.demo_feeds import SampleFeeds
+
+
 @click.command('demo')
 @click.option(
     '--serve/--no-serve', default=True, show_default=True, help='Start the Dagster UI and the API afterwards.'
 )
 @click.option('--dagster-port', default=3000, show_default=True, type=int)
 @click.option('--api-port', default=8000, show_default=True, type=int)
-def demo(serve: bool, dagster_port: int, api_port: int) -> None:
+@click.option(
+    '--feeds-port', default=0, show_default=True, type=int, help='Port of the local sample feeds (0: any free one).'
+)
+def demo(serve: bool, dagster_port: int, api_port: int, feeds_port: int) -> None:
     """Run the demo: migrate, import generated samples of every source, run downstream assets, serve."""
     require_samples()
-    with stop_on_sigterm():
+    from ocpdb_pipelines.cli.demo_feeds import serve_sample_feeds
+
+    with stop_on_sigterm(), serve_sample_feeds(port=feeds_port) as feeds, sources_pointed_at(feeds):
         failed = _import_everything()
         if serve:
             serve_until_stopped(_serve_commands(dagster_port, api_port), banner=_banner(dagster_port, api_port))
         elif failed:
             sys.exit(1)
+
+
+@contextmanager
+def sources_pointed_at(feeds: SampleFeeds) -> Iterator[None]:
+    """Configure every pulled source to fetch from the demo's local feeds (OCPDB_SOURCES: this process and
+    the `dagster dev` it starts), so the sensors' realtime ticks succeed offline and freshness is true;
+    the environment is as before once the demo ends."""
+    from ocpdb_pipelines.config import get_settings
+
+    previous = os.environ.get('OCPDB_SOURCES')
+    try:
+        _point_sources_at(feeds)
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop('OCPDB_SOURCES', None)
+        else:
+            os.environ['OCPDB_SOURCES'] = previous
+        get_settings.cache_clear()
+
+
+def _point_sources_at(feeds: SampleFeeds) -> None:
+    from ocpdb_pipelines.cli.demo_feeds import demo_client_certificate
+    from ocpdb_pipelines.cli.main import _settings
+    from ocpdb_pipelines.config import get_settings
+    from ocpdb_pipelines.sources.registry import REGISTRY
+
+    credentials = demo_client_certificate(_settings().path(_settings().data_dir) / 'demo' / 'client-certificate')
+    sources = {
+        uid: feeds.source_config(uid, credentials)
+        for uid, spec in REGISTRY.items()
+        if spec.has_realtime and (spec.auth != 'mtls' or credentials)
+    }
+    os.environ['OCPDB_SOURCES'] = orjson.dumps(sources).decode()
+    get_settings.cache_clear()
+    click.echo(f'sample feeds on {feeds.url}: {len(sources)} sources pull from them')
 
 
 # the samples describe this long ago; their realtime part a few minutes later (see samples/sites.py)

@@ -103,3 +103,8 @@ def write_demo_samples(directory: str | Path, seed: int = 1) -> list[DemoPayload
             path = entry.write(target / entry.filename, seed)
             payloads.append(DemoPayload(entry.uid, entry.kind, Path(path)))
     return payloads
+
+
+def demo_entry(uid: str, kind: str) -> _Entry | None:
+    """The generator of one source's sample of this kind (the demo's local feeds serve it per request)."""
+    return next((entry for entry in _entries() if entry.uid == uid and entry.kind == kind), None)

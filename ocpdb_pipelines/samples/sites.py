@@ -26,9 +26,23 @@ REFERENCE_TIME = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 _reference: ContextVar[datetime] = ContextVar('sample_reference_time', default=REFERENCE_TIME)
 
 
+# which later draw of statuses `later_statuses` makes (0: the fixed one; the demo's feeds count up per poll)
+_status_draw: ContextVar[int] = ContextVar('sample_status_draw', default=0)
+
+
 def reference_time() -> datetime:
     """The instant samples written now describe: REFERENCE_TIME unless inside `samples_at`."""
     return _reference.get()
+
+
+@contextmanager
+def status_draw(draw: int) -> Iterator[None]:
+    """Realtime samples written inside take another draw of changed statuses (same sites, same seed)."""
+    token = _status_draw.set(draw)
+    try:
+        yield
+    finally:
+        _status_draw.reset(token)
 
 
 @contextmanager
@@ -240,7 +254,8 @@ def later_statuses(
 ) -> list[Site]:
     """A copy of the sites `minutes` later: about `share` of the EVSEs have another status (at least one)."""
     at = at or reference_time()
-    rng = random.Random(f'{seed}-later')
+    draw = _status_draw.get()
+    rng = random.Random(f'{seed}-later' if draw == 0 else f'{seed}-later-{draw}')
     later = copy.deepcopy(sites)
     evses = [evse for site in later for evse in site.evses]
     changed = [evse for evse in evses if rng.random() < share] or evses[:1]

@@ -62,16 +62,21 @@ def resources_of(settings: Settings) -> dict[str, object]:
     )
 
 
-STORAGE = os.environ.get('OCPDB_TEST_DAGSTER_STORAGE', 'sqlite')
+# every test of the Dagster layer runs on both instance files unless OCPDB_TEST_DAGSTER_STORAGE names one
+STORAGES = (
+    [os.environ['OCPDB_TEST_DAGSTER_STORAGE']]
+    if os.environ.get('OCPDB_TEST_DAGSTER_STORAGE')
+    else ['sqlite', 'postgres']
+)
 
 
-@pytest.fixture
-def dagster_home(tmp_path, monkeypatch) -> Path:
-    """A DAGSTER_HOME with the project's own instance file: dagster.yaml (SQLite storage) or, with
-    OCPDB_TEST_DAGSTER_STORAGE=postgres, dagster.postgres.yaml on a fresh database of the test cluster."""
+@pytest.fixture(params=STORAGES)
+def dagster_home(request, tmp_path, monkeypatch) -> Path:
+    """A DAGSTER_HOME with the project's own instance file: dagster.yaml (SQLite storage) and
+    dagster.postgres.yaml (dagster-postgres) on a fresh database of the test cluster."""
     home = tmp_path / 'dagster_home'
     home.mkdir(exist_ok=True)
-    if STORAGE == 'postgres':
+    if request.param == 'postgres':
         name = f'{_database_name()}_dagster'
         _recreate_plain_database(name)
         # dagster-postgres takes a SQLAlchemy URL; SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, on

@@ -18,18 +18,7 @@ from ocpdb_pipelines.cli.demo import SAMPLE_AGE
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 
-def test_demo_imports_every_family_and_runs_downstream(settings, db, tmp_path, monkeypatch):
-    for key, value in {
-        'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'DATABASE_URL': settings.database.url.get_secret_value(),
-        'REDIS_URL': settings.redis.url.get_secret_value(),
-        'OCPDB_CONFIG': os.devnull,
-        'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
-        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
-        'OCPDB_VG25__GEOPACKAGE_PATH': str(tmp_path / 'no-real-vg25.gpkg'),
-    }.items():
-        monkeypatch.setenv(key, value)
+def test_demo_imports_every_family_and_runs_downstream(demo_env, settings, db, tmp_path):
     # as a fresh `ocpdb demo` process would: settings and the code location built from this environment,
     # not from whatever an earlier test of this worker cached
     from ocpdb_pipelines.config import get_settings
@@ -69,7 +58,11 @@ def test_demo_imports_every_family_and_runs_downstream(settings, db, tmp_path, m
         for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
         if state.is_running
     }
-    assert {f'{uid}_sensor' for uid in REGISTRY} <= running
+    # ... stored as running in the instance, or running by default in the code location the demo serves
+    # (every realtime source configured to pull from the demo's feeds: see cli/demo_feeds.py)
+    assert 'sample feeds on http://127.0.0.1:' in result.output
+    assert 'OCPDB_SOURCES' not in os.environ  # the demo's configuration ends with the demo
+    assert {f'{uid}_sensor' for uid in REGISTRY} <= running | _running_by_default_in_the_demo(settings, tmp_path)
     # the samples describe a few minutes ago, not a fixed date: freshness is judged on a true age
     stamps = db.execute(
         'SELECT uid, extract(epoch FROM realtime_data_updated_at) AS at FROM source '
@@ -107,3 +100,16 @@ def test_the_demo_server_stops_cleanly_on_sigterm(tmp_path):
     assert 'exited cleanly' in out
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def _running_by_default_in_the_demo(settings, tmp_path) -> set[str]:
+    """The sensors that are on by default in the code location as `ocpdb demo` configures it."""
+    from ocpdb_pipelines.cli.demo_feeds import SampleFeeds
+    from ocpdb_pipelines.definitions import build_definitions
+
+    feeds = SampleFeeds(directory=tmp_path, url='http://127.0.0.1:9')
+    credentials = dict.fromkeys(('mobilithek_cert_path', 'mobilithek_key_path', 'realtime_subscription_id'), 'demo')
+    realtime = [uid for uid, spec in REGISTRY.items() if spec.has_realtime]
+    sources = {uid: dict(feeds.source_config(uid, credentials)) for uid in realtime}
+    repository = build_definitions(settings.with_values(sources=sources)).get_repository_def()
+    return {s.name for s in repository.sensor_defs if s.default_status == dg.DefaultSensorStatus.RUNNING}

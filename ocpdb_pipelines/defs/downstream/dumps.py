@@ -6,7 +6,6 @@ Automated declaratively: once a day, and whenever a large import (the BNetzA reg
 import dagster as dg
 
 from ocpdb_pipelines.defs.resources import OcpdbConfig
-from ocpdb_pipelines.products.dumps.write import write_generation
 
 DUMPS_KEY = dg.AssetKey(['products', 'dumps'])
 DAILY_CRON = '0 3 * * *'
@@ -42,6 +41,8 @@ def build_dumps_asset(upstream: list[dg.AssetKey], large_import_keys: list[dg.As
     )
     def dumps(config: DumpConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
         settings = ocpdb.settings()
+        from ocpdb_pipelines.products.dumps.write import write_generation  # pyarrow: imported when a dump runs
+
         report = write_generation(
             settings.database.url.get_secret_value(),
             settings.path(settings.exports.dir) / 'dumps',

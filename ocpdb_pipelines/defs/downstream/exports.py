@@ -6,23 +6,27 @@ EVSEs whose status OCPDB saw change since the Redis watermark; its sensor does t
 minute would cost more CPU than the push itself) and reports a runless materialization.
 """
 
+import importlib
 import time
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import orjson
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.defs.resources import OcpdbConfig
-from ocpdb_pipelines.exports.datex2 import validate
-from ocpdb_pipelines.exports.datex2.export import export
-from ocpdb_pipelines.exports.datex2.push import (
-    PushReport,
-    datex_version,
-    push_realtime_diff,
-    push_realtime_full,
-    push_static,
-)
+
+if TYPE_CHECKING:
+    from ocpdb_pipelines.exports.datex2.push import PushReport
+
+# the export, schema and push modules (xmlschema, the Mobilithek client) are imported when an export runs:
+# loading the code location (every process that loads the definitions) does not pay for them
+PUSH_MODULE = 'ocpdb_pipelines.exports.datex2.push'
+
+
+def _push_function(name: str):  # type: ignore[no-untyped-def]
+    return getattr(importlib.import_module(PUSH_MODULE), name)
+
 
 STATIC_KEY = dg.AssetKey(['exports', 'datex2_static'])
 REALTIME_FULL_KEY = dg.AssetKey(['exports', 'datex2_realtime_full'])
@@ -37,6 +41,8 @@ class ExportConfig(dg.Config):
 
 
 def _schema_check(settings: Settings, path: str, version: str, kind: str, check_name: str) -> dg.AssetCheckResult:
+    from ocpdb_pipelines.exports.datex2 import validate
+
     root = validate.schema_root(settings)
     if root is None:
         return dg.AssetCheckResult(
@@ -55,15 +61,16 @@ def _schema_check(settings: Settings, path: str, version: str, kind: str, check_
     )
 
 
-def _push_metadata(report: PushReport) -> dict[str, object]:
+def _push_metadata(report: 'PushReport') -> dict[str, object]:
     return {f'push_{k}': v for k, v in report.__dict__.items() if v is not None and k != 'message'}
 
 
-def _export_and_push(
-    config: ExportConfig, settings: Settings, kind: str, push: Callable[[Settings], PushReport]
-) -> dg.MaterializeResult:
+def _export_and_push(config: ExportConfig, settings: Settings, kind: str, push_name: str) -> dg.MaterializeResult:
     """Write the export file, push it when enabled, and check it against the schema."""
-    version = config.version or datex_version(settings)
+    from ocpdb_pipelines.exports.datex2.export import export
+
+    push = _push_function(push_name)
+    version = config.version or _push_function('datex_version')(settings)
     started = time.monotonic()
     report = export(settings, version, kind, 'json')
     metadata: dict[str, object] = {
@@ -93,7 +100,7 @@ def build_export_assets(upstream: list[dg.AssetKey], realtime: list[dg.AssetKey]
         check_specs=[dg.AssetCheckSpec('valid_against_schema', asset=STATIC_KEY, blocking=False)],
     )
     def datex2_static(config: ExportConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
-        return _export_and_push(config, ocpdb.settings(), 'static', push_static)
+        return _export_and_push(config, ocpdb.settings(), 'static', 'push_static')
 
     @dg.asset(
         key=REALTIME_FULL_KEY,
@@ -104,7 +111,7 @@ def build_export_assets(upstream: list[dg.AssetKey], realtime: list[dg.AssetKey]
         check_specs=[dg.AssetCheckSpec('valid_against_schema', asset=REALTIME_FULL_KEY, blocking=False)],
     )
     def datex2_realtime_full(config: ExportConfig, ocpdb: OcpdbConfig) -> dg.MaterializeResult:
-        return _export_and_push(config, ocpdb.settings(), 'realtime', push_realtime_full)
+        return _export_and_push(config, ocpdb.settings(), 'realtime', 'push_realtime_full')
 
     @dg.asset(
         key=REALTIME_DIFF_KEY,
@@ -118,7 +125,7 @@ def build_export_assets(upstream: list[dg.AssetKey], realtime: list[dg.AssetKey]
         settings = ocpdb.settings()
         if not (config.push if config.push is not None else settings.mobilithek.enabled):
             raise dg.Failure(description='mobilithek.enabled is false: there is no publication to push a diff to')
-        return dg.MaterializeResult(metadata=_push_metadata(push_realtime_diff(settings)))
+        return dg.MaterializeResult(metadata=_push_metadata(_push_function('push_realtime_diff')(settings)))
 
     return [datex2_static, datex2_realtime_full, datex2_realtime_diff]
 
@@ -163,7 +170,7 @@ def build_export_automation(
         current = ocpdb.settings()
         if not current.mobilithek.enabled:
             return dg.SensorResult(skip_reason='mobilithek.enabled is false')
-        report = push_realtime_diff(current)
+        report = _push_function('push_realtime_diff')(current)
         if not report.sent:
             return dg.SensorResult(skip_reason=f'nothing changed since {report.since}')
         materialization = dg.AssetMaterialization(asset_key=REALTIME_DIFF_KEY, metadata=_push_metadata(report))
