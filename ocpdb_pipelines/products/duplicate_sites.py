@@ -29,37 +29,31 @@ RULE = 'same_site'
 
 # `duplicate_result` holds the links of the eMI3 rule already: its followers are not candidates here
 CANDIDATES_SQL = """
-WITH live AS (
-    SELECT l.id, l.source, l.name, l.address, l.postal_code, l.geometry, l.lat::float8 AS lat, op.name AS operator
-    FROM location l LEFT JOIN business op ON op.id = l.operator_id
-    WHERE l.source <> ALL(%(static)s) AND NOT EXISTS (SELECT 1 FROM duplicate_result r WHERE r.follower = l.id)
-), pairs AS (
+WITH near AS (
     SELECT a.id AS a, b.id AS b, ST_Distance(a.geometry::geography, b.geometry::geography) AS metres
-    FROM live a JOIN live b
-      ON b.geometry && ST_Expand(a.geometry, %(dlat)s / cos(radians(a.lat)))
+    FROM location a
+    JOIN location b  -- the GiST index on location.geometry serves this box
+      ON b.geometry && ST_Expand(a.geometry, %(dlat)s / cos(radians(a.lat::float8)))
      AND b.id > a.id AND b.source <> a.source
-), near AS (
-    SELECT * FROM pairs WHERE metres <= %(radius)s
-), members AS (
-    SELECT a AS id FROM near UNION SELECT b FROM near
-), equipment AS (
-    SELECT cs.location_id, count(DISTINCT e.id) AS evses,
-           count(DISTINCT e.id) FILTER (WHERE e.status NOT IN ('STATIC', 'UNKNOWN')) AS live,
-           max(c.max_electric_power) AS max_power
-    FROM members m JOIN charging_station cs ON cs.location_id = m.id JOIN evse e ON e.charging_station_id = cs.id
-    LEFT JOIN connector c ON c.evse_id = e.id
-    GROUP BY 1
+    WHERE a.source <> ALL(%(static)s) AND b.source <> ALL(%(static)s)
+      AND NOT EXISTS (SELECT 1 FROM duplicate_result r WHERE r.follower = a.id)
+      AND NOT EXISTS (SELECT 1 FROM duplicate_result r WHERE r.follower = b.id)
+      AND ST_DWithin(a.geometry::geography, b.geometry::geography, %(radius)s)
 ), ids AS (
     SELECT DISTINCT cs.location_id, upper(translate(e.evse_id, '* -', '')) AS evse_id
-    FROM members m JOIN charging_station cs ON cs.location_id = m.id JOIN evse e ON e.charging_station_id = cs.id
+    FROM (SELECT a AS id FROM near UNION SELECT b FROM near) m
+    JOIN charging_station cs ON cs.location_id = m.id JOIN evse e ON e.charging_station_id = cs.id
     WHERE upper(translate(e.evse_id, '* -', '')) ~ '^[A-Z]{2}[A-Z0-9]{3}E'
+), shared AS (
+    SELECT n.a, n.b, count(*) AS n
+    FROM near n JOIN ids x ON x.location_id = n.a JOIN ids y ON y.location_id = n.b AND y.evse_id = x.evse_id
+    GROUP BY 1, 2
+), parties AS (  -- per location one array: joining party to party first multiplies out (EXPLAIN at 180,000)
+    SELECT location_id, array_agg(DISTINCT left(evse_id, 5)) AS parties FROM ids GROUP BY 1
 )
-SELECT n.a, n.b, n.metres,
-       (SELECT count(*) FROM ids x JOIN ids y ON y.evse_id = x.evse_id
-        WHERE x.location_id = n.a AND y.location_id = n.b) AS shared_evse_ids,
-       EXISTS (SELECT 1 FROM ids x JOIN ids y ON left(y.evse_id, 5) = left(x.evse_id, 5)
-               WHERE x.location_id = n.a AND y.location_id = n.b) AS same_party
-FROM near n
+SELECT n.a, n.b, n.metres, coalesce(s.n, 0) AS shared_evse_ids, coalesce(pa.parties && pb.parties, false) AS same_party
+FROM near n LEFT JOIN shared s ON s.a = n.a AND s.b = n.b
+LEFT JOIN parties pa ON pa.location_id = n.a LEFT JOIN parties pb ON pb.location_id = n.b
 ORDER BY n.a, n.b
 """
 

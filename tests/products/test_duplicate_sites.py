@@ -16,20 +16,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-import mapbox_vector_tile
 import orjson
 import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from ocpdb_api.app import create_app
-from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.imports import run_static
 from ocpdb_pipelines.matching.service import DEGREES_PER_METRE
 from ocpdb_pipelines.products.duplicates import link_duplicates
 from ocpdb_pipelines.sources.base import Page
-from tests.api.test_tiles import tile_of
 from tests.fixtures_dir import fixture_bytes
+from tests.products.tiles_client import api_client, tile_ids
 from tests.sources.live_sources_helpers import with_source
 
 STADTNAVI, LUDWIGSBURG = 'ocpi_stadtnavi', 'chargecloud_ludwigsburg'
@@ -192,21 +189,8 @@ def rewritten(settings, db) -> psycopg.Connection:
 
 @pytest.fixture
 def client(settings, rewritten) -> Iterator[TestClient]:
-    api = ApiSettings.from_settings(settings, version_ttl_seconds=0.0, pool_min_size=1, pool_max_size=2)
-    with TestClient(create_app(api)) as c:
+    with api_client(settings) as c:
         yield c
-
-
-def _tile_ids(client, db, **params) -> list[int]:
-    tiles = {tile_of(float(r['lat']), float(r['lon']), 12) for r in db.execute('SELECT lat, lon FROM location')}
-    ids = []
-    for x, y in tiles:
-        body = client.get(f'/tiles/12/{x}/{y}.mvt', params=params).content
-        ids += [
-            f['properties']['id']
-            for f in mapbox_vector_tile.decode(body).get('chargepoints', {'features': []})['features']
-        ]
-    return ids
 
 
 def test_a_feed_rewritten_in_another_family_without_ids_shows_once_in_tiles(client, rewritten):
@@ -225,8 +209,8 @@ def test_a_feed_rewritten_in_another_family_without_ids_shows_once_in_tiles(clie
         # equal EVSE counts; the imported DATEX II record has live statuses or the lower id: it leads
         assert links[copy]['duplicate_of'] == original, uid
         assert links[copy]['score'] >= 0.45
-    shown = _tile_ids(client, rewritten)
-    unfiltered = _tile_ids(client, rewritten, filter_duplicates='false')
+    shown = tile_ids(client, rewritten, 12)
+    unfiltered = tile_ids(client, rewritten, 12, filter_duplicates='false')
     assert sorted(unfiltered) == sorted([*originals.values(), *copies.values()])
     assert sorted(shown) == sorted(originals.values())
     total = len(originals) + len(copies)

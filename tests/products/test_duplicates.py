@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import mapbox_vector_tile
 import pytest
 from starlette.testclient import TestClient
 
-from ocpdb_api.app import create_app
-from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.imports import run_static
 from ocpdb_pipelines.matching.service import run_matching
 from ocpdb_pipelines.products.duplicates import link_duplicates
 from ocpdb_pipelines.sources.base import Page
-from tests.api.test_tiles import tile_of
 from tests.fixtures_dir import fixture_bytes
+from tests.products.tiles_client import api_client, tile_ids
 
 FIRST, SECOND = 'chargecloud_stuttgart', 'chargecloud_pforzheim'
 
@@ -32,8 +29,7 @@ def twins(settings, db):
 
 @pytest.fixture
 def client(settings, twins) -> Iterator[TestClient]:
-    api = ApiSettings.from_settings(settings, version_ttl_seconds=0.0, pool_min_size=1, pool_max_size=2)
-    with TestClient(create_app(api)) as c:
+    with api_client(settings) as c:
         yield c
 
 
@@ -49,17 +45,6 @@ def _with_ids(db, source):
             (source,),
         )
     }
-
-
-def _tile_ids(client, db, **params) -> list[int]:
-    """Location ids in the z10 tiles that cover the fixture's locations."""
-    tiles = {tile_of(float(r['lat']), float(r['lon']), 10) for r in db.execute('SELECT lat, lon FROM location')}
-    ids = []
-    for x, y in tiles:
-        body = client.get(f'/tiles/10/{x}/{y}.mvt', params=params).content
-        layer = mapbox_vector_tile.decode(body).get('chargepoints', {'features': []})
-        ids += [f['properties']['id'] for f in layer['features']]
-    return ids
 
 
 def test_same_evses_from_two_live_sources_are_linked_once(twins):
@@ -106,8 +91,8 @@ def test_the_fuller_record_leads(twins):
 def test_tiles_show_them_once_by_default_and_twice_unfiltered(client, twins):
     first = _with_ids(twins, FIRST)
     link_duplicates(twins)
-    shown = _tile_ids(client, twins)
-    unfiltered = _tile_ids(client, twins, filter_duplicates='false')
+    shown = tile_ids(client, twins, 10)
+    unfiltered = tile_ids(client, twins, 10, filter_duplicates='false')
     followers = {r['location_id'] for r in twins.execute('SELECT location_id FROM location_duplicate')}
     assert len(followers) == len(first)
     assert not followers & set(shown)
