@@ -71,6 +71,7 @@ class SampleFeeds:
         from ocpdb_pipelines.http.urls import resolve_url
         from ocpdb_pipelines.sources.families import get_family
         from ocpdb_pipelines.sources.registry import get_spec
+        from ocpdb_pipelines.sources.options import options_for
 
         spec = get_spec(uid)
         base_paths = get_family(spec).base_paths
@@ -83,7 +84,7 @@ class SampleFeeds:
             config.setdefault(key, credentials.get(key, 'demo'))
         if spec.auth == 'mtls':
             config.update(credentials)
-        source = dict(config)
+        source = options_for(spec, config)
         kinds = ('static', 'realtime') if spec.has_realtime else ('static',)
         for kind in kinds:  # realtime last: a source whose realtime is its static URL gets live statuses
             # a source whose live statuses come with its static document is polled there: serve it live

@@ -1,7 +1,7 @@
 """DATEX II export assets and their Mobilithek pushes.
 
 `exports/datex2_static` and `exports/datex2_realtime_full` write the export file under EXPORT_DIR and,
-when MOBILITHEK_ENABLED, push it (snapshotPush). `exports/datex2_realtime_diff` pushes a deltaPush of the
+when `mobilithek.enabled`, push it (snapshotPush). `exports/datex2_realtime_diff` pushes a deltaPush of the
 EVSEs whose status OCPDB saw change since the Redis watermark; its sensor does that in the tick (one run a
 minute would cost more CPU than the push itself) and reports a runless materialization.
 """
@@ -35,7 +35,7 @@ REALTIME_DIFF_KEY = dg.AssetKey(['exports', 'datex2_realtime_diff'])
 
 class ExportConfig(dg.Config):
     push: bool | None = None
-    """Push to the Mobilithek; default: MOBILITHEK_ENABLED."""
+    """Push to the Mobilithek; default: `mobilithek.enabled`."""
     version: str | None = None
     """DATEX II version of the file ('3.5' or '3.7'); default: MOBILITHEK_VERSION."""
 
