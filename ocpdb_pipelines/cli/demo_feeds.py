@@ -70,8 +70,8 @@ class SampleFeeds:
         requests are routed to the source's static and realtime sample."""
         from ocpdb_pipelines.http.urls import resolve_url
         from ocpdb_pipelines.sources.families import get_family
-        from ocpdb_pipelines.sources.registry import get_spec
         from ocpdb_pipelines.sources.options import options_for
+        from ocpdb_pipelines.sources.registry import get_spec
 
         spec = get_spec(uid)
         base_paths = get_family(spec).base_paths
