@@ -207,7 +207,8 @@ def _report(results: dict[str, list[dict[str, Any]]], args: Any, before: tuple, 
     for label, page in rows:
         base = _median(results['base'], label, page)
         branch = _median(results['branch'], label, page)
-        print(f'| {label} | {base:.3f} | {branch:.3f} | {branch / base:.2f} |')
+        ratio = f'{branch / base:.2f}' if base else '—'  # the register's tabular path does not flatten models
+        print(f'| {label} | {base:.3f} | {branch:.3f} | {ratio} |')
 
 
 if __name__ == '__main__':

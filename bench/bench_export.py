@@ -81,9 +81,13 @@ def main() -> None:
 
     since = datetime.now(UTC) - timedelta(seconds=1)
     with psycopg.connect(args.database_url, autocommit=True) as conn:
+        # as the realtime writer does: the status, its observation time and a history row (the diff reads the
+        # history's observed_at index)
         conn.execute(
-            "UPDATE evse SET status = 'CHARGING', status_observed_at = now() "
-            'WHERE id IN (SELECT id FROM evse ORDER BY random() LIMIT %s)',
+            "WITH changed AS (UPDATE evse SET status = 'CHARGING', status_observed_at = now() "
+            'WHERE id IN (SELECT id FROM evse ORDER BY random() LIMIT %s) RETURNING id, status, status_observed_at) '
+            'INSERT INTO evse_status_history (evse_id, status, observed_at) '
+            'SELECT id, status, status_observed_at FROM changed',
             (args.changed,),
         )
     with connect(args.database_url) as conn:

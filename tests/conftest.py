@@ -32,11 +32,9 @@ def database_url() -> str:
 
 def empty_data_tables(conn: psycopg.Connection) -> None:
     """TRUNCATE every table of the public schema but the migration bookkeeping (ids restart at 1)."""
-    tables = [
-        row[0]
-        for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-        if row[0] not in KEEP_TABLES
-    ]
+    with conn.cursor(row_factory=psycopg.rows.tuple_row) as cursor:  # the caller's connection may use dict rows
+        found = cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    tables = [name for (name,) in found if name not in KEEP_TABLES]
     if tables:
         conn.execute('TRUNCATE ' + ', '.join(f'"{t}"' for t in tables) + ' RESTART IDENTITY CASCADE')
 

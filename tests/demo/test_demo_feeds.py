@@ -20,6 +20,7 @@ from ocpdb_pipelines.defs.sources.automation import build_sensor, realtime_inter
 from ocpdb_pipelines.defs.sources.keys import realtime_key
 from ocpdb_pipelines.defs.sources.realtime_pull import PULL_CHECK
 from ocpdb_pipelines.imports import run_static
+from ocpdb_pipelines.sources.options import source_options
 from ocpdb_pipelines.sources.registry import REGISTRY
 
 REALTIME = sorted(uid for uid, spec in REGISTRY.items() if spec.has_realtime)
@@ -34,7 +35,8 @@ def test_every_realtime_sensor_tick_pulls_fresh_statuses_from_the_feeds(demo_env
         failed = {}
         for uid in REALTIME:
             spec = REGISTRY[uid]
-            assert (settings.sources[uid].realtime_url or settings.sources[uid].url).startswith(feeds.url)
+            options = source_options(settings, uid)
+            assert (options.realtime_url or options.url).startswith(feeds.url)
             assert run_static(settings, uid).outcome == 'applied', uid  # a fetch, from the feeds
             interval = realtime_interval(settings, spec)
             sensor = build_sensor(settings, spec, build_static_asset(spec), build_realtime_asset(spec, interval))

@@ -55,9 +55,12 @@ def describe(conn: sa.Connection) -> dict[str, Any]:
             'indexes': _by_name(
                 inspector.get_indexes(name), 'unique', 'column_names', 'expressions', 'dialect_options'
             ),
+            # a set: ALTER TABLE ... SET reorders them
             'options': conn.execute(
-                sa.text('SELECT reloptions FROM pg_class WHERE oid = to_regclass(:t)'), {'t': name}
-            ).scalar(),
+                sa.text('SELECT array(SELECT unnest(reloptions) ORDER BY 1) FROM pg_class WHERE oid = to_regclass(:t)'),
+                {'t': name},
+            ).scalar()
+            or None,
         }
     enums = {e['name']: e['labels'] for e in inspector.get_enums()}
     return {'tables': tables, 'enums': enums}

@@ -61,7 +61,7 @@ def test_import_contracts_hold():
 SOURCES = ROOT / 'ocpdb_pipelines' / 'sources'
 ROLE_MODULES = {'__init__', 'family', 'parse', 'realtime', 'tariffs', 'vocabulary', 'values', 'wire'}
 # modules that map one part of a record, named after it (docs/code-layout.md)
-FAMILY_PARTS = {'datex2': {'countries', 'parking'}, 'bnetza': {'api', 'excel'}}
+FAMILY_PARTS = {'datex2': {'countries', 'parking'}, 'bnetza': {'api', 'excel', 'register'}}
 NOT_FAMILIES = {'common', '__pycache__'}
 
 

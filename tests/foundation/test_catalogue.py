@@ -51,7 +51,11 @@ def test_migrated_database_equals_the_catalogue(migrated_engine: sa.Engine, cata
     location = described['tables']['location']
     assert location['columns']['geometry']['type'] == 'geometry(POINT,4326)'
     assert 'location_name_trgm' in location['indexes']
-    assert described['tables']['evse']['options'] == ['fillfactor=80']
+    assert described['tables']['evse']['options'] == [
+        'autovacuum_vacuum_scale_factor=0.01',
+        'autovacuum_vacuum_threshold=500',
+        'fillfactor=80',
+    ]
 
 
 def test_a_migration_that_disagrees_with_the_catalogue_is_named(
@@ -82,7 +86,9 @@ def test_a_migration_that_disagrees_with_the_catalogue_is_named(
         "'UNDERGROUND_GARAGE', 'PRIVATE', 'ROOFTOP']",
         'tables.charging_station.foreign_keys.charging_station_location_id_fkey: only in the first',
         'tables.connector.columns.colour: only in the second',
-        "tables.evse.options: ['fillfactor=80'] != ['fillfactor=100']",
+        "tables.evse.options: ['autovacuum_vacuum_scale_factor=0.01', 'autovacuum_vacuum_threshold=500', "
+        "'fillfactor=80'] != ['autovacuum_vacuum_scale_factor=0.01', 'autovacuum_vacuum_threshold=500', "
+        "'fillfactor=100']",
         "tables.location.columns.city.type: 'VARCHAR(255)' != 'VARCHAR(100)'",
         'tables.location.columns.facility_description.default: "\'\'::text" != "\'n/a\'::text"',
         'tables.location.columns.name.nullable: True != False',
