@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -118,18 +119,31 @@ def _database_name(url: str) -> str:
 
 
 def _free_port_pair() -> int:
-    """A port p with p and p + 1 free: bench_api.py serves on --port and --port + 1."""
-    for _ in range(100):
-        with socket.socket() as first:
-            first.bind(('127.0.0.1', 0))
-            port = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(('127.0.0.1', port + 1))
-                except OSError:
-                    continue
+    """A port p with p and p + 1 free: bench_api.py serves on --port and --port + 1.
+
+    Taken below the kernel's ephemeral range (ip_local_port_range), so that no client connection of the
+    suite, which gets its source port from that range, can take p + 1 between this check and the bind of
+    the second server (seen once in CI: "address already in use" on p + 1).
+    """
+    low = _ephemeral_range()[0]
+    for _ in range(200):
+        port = random.randrange(20000, low - 1)
+        with socket.socket() as first, socket.socket() as second:
+            try:
+                first.bind(('127.0.0.1', port))
+                second.bind(('127.0.0.1', port + 1))
+            except OSError:
+                continue
         return port
     raise RuntimeError('no two adjacent free ports')
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path('/proc/sys/net/ipv4/ip_local_port_range').read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
 
 
 def _requires(*tools: str) -> pytest.MarkDecorator:
