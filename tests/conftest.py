@@ -89,6 +89,27 @@ def settings_environment(database_url: str, redis_url: str, tmp_path: Path) -> d
     }
 
 
+def process_environment(settings: Settings, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment an `ocpdb` process (CLI, demo, a deployed code location's resource) gets in a test:
+    the settings' database and Redis, every data directory under tmp_path, its own Dagster instance, no
+    configuration file; `extra` adds or replaces keys."""
+    home = tmp_path / 'dagster_home'
+    home.mkdir(exist_ok=True)
+    urls = settings.database.url.get_secret_value(), settings.redis.url.get_secret_value()
+    return {
+        **settings_environment(*urls, tmp_path),
+        'OCPDB_CONFIG': os.devnull,
+        'DAGSTER_HOME': str(home),
+        **extra,
+    }
+
+
+def set_environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> dict[str, str]:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
 def settings_on(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
     """Settings from `settings_environment` alone (no config file)."""
     return load_settings(config_file=os.devnull, environ=settings_environment(database_url, redis_url, tmp_path))

@@ -3,22 +3,13 @@ data directory and the Dagster instance under tmp_path, no configuration file.""
 
 from __future__ import annotations
 
-import os
-
 import pytest
+
+from tests.conftest import process_environment, set_environment
 
 
 @pytest.fixture
 def demo_env(settings, tmp_path, monkeypatch) -> None:
-    for key, value in {
-        'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'DATABASE_URL': settings.database.url.get_secret_value(),
-        'REDIS_URL': settings.redis.url.get_secret_value(),
-        'OCPDB_CONFIG': os.devnull,
-        'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
-        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
-        'OCPDB_VG25__GEOPACKAGE_PATH': str(tmp_path / 'no-real-vg25.gpkg'),
-    }.items():
-        monkeypatch.setenv(key, value)
+    vg25 = str(tmp_path / 'no-real-vg25.gpkg')
+    set_environment(monkeypatch, process_environment(settings, tmp_path, OCPDB_VG25__GEOPACKAGE_PATH=vg25))
     monkeypatch.delenv('OCPDB_SOURCES', raising=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.imports import run_static
 from ocpdb_pipelines.sources.base import Page
+from tests.conftest import process_environment, set_environment
 from tests.downstream.datex_schemas import json_errors
 from tests.downstream.mtls_server import mtls_receiver
 from tests.fixtures_dir import fixture_bytes, fixture_path
@@ -20,18 +20,15 @@ from tests.fixtures_dir import fixture_bytes, fixture_path
 
 @pytest.fixture
 def cli_env(settings, db, tmp_path, monkeypatch):
-    env = {
-        'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'DATABASE_URL': settings.database.url.get_secret_value(),
-        'REDIS_URL': settings.redis.url.get_secret_value(),
-        'OCPDB_CONFIG': os.devnull,
-        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
-        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
-        'OCPDB_VG25__GEOPACKAGE_PATH': str(fixture_path('vg25', 'vg5000_gem_in_vg25_layout.gpkg')),
-        'OCPDB_VG25__GEOPACKAGE_URL': 'http://127.0.0.1:9/unreachable.gpkg',
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    env = set_environment(
+        monkeypatch,
+        process_environment(
+            settings,
+            tmp_path,
+            OCPDB_VG25__GEOPACKAGE_PATH=str(fixture_path('vg25', 'vg5000_gem_in_vg25_layout.gpkg')),
+            OCPDB_VG25__GEOPACKAGE_URL='http://127.0.0.1:9/unreachable.gpkg',
+        ),
+    )
     run_static(
         settings, 'bnetza_api', replay_pages=[Page(body=fixture_bytes('bnetza', 'bnetza_api_chargepoints.json'))]
     )

@@ -3,7 +3,6 @@ connect as (docker-compose.yml), the maintenance still happens, and the role can
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 import dagster as dg
@@ -15,6 +14,7 @@ from ocpdb_api.settings import READER_ROLE
 from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.db.roles import WRITER_ROLE
 from ocpdb_pipelines.store.maintenance import may_vacuum, maybe_vacuum_live_tables
+from tests.conftest import process_environment, set_environment
 from tests.faults.test_roles import allowed, as_role, denied, role_url
 from tests.fixtures_dir import fixture_path
 
@@ -25,22 +25,15 @@ LIVE_TABLES = ('evse', 'charging_station', 'location')
 @pytest.fixture
 def writer_env(settings, tmp_path, monkeypatch) -> dict[str, str]:
     """The environment of a Dagster service in compose: DATABASE_URL names ocpdb_writer."""
-    env = {
-        'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-        'DATABASE_URL': role_url(settings.database.url.get_secret_value(), WRITER_ROLE),
-        'REDIS_URL': settings.redis.url.get_secret_value(),
-        'OCPDB_CONFIG': os.devnull,
-        'OCPDB_DATA_DIR': str(tmp_path / 'data'),
-        'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
-        'OCPDB_ARCHIVE__DIR': str(tmp_path / 'raw'),
-        'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
-        'OCPDB_IMPORTS__LIVE_VACUUM_SECONDS': '60',
-        'OCPDB_VG25__GEOPACKAGE_PATH': str(GPKG),
-        'OCPDB_VG25__GEOPACKAGE_URL': 'http://127.0.0.1:9/unreachable.gpkg',
-    }
-    (tmp_path / 'dagster_home').mkdir()
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    env = process_environment(
+        settings,
+        tmp_path,
+        DATABASE_URL=role_url(settings.database.url.get_secret_value(), WRITER_ROLE),
+        OCPDB_IMPORTS__LIVE_VACUUM_SECONDS='60',
+        OCPDB_VG25__GEOPACKAGE_PATH=str(GPKG),
+        OCPDB_VG25__GEOPACKAGE_URL='http://127.0.0.1:9/unreachable.gpkg',
+    )
+    set_environment(monkeypatch, env)
     return env
 
 

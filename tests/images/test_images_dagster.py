@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,7 @@ from click.testing import CliRunner
 from ocpdb_pipelines.cli.images import import_images
 from ocpdb_pipelines.defs.images import IMAGES_KEY, IMAGES_SCHEDULE, build_image_definitions
 from ocpdb_pipelines.defs.resources import OcpdbConfig, build_resources
+from tests.conftest import process_environment, set_environment
 from tests.images.helpers import PNG, image, image_rows, location, store
 
 
@@ -50,19 +50,9 @@ def image_server() -> Iterator[tuple[str, list[str]]]:
 @pytest.fixture
 def env(settings, monkeypatch, tmp_path):
     """The environment an `ocpdb` process would see: test database, data dirs under tmp_path, no delay."""
-    values = {
-        'DATABASE_URL': settings.database.url.get_secret_value(),
-        'REDIS_URL': settings.redis.url.get_secret_value(),
-        'OCPDB_CONFIG': os.devnull,
-        'OCPDB_IMAGES__DIR': settings.images.dir,
-        'OCPDB_ARCHIVE__DIR': settings.archive.dir,
-        'OCPDB_LANDING__DIR': settings.landing.dir,
-        'OCPDB_IMAGES__REQUEST_DELAY_SECONDS': '0',
-        'DAGSTER_HOME': str(tmp_path / 'dagster_home'),
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
+    return set_environment(
+        monkeypatch, process_environment(settings, tmp_path, OCPDB_IMAGES__REQUEST_DELAY_SECONDS='0')
+    )
 
 
 def _repository(settings):  # type: ignore[no-untyped-def]
