@@ -241,7 +241,8 @@ def run_static(
             report.snapshot_id = fetched.snapshot.id if fetched.snapshot else None
             return report
         try:
-            coordinates = screen_for(spec.country)  # implausible coordinates: skipped, swaps fixed
+            # implausible coordinates: skipped, swaps fixed (the grown outlines cached between processes)
+            coordinates = screen_for(spec.country, settings.boundary_cache_dir())
             context = SourceContext(spec=spec, config=config, settings=settings, coordinates=coordinates)
             with gc_paused():
                 batch = family.parse_static(context, fetched.pages)

@@ -325,7 +325,9 @@ class Settings(BaseSettings):
         description='the switched-on sources and their keys, typed per family by the source registry '
         '(see the per-family tables below)',
     )
-    data_dir: str = Field('data', description='root of the runtime data (demo samples, ...)')
+    data_dir: str = Field(
+        'data', description="root of the runtime data (demo samples, the coordinate screen's cache/boundaries/, ...)"
+    )
     logging: dict[str, Any] = Field(
         default_factory=lambda: {'version': 1},
         description='a `logging.config.dictConfig` dictionary; `{version: 1}` means a console logger',
@@ -345,6 +347,10 @@ class Settings(BaseSettings):
                 entry = entry.model_dump(exclude_unset=True)
             entries[uid] = entry
         return entries
+
+    def boundary_cache_dir(self) -> Path:
+        """Where the coordinate screen keeps its grown country outlines between processes (quality/boundaries.py)."""
+        return self.path(self.data_dir) / 'cache' / 'boundaries'
 
     def path(self, value: str) -> Path:
         """Resolve a configured path relative to the project root."""

