@@ -69,7 +69,7 @@ class PhaseTimer:
 
 def _instrument() -> PhaseTimer:
     from ocpdb_pipelines.sources.bnetza import api, excel, register
-    from ocpdb_pipelines.store import staging, static
+    from ocpdb_pipelines.store import first_import, staging, static
 
     timer = PhaseTimer()
     timer.wrap(api, 'parse', 'parse')
@@ -77,8 +77,15 @@ def _instrument() -> PhaseTimer:
     timer.wrap(register.Register, 'staged', 'rows (screen, staging rows)')
     timer.wrap(staging.Flattener, 'add_all', 'flatten')
     timer.wrap(static, 'stage', 'stage (COPY into temp tables)')
+    # a first import: businesses, then per level the rows with parents and reserved ids, then the COPYs
+    timer.wrap(first_import, '_businesses', 'copy path: businesses')
+    timer.wrap(first_import, '_with_parents', 'copy path: parents + reserved ids')
+    timer.wrap(first_import, '_chain', 'copy path: last_updated chain')
+    timer.wrap(first_import, '_copy', 'copy path: COPY location/charging_station/evse/connector')
+    timer.wrap(first_import, '_copy_history', 'copy path: COPY evse_status_history')
+    timer.wrap(static, 'analyze_changed', 'sql analyze_changed')
     for function in (
-        '_apply_images_and_businesses',
+        'apply_images_and_businesses',
         '_apply_locations',
         '_reconcile',
         '_record_status_history',

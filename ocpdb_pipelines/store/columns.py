@@ -24,6 +24,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Numeric,
+    String,
     Table,
 )
 from sqlalchemy.dialects import postgresql
@@ -82,6 +83,46 @@ def _default(column: Column) -> str | None:
     return str(default.arg.text) if default is not None else None
 
 
+def insert_default(column: Column) -> str | None:
+    """The SQL default a new row gets for a staged column whose update value is None, if any.
+
+    `'keep'` columns always fall back to their default; `'replace'` columns only when NOT NULL (a None is
+    written as NULL otherwise).
+    """
+    default = _default(column)
+    if default is None or (column.info.get('stage') == 'replace' and column.nullable):
+        return None
+    return default
+
+
+# (SQLAlchemy type, PostgreSQL type psycopg dumps a value as in a binary COPY): enums travel as text (their
+# binary form is their label), first match wins as in _STAGING_TYPES
+_COPY_TYPES: list[tuple[type | tuple[type, ...], str]] = [
+    (Enum, 'text'),
+    (ARRAY, 'text[]'),
+    (JSONB, 'jsonb'),
+    (Float, 'float8'),
+    (Numeric, 'numeric'),
+    (BigInteger, 'int8'),
+    (Integer, 'int4'),
+    (Boolean, 'bool'),
+    (DateTime, 'timestamptz'),
+    (Date, 'date'),
+    (String, 'text'),
+]
+
+
+def copy_type(column: Column) -> str:
+    """The type a binary COPY into `column` sends its value as (`store/first_import.py`)."""
+    kind = column.type
+    if isinstance(kind, ARRAY) and not isinstance(kind.item_type, String):
+        raise TypeError(f'{column}: only text arrays are written by COPY')
+    for types, name in _COPY_TYPES:
+        if isinstance(kind, types):
+            return name
+    raise TypeError(f'{column}: no COPY type for {kind!r}')
+
+
 def replaced(table: Table, **overrides: str) -> dict[str, str]:
     """{column: new value} of the `'replace'` columns (the update's value, None included)."""
     out: dict[str, str] = {}
@@ -89,8 +130,8 @@ def replaced(table: Table, **overrides: str) -> dict[str, str]:
         if column.info.get('stage') != 'replace':
             continue
         value = value_expression(column)
-        default = _default(column)
-        out[column.name] = f'COALESCE({value}, {default})' if default and not column.nullable else value
+        default = insert_default(column)
+        out[column.name] = f'COALESCE({value}, {default})' if default else value
     out.update(overrides)
     return out
 
@@ -102,7 +143,7 @@ def kept(table: Table, **overrides: tuple[str, str]) -> dict[str, tuple[str, str
         if column.info.get('stage') != 'keep':
             continue
         value = value_expression(column)
-        default = _default(column)
+        default = insert_default(column)
         insert = f'COALESCE({value}, {default})' if default else value
         out[column.name] = (f'COALESCE({value}, t.{column.name})', insert)
     out.update(overrides)

@@ -332,8 +332,9 @@ class Flattener:
         )
 
 
-def create_staging_tables(conn: psycopg.Connection) -> None:
-    for table, columns in STAGING_TABLES.items():
+def create_staging_tables(conn: psycopg.Connection, tables: Iterable[str] = STAGING_TABLES) -> None:
+    for table in tables:
+        columns = STAGING_TABLES[table]
         cols = ', '.join(f'{name} {kind}' for name, kind in columns)
         conn.execute(f'CREATE TEMPORARY TABLE {table} ({cols}) ON COMMIT DROP')
 

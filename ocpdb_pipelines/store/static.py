@@ -16,13 +16,24 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from ocpdb_pipelines.db import catalogue
 from ocpdb_pipelines.model.updates import LocationUpdate
-from ocpdb_pipelines.store.columns import kept, replaced
+from ocpdb_pipelines.store import first_import
+from ocpdb_pipelines.store.businesses import apply_images_and_businesses
 from ocpdb_pipelines.store.errors import ShrinkGuardError
 from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
 from ocpdb_pipelines.store.staging import Flattener, StagedRows, stage
 from ocpdb_pipelines.store.statistics import analyze_changed
+from ocpdb_pipelines.store.upsert_columns import (
+    CONNECTOR_REPLACED,
+    EVSE_KEPT,
+    EVSE_REPLACED,
+    LOCATION_KEPT,
+    LOCATION_REPLACED,
+    STATION_KEPT,
+    STATION_REPLACED,
+    TARIFF_KEPT,
+    TARIFF_REPLACED,
+)
 
 if TYPE_CHECKING:
     from ocpdb_pipelines.sources.registry import SourceSpec
@@ -44,6 +55,7 @@ class StaticResult:
     tariffs: LevelCounts = field(default_factory=LevelCounts)
     statuses_changed: int = 0
     incoming_locations: int = 0
+    copied_first: bool = False  # written by the first import's COPY path, not the set-based one
 
     @property
     def changed(self) -> bool:
@@ -72,38 +84,8 @@ class StaticResult:
                 flat[f'{name}_{key}'] = value
         flat['statuses_changed'] = self.statuses_changed
         flat['incoming_locations'] = self.incoming_locations
+        flat['copied_first'] = int(self.copied_first)
         return flat
-
-
-# Upsert lists from the catalogue (`store/columns.py`): {column: value over staging alias s} for the replaced
-# columns, {column: (update value, insert value)} for the kept ones (None keeps `t.<column>`). Overridden here:
-# what the catalogue's replace/keep rule does not say.
-_MAX_POWER_UNIT_KEPT = (
-    'CASE WHEN s.max_power_value IS NULL THEN t.max_power_unit ELSE s.max_power_unit::chargingrateunit END',
-    's.max_power_unit::chargingrateunit',
-)
-_LOCATION_REPLACED = replaced(catalogue.location)
-_LOCATION_KEPT = kept(catalogue.location, max_power_unit=_MAX_POWER_UNIT_KEPT)
-_STATION_REPLACED = replaced(catalogue.charging_station)
-_STATION_KEPT = kept(catalogue.charging_station, max_power_unit=_MAX_POWER_UNIT_KEPT)
-_EVSE_REPLACED = replaced(catalogue.evse)
-# status changes only when the update carries one that differs (live status survives static re-imports)
-_STATUS_CHANGES = 's.status IS NOT NULL AND s.status::"EvseStatus" IS DISTINCT FROM t.status'
-_EVSE_KEPT = kept(
-    catalogue.evse,
-    status=(
-        f'CASE WHEN {_STATUS_CHANGES} THEN s.status::"EvseStatus" ELSE t.status END',
-        'COALESCE(s.status, \'UNKNOWN\')::"EvseStatus"',
-    ),
-    status_last_updated=(
-        f'CASE WHEN {_STATUS_CHANGES} THEN COALESCE(s.status_last_updated, now()) ELSE t.status_last_updated END',
-        'CASE WHEN s.status IS NULL THEN s.status_last_updated ELSE COALESCE(s.status_last_updated, now()) END',
-    ),
-    status_observed_at=(f'CASE WHEN {_STATUS_CHANGES} THEN now() ELSE t.status_observed_at END', 'now()'),
-)
-_CONNECTOR_REPLACED = replaced(catalogue.connector)
-_TARIFF_REPLACED = replaced(catalogue.tariff)
-_TARIFF_KEPT = kept(catalogue.tariff)
 
 
 def _upsert(
@@ -185,12 +167,15 @@ def apply_static(
     shrink_guard_min_existing: int = 20,
     force: bool = False,
     snapshot: bool = True,
+    copy_first: bool = True,
 ) -> StaticResult:
     """Make the database hold exactly this snapshot of the source. Runs in the caller's transaction.
 
     With `snapshot=False` (pushed single locations, e.g. giro-e PUT) the given locations are upserted
     and nothing else of the source is deleted: no vanished locations, no unreferenced tariffs.
     `locations` may be flattened already (`flatten`), which keeps that CPU work out of the transaction.
+    A snapshot of a source with nothing stored is COPYed straight into the tables (`store/first_import.py`);
+    `copy_first=False` takes the set-based path anyway (the tests compare the two).
     """
     result = StaticResult()
     params = {'src': spec.uid}
@@ -212,9 +197,33 @@ def apply_static(
             f'{existing - result.incoming_locations} of them. Refusing (shrink guard, ratio '
             f'{shrink_guard_ratio}); re-run with force to apply anyway.'
         )
-    stage(conn, staged)
+    if snapshot and copy_first and existing == 0 and first_import.applies(conn, spec.uid, staged):
+        _copy_first_import(conn, spec, staged, result)
+    else:
+        _apply_set_based(conn, staged, result, params, snapshot=snapshot)
+    if result.changed:
+        bump_data_version(conn)
+        analyze_changed(conn, result.rows_changed())
+    return result
 
-    _apply_images_and_businesses(conn)
+
+def _copy_first_import(conn: psycopg.Connection, spec: SourceSpec, staged: StagedRows, result: StaticResult) -> None:
+    """Nothing of the source is stored: COPY its rows straight in (`store/first_import.py`)."""
+    written = first_import.copy_first_import(conn, spec.uid, staged)
+    result.copied_first = True
+    result.locations.inserted = written['location']
+    result.stations.inserted = written['charging_station']
+    result.evses.inserted = written['evse']
+    result.connectors.inserted = written['connector']
+    result.statuses_changed = written['evse_status_history']
+
+
+def _apply_set_based(
+    conn: psycopg.Connection, staged: StagedRows, result: StaticResult, params: dict, *, snapshot: bool
+) -> None:
+    """Stage the rows, then update, insert and delete level by level where the stored rows differ."""
+    stage(conn, staged)
+    apply_images_and_businesses(conn)
     _apply_locations(conn, result, params, snapshot=snapshot)
     _reconcile(conn, _STATIONS, result.stations, params)
     _reconcile(conn, _EVSES, result.evses, params)
@@ -223,36 +232,6 @@ def apply_static(
     _apply_image_links(conn)
     _apply_tariffs(conn, result, params, snapshot=snapshot)
     _chain_last_updated(conn)
-    if result.changed:
-        bump_data_version(conn)
-        analyze_changed(conn, result.rows_changed())
-    return result
-
-
-def _apply_images_and_businesses(conn: psycopg.Connection) -> None:
-    conn.execute(
-        """
-        INSERT INTO image (external_url, category, type, width, height)
-        SELECT external_url, category::imagecategory, type, width, height FROM stg_image
-        ON CONFLICT (external_url) DO UPDATE SET
-            category = EXCLUDED.category, type = EXCLUDED.type, width = EXCLUDED.width,
-            height = EXCLUDED.height, modified = now()
-        WHERE (image.category, image.type, image.width, image.height)
-            IS DISTINCT FROM (EXCLUDED.category, EXCLUDED.type, EXCLUDED.width, EXCLUDED.height)
-        """
-    )
-    conn.execute(
-        """
-        INSERT INTO business (name, website, emobility_uid, logo_id)
-        SELECT s.name, s.website, s.emobility_uid, i.id
-        FROM stg_business s LEFT JOIN image i ON i.external_url = s.logo_url
-        ON CONFLICT (name) DO UPDATE SET
-            website = EXCLUDED.website, emobility_uid = EXCLUDED.emobility_uid,
-            logo_id = COALESCE(EXCLUDED.logo_id, business.logo_id), modified = now()
-        WHERE (business.website, business.emobility_uid, business.logo_id)
-            IS DISTINCT FROM (EXCLUDED.website, EXCLUDED.emobility_uid, COALESCE(EXCLUDED.logo_id, business.logo_id))
-        """
-    )
 
 
 def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dict, *, snapshot: bool) -> None:
@@ -270,7 +249,7 @@ def _apply_locations(conn: psycopg.Connection, result: StaticResult, params: dic
     if snapshot:
         result.locations.deleted = _delete_vanished_locations(conn, params)
     result.locations.updated, result.locations.inserted = _upsert_in_source(
-        conn, 'location', 'stg_location_resolved', _LOCATION_REPLACED, _LOCATION_KEPT, params
+        conn, 'location', 'stg_location_resolved', LOCATION_REPLACED, LOCATION_KEPT, params
     )
     conn.execute(
         """
@@ -315,8 +294,8 @@ _STATIONS = _ChildLevel(
     'location_id',
     'map_location',
     'm.uid = s.location_uid',
-    _STATION_REPLACED,
-    _STATION_KEPT,
+    STATION_REPLACED,
+    STATION_KEPT,
     'map_station',
     'm.uid AS location_uid, t.uid',
     'location_uid, uid',
@@ -327,8 +306,8 @@ _EVSES = _ChildLevel(
     'charging_station_id',
     'map_station',
     'm.location_uid = s.location_uid AND m.uid = s.station_uid',
-    _EVSE_REPLACED,
-    _EVSE_KEPT,
+    EVSE_REPLACED,
+    EVSE_KEPT,
     'map_evse',
     'm.location_uid, m.uid AS station_uid, t.uid',
     'location_uid, station_uid, uid',
@@ -339,7 +318,7 @@ _CONNECTORS = _ChildLevel(
     'evse_id',
     'map_evse',
     'm.location_uid = s.location_uid AND m.station_uid = s.station_uid AND m.uid = s.evse_uid',
-    _CONNECTOR_REPLACED,
+    CONNECTOR_REPLACED,
     {},
 )
 
@@ -433,7 +412,7 @@ def _apply_image_links(conn: psycopg.Connection) -> None:
 def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict, *, snapshot: bool) -> None:
     """Tariffs and associations are scoped to the source and upserted by uid."""
     result.tariffs.updated, result.tariffs.inserted = _upsert_in_source(
-        conn, 'tariff', 'stg_tariff', _TARIFF_REPLACED, _TARIFF_KEPT, params
+        conn, 'tariff', 'stg_tariff', TARIFF_REPLACED, TARIFF_KEPT, params
     )
     conn.execute(
         """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ocpdb_pipelines.db import catalogue
-from ocpdb_pipelines.store import static
+from ocpdb_pipelines.store import upsert_columns
 from ocpdb_pipelines.store.columns import copied_columns, kept, replaced, staging_definition
 from ocpdb_pipelines.store.staging import SPECIAL_GETTERS, STAGING_TABLES, UPDATE_MODELS
 
@@ -30,14 +30,14 @@ def test_staging_tables_hold_the_catalogue_columns():
 
 
 def test_upsert_lists_are_the_catalogue_rule_with_named_overrides():
-    assert replaced(catalogue.location) == static._LOCATION_REPLACED
-    assert static._LOCATION_REPLACED['parking_type'] == 's.parking_type::parkingtype'
+    assert replaced(catalogue.location) == upsert_columns.LOCATION_REPLACED
+    assert upsert_columns.LOCATION_REPLACED['parking_type'] == 's.parking_type::parkingtype'
     assert kept(catalogue.evse)['presence'] == (
         'COALESCE(s.presence::"PresenceStatus", t.presence)',
         'COALESCE(s.presence::"PresenceStatus", \'PRESENT\')',
     )
     # replace on a NOT NULL column with a default: None gives the default
-    assert static._TARIFF_REPLACED['elements'] == "COALESCE(s.elements, '[]'::jsonb)"
+    assert upsert_columns.TARIFF_REPLACED['elements'] == "COALESCE(s.elements, '[]'::jsonb)"
     # foreign keys resolved in SQL are upserted, never COPYed
-    assert 'operator_id' in static._LOCATION_KEPT
+    assert 'operator_id' in upsert_columns.LOCATION_KEPT
     assert 'operator_id' not in {c.name for c in copied_columns(catalogue.location)}
