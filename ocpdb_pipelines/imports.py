@@ -28,7 +28,6 @@ from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.http.archive import Snapshot, SnapshotError, content_hash, read_snapshot, snapshot_time
 from ocpdb_pipelines.http.fetcher import FetchResult, applied_state, fetch, raw_archive
-from ocpdb_pipelines.http.state import FetchState, load_state, read_state, save_state, touch_state
 from ocpdb_pipelines.logs import LogMessageType, attributes, log_context
 from ocpdb_pipelines.memory import gc_paused
 from ocpdb_pipelines.model.enums import SourceStatus
@@ -39,6 +38,7 @@ from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.options import SourceConfig, options_for, source_options
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
 from ocpdb_pipelines.store import sources as source_store
+from ocpdb_pipelines.store.fetch_state import FetchState, load_state, read_state, save_state, touch_state
 from ocpdb_pipelines.store.history import HistoryPolicy
 from ocpdb_pipelines.store.maintenance import maybe_vacuum_live_tables
 from ocpdb_pipelines.store.realtime import apply_realtime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocpdb_api.render.common import bits, day, deep_drop_nulls, drop_empty, drop_nulls, num, ts
-from ocpdb_api.render.extensions import location_extensions
+from ocpdb_api.render.extensions import location_extensions, source_fields
 from ocpdb_pipelines.model.enums import Capability, ParkingRestriction
 
 Row = dict[str, Any]
@@ -212,24 +212,7 @@ def business_item(row: Row, ctx: Ctx) -> Row:
 
 
 def source(row: Row) -> Row:
-    keys = [
-        'id',
-        'created',
-        'modified',
-        'uid',
-        'name',
-        'public_url',
-        'static_data_updated_at',
-        'realtime_data_updated_at',
-        'attribution_license',
-        'attribution_contributor',
-        'attribution_url',
-        'static_status',
-        'realtime_status',
-        'static_error_count',
-        'realtime_error_count',
-    ]
-    return {k: ts(row[k]) if hasattr(row[k], 'astimezone') else row[k] for k in keys}
+    return source_fields(row)  # every column of the source row (ocpdb_api/render/extensions.py)
 
 
 def _round_prices(elements: Any) -> Any:

@@ -1,9 +1,10 @@
-"""OCPDB extension fields of a location, taken from the column catalogue instead of written out per field.
+"""API fields taken from the column catalogue instead of written out per field.
 
 A location column with `info['api'] == 'extension'` (`ocpdb_pipelines/db/catalogue.py`) is shown by the compat
 renderers under its column name (hidden with `strict=true`, like every OCPDB extension), and the OpenAPI
-document describes it from the column's type and `doc`. A new column that needs no shaping reaches the
-responses and the document without an edit in the API.
+document describes it from the column's type and `doc`. The compat `source` object is the `source` row: every
+column but those marked `info['api'] == 'hidden'`, in catalogue order. A new column that needs no shaping
+reaches the responses and the document without an edit in the API.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def location_extensions(row: dict[str, Any]) -> dict[str, Any]:
     return {name: _plain(row[name]) for name in _LOCATION_EXTENSION_NAMES}
 
 
+SOURCE_COLUMNS = [c for c in catalogue.source.columns if c.info.get('api') != 'hidden']
+_SOURCE_NAMES = [str(c.name) for c in SOURCE_COLUMNS]
+
+
+def source_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """{column: JSON value} of a source row, nulls included (the predecessor's source object)."""
+    return {name: _plain(row[name]) for name in _SOURCE_NAMES}
+
+
 # (SQLAlchemy type, JSON Schema of the rendered value), first match wins (Float is a Numeric)
 _SCHEMAS: list[tuple[type, Schema]] = [
     (ARRAY, {'type': 'array', 'items': {'type': 'string'}}),
@@ -74,3 +84,15 @@ def json_schema(column: Column) -> Schema:
 
 def location_extension_schemas() -> dict[str, Schema]:
     return {str(c.name): json_schema(c) for c in LOCATION_EXTENSIONS}
+
+
+def source_schema() -> Schema:
+    """The source object: a column that may be NULL is rendered as null, so its type admits it."""
+    properties = {}
+    for column in SOURCE_COLUMNS:
+        schema = json_schema(column)
+        if column.nullable and 'type' in schema:
+            schema['type'] = [schema['type'], 'null']
+        properties[str(column.name)] = schema
+    required = [str(c.name) for c in SOURCE_COLUMNS if not c.nullable]
+    return {'type': 'object', 'properties': properties, 'required': required}

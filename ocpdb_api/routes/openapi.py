@@ -12,7 +12,7 @@ from typing import Any
 
 from ocpdb_api import params as prm
 from ocpdb_api import tile_filters
-from ocpdb_api.render.extensions import location_extension_schemas
+from ocpdb_api.render.extensions import location_extension_schemas, source_schema
 from ocpdb_api.routes import dumps, statistics
 from ocpdb_api.routes.ocpi_221 import LOCATION_PARAMS as OCPI_LOCATION_PARAMS
 from ocpdb_pipelines.exports.datex2.export import STRUCTURE_NOTES
@@ -127,17 +127,7 @@ COMPONENTS['Ocpi30Location'] = _obj(
     {**_LOCATION_PROPS, 'charging_pool': {'type': 'array', 'items': _ref('ChargingStation')}},
     ['id', 'publish', 'charging_pool'],
 )
-COMPONENTS['Source'] = _obj(
-    {
-        'id': INT, 'created': DT, 'modified': DT, 'uid': S, 'name': {'type': ['string', 'null']},
-        'public_url': {'type': ['string', 'null']}, 'static_data_updated_at': {'type': ['string', 'null']},
-        'realtime_data_updated_at': {'type': ['string', 'null']},
-        'attribution_license': {'type': ['string', 'null']}, 'attribution_contributor': {'type': ['string', 'null']},
-        'attribution_url': {'type': ['string', 'null']}, 'static_status': S, 'realtime_status': S,
-        'static_error_count': INT, 'realtime_error_count': INT,
-    },
-    ['id', 'uid', 'static_status', 'realtime_status'],
-)  # fmt: skip
+COMPONENTS['Source'] = source_schema()  # the source row's columns (ocpdb_api/render/extensions.py)
 COMPONENTS['Tariff'] = _obj(
     {
         'id': S, 'original_id': S, 'source': S, 'currency': S, 'tariff_alt_url': S, 'last_updated': DT,

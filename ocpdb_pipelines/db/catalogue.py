@@ -7,7 +7,8 @@ column lists from here instead of repeating them:
 
 - the static import's staging tables and upsert lists (`ocpdb_pipelines/store/columns.py`),
 - the API's column selects (`ocpdb_api/queries/trees.py`) and the OCPDB extension fields the compat
-  renderer and the OpenAPI document take from the catalogue (`ocpdb_api/catalogue_fields.py`).
+  renderer and the OpenAPI document take from the catalogue (`ocpdb_api/render/extensions.py`), and the
+  compat `source` object with its OpenAPI schema.
 
 Column `info` says how a column takes part (read by the derivations, never by SQLAlchemy):
 
@@ -16,7 +17,8 @@ Column `info` says how a column takes part (read by the derivations, never by SQ
   `'keep'`: None in the update keeps the stored value (a new row gets the column default).
   Columns without `stage` are keys, parents, bookkeeping or filled downstream (matching, regions).
 - `api`: `'extension'` marks a location column the compat API shows as an OCPDB extension field
-  (hidden with `strict=true`), described in the OpenAPI document by the column's `doc`.
+  (hidden with `strict=true`), described in the OpenAPI document by the column's `doc`. The compat
+  `source` object shows every column of `source`; `'hidden'` would keep one out of it (none is).
 
 Nothing here opens a connection or uses the ORM: the store and the API keep their set-based SQL.
 """

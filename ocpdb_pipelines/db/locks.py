@@ -1,8 +1,10 @@
-"""A PostgreSQL advisory lock per source, so two applies of one source never overlap.
+"""PostgreSQL advisory locks per source: two applies of one source never overlap, nor two appliers of its
+landed (pushed) payloads.
 
-Sensor ticks, runs and CLI imports may live in different processes (or machines); the database they
-write to is the one place they all share. The lock is session-level on its own connection and is
-released when the block ends or the connection dies (a killed process cannot leave it behind).
+Sensor ticks, runs, CLI imports and the API's push receivers may live in different processes (or
+machines); the database they write to is the one place they all share. Each lock is session-level on
+its own connection and is released when the block ends or the connection dies (a killed process cannot
+leave it behind).
 """
 
 from __future__ import annotations
@@ -46,3 +48,16 @@ def source_apply_lock(database_url: str, uid: str, *, wait_seconds: float = 0.0)
         finally:
             if not conn.closed:
                 conn.execute('SELECT pg_advisory_unlock(hashtextextended(%s, 0))', key)
+
+
+@contextmanager
+def landing_lock(database_url: str, uid: str) -> Iterator[bool]:
+    """Try to take the lock of a source's landed payloads; yields False (without waiting) when someone holds it."""
+    key = f'ocpdb-landing:{uid}'
+    with connect(database_url, autocommit=True) as conn:
+        acquired = conn.execute('SELECT pg_try_advisory_lock(hashtext(%s)) AS ok', (key,)).fetchone()['ok']
+        try:
+            yield bool(acquired)
+        finally:
+            if acquired:
+                conn.execute('SELECT pg_advisory_unlock(hashtext(%s))', (key,))

@@ -23,11 +23,11 @@ from ocpdb_pipelines.config import ConfigError, Settings
 from ocpdb_pipelines.http.archive import RawArchive, Retention, Snapshot, SnapshotWriter, content_hash
 from ocpdb_pipelines.http.budget import Budget
 from ocpdb_pipelines.http.client import SourceHttpClient
-from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.http.urls import resolve_url
 from ocpdb_pipelines.sources.base import Family, NotModified, Page, SourceContext
 from ocpdb_pipelines.sources.options import SourceConfig
 from ocpdb_pipelines.sources.registry import SourceSpec
+from ocpdb_pipelines.store.fetch_state import FetchState
 
 
 def raw_archive(settings: Settings) -> RawArchive:

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect
 from ocpdb_pipelines.http.client import HttpStatusError, SourceHttpClient
+from ocpdb_pipelines.images.query import DueImage, due_images, record_downloads
 from ocpdb_pipelines.logs import LogMessageType, attributes, log_context
 from ocpdb_pipelines.sources.registry import get_spec
 
@@ -61,13 +61,6 @@ _SAFE_TYPE = re.compile(r'^[A-Za-z0-9]{1,4}$')
 
 
 @dataclass(frozen=True)
-class DueImage:
-    id: int
-    external_url: str
-    type: str | None
-
-
-@dataclass(frozen=True)
 class ImageFailure:
     image_id: int
     url: str
@@ -100,42 +93,6 @@ class ImageDownloadReport:
 
 class NotAnImage(ValueError):
     """The answer was 200 but its body is not an image we can name a file for."""
-
-
-def due_images(conn: psycopg.Connection, source_uid: str | None = None) -> list[DueImage]:
-    """Images never downloaded or changed since; with a source, only those its objects link to."""
-    source_filter = ''
-    params: dict[str, Any] = {}
-    if source_uid is not None:
-        params['source'] = source_uid
-        source_filter = """
-          AND i.id IN (
-            SELECT li.image_id FROM location_image li
-            JOIN location l ON l.id = li.location_id WHERE l.source = %(source)s
-            UNION
-            SELECT ci.image_id FROM charging_station_image ci
-            JOIN charging_station cs ON cs.id = ci.charging_station_id
-            JOIN location l ON l.id = cs.location_id WHERE l.source = %(source)s
-            UNION
-            SELECT ei.image_id FROM evse_image ei
-            JOIN evse e ON e.id = ei.evse_id
-            JOIN charging_station cs ON cs.id = e.charging_station_id
-            JOIN location l ON l.id = cs.location_id WHERE l.source = %(source)s
-            UNION
-            SELECT b.logo_id FROM business b
-            JOIN location l ON b.id IN (l.operator_id, l.suboperator_id, l.owner_id)
-            WHERE l.source = %(source)s AND b.logo_id IS NOT NULL
-          )"""
-    rows = conn.execute(
-        f"""
-        SELECT i.id, i.external_url, i.type FROM image i
-        WHERE (i.last_download IS NULL OR i.last_download < i.modified)
-          AND btrim(i.external_url) <> ''{source_filter}
-        ORDER BY i.id
-        """,
-        params,
-    ).fetchall()
-    return [DueImage(id=row['id'], external_url=row['external_url'], type=row['type']) for row in rows]
 
 
 def image_extension(stored_type: str | None, content_type: str, body: bytes) -> str:
@@ -223,11 +180,11 @@ def download_images(
                 report.types_filled += new_type is not None
                 done.append((image.id, new_type))
                 if len(done) >= FLUSH_EVERY:
-                    _record_downloads(conn, done)
+                    record_downloads(conn, done)
                     done = []
         finally:
             client.close()
-            _record_downloads(conn, done)
+            record_downloads(conn, done)
     logger.info(
         'images: %s due, %s downloaded, %s failed',
         report.due,
@@ -284,17 +241,3 @@ def _write_atomically(path: Path, body: bytes) -> None:
     partial = path.with_name(f'.{path.name}.part')
     partial.write_bytes(body)
     os.replace(partial, path)
-
-
-def _record_downloads(conn: psycopg.Connection, done: list[tuple[int, str | None]]) -> None:
-    """Stamp `last_download` in one statement; fill `type` where the download told us a better one."""
-    if not done:
-        return
-    conn.execute(
-        """
-        UPDATE image i SET last_download = now(), type = COALESCE(d.type, i.type)
-        FROM unnest(%s::bigint[], %s::text[]) AS d(id, type)
-        WHERE i.id = d.id
-        """,
-        ([image_id for image_id, _ in done], [new_type for _, new_type in done]),
-    )

@@ -19,6 +19,7 @@ import psycopg
 
 from ocpdb_pipelines.config import Settings
 from ocpdb_pipelines.db.connection import connect
+from ocpdb_pipelines.db.locks import landing_lock
 from ocpdb_pipelines.landing import Landed, LandingArea
 from ocpdb_pipelines.model.updates import EvseRealtimeUpdate
 from ocpdb_pipelines.push.giroe_requests import (
@@ -32,11 +33,10 @@ from ocpdb_pipelines.push.giroe_requests import (
     parse_location_put,
 )
 from ocpdb_pipelines.push.kinds import GIROE_UID, PUSH
-from ocpdb_pipelines.push.lock import landing_lock
 from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
 from ocpdb_pipelines.quality.coordinates import screen_for
 from ocpdb_pipelines.sources.registry import SourceSpec, get_spec
-from ocpdb_pipelines.store.realtime import apply_realtime, record_live_locations
+from ocpdb_pipelines.store.realtime import apply_realtime, touch_last_updated
 from ocpdb_pipelines.store.static import apply_static, delete_locations
 
 logger = logging.getLogger(__name__)
@@ -126,41 +126,7 @@ def _apply_patches(conn: psycopg.Connection, spec: SourceSpec, patches: list[Con
     if updates:
         result = apply_realtime(conn, spec, updates)
         counts.update({k: v for k, v in result.as_metadata().items() if v})
-    counts['evses_touched'] += _touch_last_updated(conn, spec, patches)
-
-
-def _touch_last_updated(conn: psycopg.Connection, spec: SourceSpec, patches: list[ConnectorPatch]) -> int:
-    """`last_updated = modified` for every patched EVSE (status or not), only ever forwards, chained upwards."""
-    touched = conn.execute(
-        """
-        WITH v AS (
-            SELECT uid, max(modified) AS modified
-            FROM unnest(%(uids)s::text[], %(times)s::timestamptz[]) AS t(uid, modified) GROUP BY uid
-        ), hit AS (
-            UPDATE evse e SET last_updated = v.modified, modified = now()
-            FROM v, charging_station cs, location l
-            WHERE e.uid = v.uid AND cs.id = e.charging_station_id AND l.id = cs.location_id
-              AND l.source = %(src)s AND (e.last_updated IS NULL OR e.last_updated < v.modified)
-            RETURNING e.charging_station_id, e.last_updated
-        ), stations AS (
-            UPDATE charging_station cs SET last_updated = m.newest
-            FROM (SELECT charging_station_id, max(last_updated) AS newest FROM hit GROUP BY charging_station_id) m
-            WHERE cs.id = m.charging_station_id AND (cs.last_updated IS NULL OR m.newest > cs.last_updated)
-            RETURNING cs.location_id, cs.last_updated
-        ), locations AS (
-            UPDATE location l SET last_updated = m.newest
-            FROM (SELECT location_id, max(last_updated) AS newest FROM stations GROUP BY location_id) m
-            WHERE l.id = m.location_id AND (l.last_updated IS NULL OR m.newest > l.last_updated)
-            RETURNING l.id
-        )
-        SELECT (SELECT count(*) FROM hit) AS n, ARRAY(SELECT DISTINCT cs.location_id FROM hit JOIN charging_station cs
-                                                         ON cs.id = hit.charging_station_id) AS locations
-        """,
-        {'uids': [p.evse_uid for p in patches], 'times': [p.modified for p in patches], 'src': spec.uid},
-    ).fetchone()
-    if touched['locations']:
-        record_live_locations(conn, touched['locations'])  # a live write: caches drop only what it touched
-    return touched['n']
+    counts['evses_touched'] += touch_last_updated(conn, spec, [(p.evse_uid, p.modified) for p in patches])
 
 
 def _apply_group(conn: psycopg.Connection, spec: SourceSpec, group: list[_Op], counts: Counter) -> None:

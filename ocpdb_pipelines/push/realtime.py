@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocpdb_pipelines.config import Settings
+from ocpdb_pipelines.db.locks import landing_lock
 from ocpdb_pipelines.imports import ImportReport, run_realtime
 from ocpdb_pipelines.landing import Landed, LandingArea
 from ocpdb_pipelines.push.kinds import REALTIME
-from ocpdb_pipelines.push.lock import landing_lock
 from ocpdb_pipelines.push.quarantine import QuarantinePolicy, reject
 from ocpdb_pipelines.sources.base import Page, PayloadError
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -120,3 +121,38 @@ def record_live_locations(conn: psycopg.Connection, location_ids: list[int]) -> 
     """Tell caches where live data changed (the areas of these locations, sql/migrations/0030) instead of
     bumping data_version, which would invalidate every cached tile and count in the country."""
     conn.execute('SELECT ocpdb_record_live_change(%s::bigint[])', (location_ids,))
+
+
+def touch_last_updated(conn: psycopg.Connection, spec: SourceSpec, stamps: list[tuple[str, datetime]]) -> int:
+    """`last_updated = modified` for each (EVSE uid, modified) of the source, status or not: only ever
+    forwards, chained upwards to station and location. Returns how many EVSEs moved."""
+    touched = conn.execute(
+        """
+        WITH v AS (
+            SELECT uid, max(modified) AS modified
+            FROM unnest(%(uids)s::text[], %(times)s::timestamptz[]) AS t(uid, modified) GROUP BY uid
+        ), hit AS (
+            UPDATE evse e SET last_updated = v.modified, modified = now()
+            FROM v, charging_station cs, location l
+            WHERE e.uid = v.uid AND cs.id = e.charging_station_id AND l.id = cs.location_id
+              AND l.source = %(src)s AND (e.last_updated IS NULL OR e.last_updated < v.modified)
+            RETURNING e.charging_station_id, e.last_updated
+        ), stations AS (
+            UPDATE charging_station cs SET last_updated = m.newest
+            FROM (SELECT charging_station_id, max(last_updated) AS newest FROM hit GROUP BY charging_station_id) m
+            WHERE cs.id = m.charging_station_id AND (cs.last_updated IS NULL OR m.newest > cs.last_updated)
+            RETURNING cs.location_id, cs.last_updated
+        ), locations AS (
+            UPDATE location l SET last_updated = m.newest
+            FROM (SELECT location_id, max(last_updated) AS newest FROM stations GROUP BY location_id) m
+            WHERE l.id = m.location_id AND (l.last_updated IS NULL OR m.newest > l.last_updated)
+            RETURNING l.id
+        )
+        SELECT (SELECT count(*) FROM hit) AS n, ARRAY(SELECT DISTINCT cs.location_id FROM hit JOIN charging_station cs
+                                                         ON cs.id = hit.charging_station_id) AS locations
+        """,
+        {'uids': [uid for uid, _ in stamps], 'times': [modified for _, modified in stamps], 'src': spec.uid},
+    ).fetchone()
+    if touched['locations']:
+        record_live_locations(conn, touched['locations'])  # a live write: caches drop only what it touched
+    return touched['n']

@@ -81,7 +81,7 @@ def test_reader_reads_only_with_bounded_statements(db_url):
 
 def test_reader_cannot_hold_the_appliers_lock(settings, db_url):
     """With the lock functions revoked the reader cannot take any key; an applier still gets its lock."""
-    from ocpdb_pipelines.push.lock import landing_lock
+    from ocpdb_pipelines.db.locks import landing_lock
 
     with as_role(db_url, READER_ROLE) as reader:
         assert denied(reader, "SELECT pg_advisory_lock(hashtext('ocpdb-landing:datex2_enbw'))")

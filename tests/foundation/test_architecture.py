@@ -32,6 +32,34 @@ def test_the_dagster_layer_holds_no_sql():
     assert _sql_lines(ROOT / 'ocpdb_pipelines' / 'defs') == []
 
 
+PIPELINES = ROOT / 'ocpdb_pipelines'
+# docs/code-layout.md "SQL in one place per side": the only modules of the pipelines that hold statements
+SQL_HOMES = {
+    'store': 'the statements of imports, realtime, history and the fetch state',
+    'db': 'connections, migrations, roles, advisory locks',
+    'matching': 'the matching domain',
+    'regions': 'the regions domain (and the GeoPackage it reads)',
+    'products': 'the derived products (duplicates, statistics, dumps)',
+    'exports': 'the exports (DATEX II)',
+    'images/query.py': 'the image download',
+    'samples': 'dev tool, not in the wheel: the demo sample generators',
+    'devservices.py': 'dev tool, not in the wheel: the local PostgreSQL starter',
+}
+
+
+def _sql_home(path: Path) -> str | None:
+    relative = path.relative_to(PIPELINES).as_posix()
+    return next((home for home in SQL_HOMES if relative == home or relative.startswith(f'{home}/')), None)
+
+
+def test_the_pipelines_hold_sql_only_in_its_homes():
+    """A flow or protocol module (push, http, imports, sources, ...) calls the store or its domain's query
+    module; it holds no statement of its own."""
+    assert all((PIPELINES / home).exists() for home in SQL_HOMES), 'a listed SQL home is gone'
+    outside = [line for line in _sql_lines(PIPELINES) if _sql_home(ROOT / line.split(':', 1)[0]) is None]
+    assert outside == []
+
+
 CONTRACTS = [
     'api-acyclic',
     'api-layers',

@@ -253,3 +253,20 @@ def test_image_extension(stored, content_type, body, expected):
 def test_image_extension_rejects_non_images(content_type, body):
     with pytest.raises(NotAnImage):
         image_extension(None, content_type, body)
+
+
+def test_station_images_count_for_their_source_and_blank_urls_are_never_due(settings, db):
+    store(db, 'chargecloud_stuttgart', [location('S1')])
+    db.execute(
+        """
+        WITH i AS (INSERT INTO image (external_url, type) VALUES (%s, 'png'), ('  ', 'png') RETURNING id)
+        INSERT INTO charging_station_image (charging_station_id, image_id)
+        SELECT cs.id, i.id FROM charging_station cs, i
+        """,
+        (f'{BASE}/s-station.png',),
+    )
+    server = Server({'/s-station.png': png()})
+    report = download_images(settings, source_uid='chargecloud_stuttgart', transport=server.transport, sleep=Sleeps())
+    assert server.paths() == ['/s-station.png']
+    assert (report.due, report.downloaded) == (1, 1)
+    assert download_images(settings, transport=server.transport, sleep=Sleeps()).due == 0

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from ocpdb_api.settings import ingest_url
+from ocpdb_pipelines.db.locks import landing_lock
 from ocpdb_pipelines.imports import run_static
-from ocpdb_pipelines.push.lock import landing_lock
 from ocpdb_pipelines.push.realtime import apply_pending_realtime
 from ocpdb_pipelines.sources.base import Page
 from tests.fixtures_dir import fixture_bytes

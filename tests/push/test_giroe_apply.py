@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from ocpdb_pipelines.db.locks import landing_lock
 from ocpdb_pipelines.push.giroe_apply import apply_pending_giroe
-from ocpdb_pipelines.push.lock import landing_lock
 from ocpdb_pipelines.sources.giroe.parse import location_uid
 from tests.push.conftest import GIROE_AUTH
 from tests.push.payloads import SECRET, giroe_connector, giroe_location
@@ -218,3 +218,35 @@ def test_put_with_implausible_coordinates(server, db):
     fixed = _location(db, 10)
     assert (float(fixed['lat']), float(fixed['lon'])) == (52.5200066, 13.404954)
     assert server.landing.pending('giroe', 'push') == []
+
+
+def _station_last_updated(db) -> datetime:
+    return db.execute(
+        'SELECT cs.last_updated FROM charging_station cs JOIN location l ON l.id = cs.location_id '
+        "WHERE l.source = 'giroe'"
+    ).fetchone()['last_updated']
+
+
+def test_a_patch_moves_last_updated_forwards_only_up_the_tree(server, db):
+    """A status-less PATCH stamps the EVSE, its station and its location with `modified`, never backwards."""
+    with server.client(auth=GIROE_AUTH) as client:
+        _put(client, 7, 'DEGIR0007A', 'DEGIR0007B')
+        _patch(client, 'DEGIR0007A', '2024-06-05T00:00:00Z')
+        _patch(client, 'DEGIR0007A', '2024-06-04T00:00:00Z')  # later request, older time: the newer one stays
+        _patch(client, 'DEGIR0007B', '2024-06-03T00:00:00Z')
+    report = apply_pending_giroe(server.settings)
+    assert report.counts['evses_touched'] == 2
+    evses = _evses(db)
+    assert evses['DEGIR0007A']['last_updated'] == datetime(2024, 6, 5, tzinfo=UTC)
+    assert evses['DEGIR0007B']['last_updated'] == datetime(2024, 6, 3, tzinfo=UTC)
+    assert _station_last_updated(db) == datetime(2024, 6, 5, tzinfo=UTC)
+    assert _location(db, 7)['last_updated'] == datetime(2024, 6, 5, tzinfo=UTC)
+
+    with server.client(auth=GIROE_AUTH) as client:
+        _patch(client, 'DEGIR0007A', '2024-06-01T00:00:00Z')  # older than what is stored: nothing moves
+    report = apply_pending_giroe(server.settings)
+    assert report.applied == 1
+    assert report.counts['evses_touched'] == 0
+    assert _evses(db)['DEGIR0007A']['last_updated'] == datetime(2024, 6, 5, tzinfo=UTC)
+    assert _station_last_updated(db) == datetime(2024, 6, 5, tzinfo=UTC)
+    assert _location(db, 7)['last_updated'] == datetime(2024, 6, 5, tzinfo=UTC)

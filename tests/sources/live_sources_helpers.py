@@ -15,11 +15,11 @@ import orjson
 from ocpdb_pipelines.config import Settings, load_settings
 from ocpdb_pipelines.http.archive import content_hash
 from ocpdb_pipelines.http.fetcher import Fetcher, build_client
-from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.sources.base import SourceContext
 from ocpdb_pipelines.sources.families import get_family
 from ocpdb_pipelines.sources.options import options_for
 from ocpdb_pipelines.sources.registry import get_spec
+from ocpdb_pipelines.store.fetch_state import FetchState
 
 
 class Recorder:

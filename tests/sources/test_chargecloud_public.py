@@ -12,12 +12,12 @@ import pytest
 from ocpdb_pipelines.config import load_settings
 from ocpdb_pipelines.http.client import HttpStatusError
 from ocpdb_pipelines.http.fetcher import fetch
-from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import Capability, ConnectorFormat, ConnectorType, EvseStatus, PowerType
 from ocpdb_pipelines.sources.base import NotModified, Page, PayloadError
 from ocpdb_pipelines.sources.chargecloud import family as public
 from ocpdb_pipelines.sources.registry import get_spec
+from ocpdb_pipelines.store.fetch_state import FetchState
 from tests.fixtures_dir import fixture_bytes
 from tests.sources.live_sources_helpers import Recorder, context, next_state, raw_response, timeout, with_source
 

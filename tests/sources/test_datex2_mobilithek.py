@@ -21,10 +21,10 @@ from ocpdb_pipelines.config import ConfigError, load_settings
 from ocpdb_pipelines.http.archive import SnapshotError, read_snapshot
 from ocpdb_pipelines.http.client import SourceHttpClient
 from ocpdb_pipelines.http.fetcher import fetch
-from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.sources.base import NotModified, PayloadError, SourceContext
 from ocpdb_pipelines.sources.datex2 import family
 from ocpdb_pipelines.sources.datex2.wire import fetch_realtime, fetch_static
+from ocpdb_pipelines.store.fetch_state import FetchState
 from tests.fixtures_dir import fixture_bytes
 from tests.sources.live_sources_helpers import next_state, server_context
 

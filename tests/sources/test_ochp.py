@@ -14,7 +14,6 @@ import pytest
 from lxml import etree
 
 from ocpdb_pipelines.config import load_settings
-from ocpdb_pipelines.http.state import FetchState
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.model.enums import (
     Capability,
@@ -29,6 +28,7 @@ from ocpdb_pipelines.model.enums import (
 from ocpdb_pipelines.sources.base import Page, PayloadError, SourceContext
 from ocpdb_pipelines.sources.ochp import family
 from ocpdb_pipelines.sources.ochp.wire import OCHP, SOAPENV, WSSE, WSU
+from ocpdb_pipelines.store.fetch_state import FetchState
 from tests.sources.live_sources_helpers import next_state, server_context
 
 USER, PASSWORD = 'ocpdb-user', 's3cret'

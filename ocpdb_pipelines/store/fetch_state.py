@@ -1,30 +1,19 @@
 """The fetch-state store: what the last fetch and the last applied payload of a source and kind were.
 
-One row per (source, kind) in `fetch_state`. The fetcher reads it before a fetch (conditional
-request headers, the protocol cursor) and the import writes it in the apply's transaction, so the
-state never runs ahead of the data. Reads use their own short connection: no connection is held
-across an HTTP fetch.
+One row per (source, kind) in `fetch_state`, the fields of `FetchState`. The fetcher reads it before a
+fetch (conditional request headers, the protocol cursor) and the import writes it in the apply's
+transaction, so the state never runs ahead of the data. Reads use their own short connection: no
+connection is held across an HTTP fetch.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 import psycopg
 
 from ocpdb_pipelines.db.connection import connect
-
-_COLUMNS = (
-    'etag',
-    'last_modified',
-    'cursor',
-    'content_hash',
-    'parser_version',
-    'snapshot_id',
-    'snapshot_fetched_at',
-    'applied_at',
-)
 
 
 @dataclass(frozen=True)
@@ -37,6 +26,9 @@ class FetchState:
     snapshot_id: str | None = None
     snapshot_fetched_at: datetime | None = None
     applied_at: datetime | None = None
+
+
+_COLUMNS = tuple(f.name for f in fields(FetchState))
 
 
 def load_state(database_url: str, uid: str, kind: str) -> FetchState:
