@@ -6,9 +6,15 @@ Per round, each as a fresh process (what a user or cron pays):
 - `import dagster`                      python -c 'import dagster'
 - floor                                 python -c 'import dagster' + loading the code location's
                                         definitions (ocpdb_pipelines.definitions, get_repository_def)
-- cli                                   `ocpdb import static heilbronn_neckarbogen --from-file <sample>`
+- cli                                   `ocpdb import static heilbronn_neckarbogen --from-file <sample> --force`
                                         (8 garages: nearly all of it is fixed cost), recorded as a run
-                                        in a throwaway DAGSTER_HOME with the project's dagster.yaml
+                                        in a throwaway DAGSTER_HOME with the project's dagster.yaml.
+                                        `--force` applies the payload each time: parsed, screened and
+                                        written, as an import of a changed payload is (without it a
+                                        replay of the same file stops at 'unchanged', before the screen)
+- cli before                            (with `--before DIR`) the same import run by the code in DIR, a
+                                        source tree (`git archive main | tar -x -C DIR`) put first on
+                                        PYTHONPATH: before and after side by side in the same rounds
 Reports the median wall time of each and cli / floor. The database is dropped and recreated.
 
 Each command runs in two regimes, interleaved: `source` compiles every module from source in each
@@ -57,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--database-url', default=os.environ.get('DATABASE_URL'), required=False)
     parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--before', type=Path, help='a source tree whose CLI is measured beside this one')
     args = parser.parse_args()
     if not args.database_url:
         raise SystemExit('--database-url (or DATABASE_URL) is required')
@@ -80,24 +87,36 @@ def main() -> None:
             'OCPDB_DATA_DIR': str(root / 'data'),
         }
         env.pop('DAGSTER_PG_URL', None)
-        commands = {
+        cli = [sys.executable, '-m', 'ocpdb_pipelines.cli', 'import', 'static', UID, '--from-file', str(sample)]
+        commands: dict[str, list[str]] = {
             'import dagster': [sys.executable, '-c', 'import dagster'],
             'floor': [sys.executable, '-c', FLOOR],
-            'cli': [sys.executable, '-m', 'ocpdb_pipelines.cli', 'import', 'static', UID, '--from-file', str(sample)],
+            'cli': [*cli, '--force'],
         }
+        if args.before:
+            commands['cli before'] = [*cli, '--force']
         compiled = {key: value for key, value in env.items() if key != 'PYTHONDONTWRITEBYTECODE'}
         compiled['PYTHONPYCACHEPREFIX'] = str(root / 'pycache')
         regimes = {'source': {**env, 'PYTHONDONTWRITEBYTECODE': '1'}, 'bytecode': compiled}
+        before = (
+            {'PYTHONPATH': os.pathsep.join([str(args.before.resolve()), env.get('PYTHONPATH', '')])}
+            if args.before
+            else {}
+        )
+
+        def environment(regime: str, name: str) -> dict[str, str]:
+            return {**regimes[regime], **(before if name.endswith(' before') else {})}
+
         _timed(commands['cli'], env)  # first import: creates the instance storage and the rows (not measured)
-        for command in commands.values():
-            _timed(command, regimes['bytecode'])  # warms the bytecode cache (not measured)
+        for name, command in commands.items():
+            _timed(command, environment('bytecode', name))  # warms the bytecode cache (not measured)
         walls: dict[tuple[str, str], list[float]] = {(r, n): [] for r in regimes for n in commands}
         cpus: dict[tuple[str, str], list[float]] = {(r, n): [] for r in regimes for n in commands}
         load_before = os.getloadavg()[0]
         for _ in range(args.rounds):
-            for regime, regime_env in regimes.items():
+            for regime in regimes:
                 for name, command in commands.items():
-                    wall, cpu = _timed(command, regime_env)
+                    wall, cpu = _timed(command, environment(regime, name))
                     walls[regime, name].append(wall)
                     cpus[regime, name].append(cpu)
         runs = _recorded_runs(home)
@@ -111,11 +130,13 @@ def main() -> None:
                 f'{regime:8} {name:16} wall median {wall[key]:6.2f} s ({" ".join(f"{v:.2f}" for v in walls[key])})   '
                 f'cpu median {cpu[key]:6.2f} s ({" ".join(f"{v:.2f}" for v in cpus[key])})'
             )
-        print(
-            f'{regime:8} cli / floor: wall {wall[regime, "cli"] / wall[regime, "floor"]:.2f}   '
-            f'cpu {cpu[regime, "cli"] / cpu[regime, "floor"]:.2f}'
-        )
-    print(f'runs recorded in the instance: {runs} (imports made: {1 + len(regimes) * args.rounds + 1})')
+        for name in [n for n in commands if n.startswith('cli')]:
+            print(
+                f'{regime:8} {name} / floor: wall {wall[regime, name] / wall[regime, "floor"]:.2f}   '
+                f'cpu {cpu[regime, name] / cpu[regime, "floor"]:.2f}'
+            )
+    clis = len([n for n in commands if n.startswith('cli')])
+    print(f'runs recorded in the instance: {runs} (imports made: {1 + clis * (len(regimes) * args.rounds + 1)})')
 
 
 def _recorded_runs(home: Path) -> int:

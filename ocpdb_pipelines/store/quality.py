@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 
-from ocpdb_pipelines.quality.coordinates import OK, allowed_countries, classify
+from ocpdb_pipelines.quality.coordinates import OK, allowed_countries, classify, use_cache_dir
 
 
 def locations_outside_country(
-    conn: psycopg.Connection, uid: str, country: str, examples: int = 10
+    conn: psycopg.Connection, uid: str, country: str, examples: int = 10, cache_dir: Path | None = None
 ) -> tuple[int, int, list[str]]:
     """(outside, total, first uids outside) for the source's stored locations, by the import screen's own
     test (quality/coordinates.py: Natural Earth with its tolerance, the source's country or the location's
     own; 0/0 never passes). After an import through the screen it is 0; it finds what entered otherwise
     (rows stored before the screen existed, a source whose country changed). Not VG25's finer outline of
     Germany, even when it is loaded: it would flag the border chargers the screen keeps on purpose (its
-    tolerance for the 1:10m outline), and the verdict would depend on whether VG25 is loaded."""
+    tolerance for the 1:10m outline), and the verdict would depend on whether VG25 is loaded. `cache_dir`:
+    the screen's outline cache (quality/boundaries.py)."""
+    if cache_dir is not None:
+        use_cache_dir(cache_dir)
     rows = conn.execute('SELECT uid, lat, lon, country FROM location WHERE source = %s ORDER BY id', (uid,)).fetchall()
     if not rows:
         return 0, 0, []

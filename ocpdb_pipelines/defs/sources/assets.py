@@ -133,6 +133,7 @@ def build_static_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 spec,
                 skipped=len(report.skipped),
                 incoming=report.counts.get('incoming_locations', 0),
+                cache_dir=settings.boundary_cache_dir(),
             )
         return dg.MaterializeResult(metadata=report_metadata(report), check_results=checks)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 import psycopg
@@ -50,9 +51,9 @@ def realtime_freshness_policy(interval_seconds: int) -> dg.FreshnessPolicy:
 
 
 def static_check_results(
-    conn: psycopg.Connection, spec: SourceSpec, *, skipped: int, incoming: int
+    conn: psycopg.Connection, spec: SourceSpec, *, skipped: int, incoming: int, cache_dir: Path | None = None
 ) -> list[dg.AssetCheckResult]:
-    outside, total, examples = quality.locations_outside_country(conn, spec.uid, spec.country)
+    outside, total, examples = quality.locations_outside_country(conn, spec.uid, spec.country, cache_dir=cache_dir)
     duplicates = quality.duplicate_evse_uids(conn, spec.uid)
     share = skipped / (skipped + incoming) if skipped + incoming else 0.0
     return [
