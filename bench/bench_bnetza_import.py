@@ -49,7 +49,8 @@ class PhaseTimer:
         self.seconds: dict[str, float] = {}
         self.rss_after: dict[str, float] = {}
 
-    def wrap(self, owner: Any, attribute: str, name: str) -> None:
+    def wrap(self, owner: Any, attribute: str, name: str | Callable[..., str]) -> None:
+        """Time every call of `owner.attribute`; `name` may be a function of the call's arguments."""
         import psutil
 
         original: Callable = getattr(owner, attribute)
@@ -61,15 +62,16 @@ class PhaseTimer:
             try:
                 return original(*args, **kwargs)
             finally:
-                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
-                self.rss_after[name] = process.memory_info().rss / 2**20
+                phase = name(*args, **kwargs) if callable(name) else name
+                self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+                self.rss_after[phase] = process.memory_info().rss / 2**20
 
         setattr(owner, attribute, timed)
 
 
 def _instrument() -> PhaseTimer:
     from ocpdb_pipelines.sources.bnetza import api, excel, register
-    from ocpdb_pipelines.store import first_import, staging, static
+    from ocpdb_pipelines.store import first_import, staging, static, statistics
 
     timer = PhaseTimer()
     timer.wrap(api, 'parse', 'parse')
@@ -81,9 +83,10 @@ def _instrument() -> PhaseTimer:
     timer.wrap(first_import, '_businesses', 'copy path: businesses')
     timer.wrap(first_import, '_with_parents', 'copy path: parents + reserved ids')
     timer.wrap(first_import, '_chain', 'copy path: last_updated chain')
-    timer.wrap(first_import, '_copy', 'copy path: COPY location/charging_station/evse/connector')
+    timer.wrap(first_import, '_copy', lambda cursor, level, *_, **__: f'copy path: COPY {level.table.name}')
     timer.wrap(first_import, '_copy_history', 'copy path: COPY evse_status_history')
-    timer.wrap(static, 'analyze_changed', 'sql analyze_changed')
+    timer.wrap(statistics, 'analyze', lambda conn, table: f'ANALYZE {table}')
+    timer.wrap(staging, 'copy_rows', lambda conn, table, *_: f'stage: COPY {table}')
     for function in (
         'apply_images_and_businesses',
         '_apply_locations',
@@ -108,11 +111,18 @@ def _settings(url: str) -> Any:
     return load_settings(config_file=os.devnull, environ=environ)
 
 
-def run_import(uid: str, path: str, url: str, force: bool = False) -> dict[str, Any]:
-    """One run_static of a replayed file, with its phase times."""
+def run_import(uid: str, path: str, url: str, force: bool = False, set_based: bool = False) -> dict[str, Any]:
+    """One run_static of a replayed file, with its phase times.
+
+    `set_based`: a first import takes the set-based path anyway (the path before the first import's COPY path;
+    its statements are main's unchanged), to compare both in one run.
+    """
     from ocpdb_pipelines.imports import run_static
     from ocpdb_pipelines.sources.base import Page
+    from ocpdb_pipelines.store import first_import
 
+    if set_based:
+        first_import.applies = lambda *_: False
     timer = _instrument()
     settings = _settings(url)
     started = time.perf_counter()
@@ -175,21 +185,24 @@ def run_baseline(uid: str, path: str, url: str) -> dict[str, Any]:
     }
 
 
-def run_floor(source_url: str, url: str) -> dict[str, Any]:
-    """The rows the import in `source_url` ended with, binary-COPYed into the fresh database `url`."""
+def run_floor(source_url: str, url: str, triggers: bool = True) -> dict[str, Any]:
+    """The rows the import in `source_url` ended with, binary-COPYed into the fresh database `url`.
+
+    `triggers=False`: with location's location_stamp trigger disabled (what that trigger costs a COPY).
+    """
     from bench.bnetza_floor import copy_floor, dump_rows
 
-    return copy_floor(url, dump_rows(source_url))
+    return copy_floor(url, dump_rows(source_url), triggers=triggers)
 
 
 def _child(argv: list[str]) -> None:
     import resource
 
     kind, uid, path, url = argv
-    if kind == 'floor':
-        result = run_floor(path, url)
+    if kind.startswith('floor'):
+        result = run_floor(path, url, triggers=kind != 'floor-without-trigger')
     elif kind.startswith('import'):
-        result = run_import(uid, path, url, force=kind == 'import-forced')
+        result = run_import(uid, path, url, force=kind == 'import-forced', set_based=kind == 'import-set-based')
     else:
         result = run_baseline(uid, path, url)
     result['self_peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -283,6 +296,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--layouts', default='api,excel')
     parser.add_argument('--rounds', type=int, default=2, help='first import + floor pairs per layout')
     parser.add_argument('--baseline', action='store_true', help='also the older Python-rows COPY baseline')
+    parser.add_argument(
+        '--set-based', action='store_true', help='each round also a first import through the set-based path'
+    )
+    parser.add_argument(
+        '--trigger-cost', action='store_true', help='each round also the floor without the location_stamp trigger'
+    )
     parser.add_argument('--database', default=DATABASE, help='database name (dropped and re-created)')
     parser.add_argument('--out', type=Path, default=OUT, help='directory for the input files and the results')
     args = parser.parse_args(argv)
@@ -311,18 +330,27 @@ def main(argv: list[str] | None = None) -> None:
         uid = uids[layout]
         # first import and the floor (the same rows binary-COPYed), interleaved round by round
         for number in range(1, args.rounds + 1):
+            if args.set_based:
+                url = fresh_database(args.database)
+                result = measure('import-set-based', uid, path, url, args.out)
+                results['runs'][f'{layout} first set-based, round {number}'] = result
+                print(_line(f'{layout} first import (set-based path), round {number}', result), flush=True)
             url = fresh_database(args.database)
             result = measure('import', uid, path, url, args.out)
             results['runs'][f'{layout} first, round {number}'] = result
             print(_line(f'{layout} first import, round {number}', result), flush=True)
-            floor_url = fresh_database(f'{args.database}_floor')
-            floor = measure('floor', uid, url, floor_url, args.out)
-            results['runs'][f'{layout} floor (binary COPY of the final rows), round {number}'] = floor
-            print(
-                f'{layout} floor, round {number}: binary COPY {floor["seconds"]:.1f} s, rows {floor["rows"]}, '
-                f'load {floor["load_before"][0]:.2f}; import / floor {result["seconds"] / floor["seconds"]:.2f}',
-                flush=True,
-            )
+            floors = [('floor', 'floor (binary COPY of the final rows)')]
+            if args.trigger_cost:
+                floors.append(('floor-without-trigger', 'floor without location_stamp trigger'))
+            for kind, name in floors:
+                floor = measure(kind, uid, url, fresh_database(f'{args.database}_floor'), args.out)
+                results['runs'][f'{layout} {name}, round {number}'] = floor
+                print(
+                    f'{layout} {name}, round {number}: {floor["seconds"]:.1f} s (location '
+                    f'{floor["per_table"]["location"]:.1f} s), rows {floor["rows"]}, load '
+                    f'{floor["load_before"][0]:.2f}; import / floor {result["seconds"] / floor["seconds"]:.2f}',
+                    flush=True,
+                )
         for name, kind in (('unchanged', 'import-forced'), ('unchanged skipped', 'import')):
             result = measure(kind, uid, path, url, args.out)
             results['runs'][f'{layout} {name}'] = result
