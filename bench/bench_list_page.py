@@ -1,17 +1,20 @@
-"""The compat list page against its SQL floor: main's API (A) and this tree's (B), interleaved in one run.
+"""The location list pages against their SQL floors: main's API (A) and this tree's (B), interleaved in one run.
 
     .venv/bin/python bench/bench_list_page.py --database-url URL --main-tree DIR [--pages 40] [--rounds 5]
 
-`--main-tree` is an export of main (`git archive 1a43acf | tar -x -C DIR`); both APIs run under uvicorn (one
+`--main-tree` is an export of main (`git archive main | tar -x -C DIR`); both APIs run under uvicorn (one
 worker each, the same Redis, the same database: bench/api_dataset.sql as bench_churn.py makes it) on
 different ports. Per round, the same `--pages` random pages of `/api/public/v1/locations?limit=100` (and the
-same for `/api/public/ocpi/2.2/locations`, which renders the same objects) are requested from A, from B and
-run as bare SQL, the order rotating per round:
-  SQL floor  what main's page asks PostgreSQL, through psycopg on one connection: the id page and the tree
-             queries of ocpdb_api/queries/trees.py, rows decoded to Python (the total is memoised by both
-             APIs, so it is left out here too)
-  A / B      the whole request through HTTP, response read (the total from the API's memo)
-Reported: median ms per variant and the ratios A / floor, B / floor (the target: B within 1.3x).
+same for `/api/public/ocpi/2.2/locations`, which renders the same objects, and for the OCPI 2.2.1 module's
+`/ocpi/2.2.1/locations`) are requested from A and from B, and each tree's SQL floor is run, the order
+rotating per round:
+  floor A/B  what that tree's page asks PostgreSQL, executed and fetched by psycopg as that page does, on one
+             connection configured like the API's pool (bench/list_page_floor.py, run with the tree's code:
+             the id page, then the tree queries; the total count is memoised by both APIs, so left out)
+  A / B      the whole request through HTTP against the real ASGI app, response read (the total from the
+             API's memo)
+Reported: median ms per variant and the ratios A / floor A, B / floor B (the target: B within 1.3x of its
+floor) and B / A.
 """
 
 from __future__ import annotations
@@ -30,15 +33,12 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from psycopg.rows import dict_row
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / 'bench'))
 
 from bench_api import wait_until_ready  # noqa: E402
-
-from ocpdb_api.queries import trees  # noqa: E402
 
 
 @contextmanager
@@ -67,19 +67,15 @@ async def http_pages(base: str, paths: list[str]) -> list[float]:
     return times
 
 
-async def sql_pages(url: str, paths: list[str]) -> list[float]:
-    times = []
-    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row, autocommit=True) as conn:
-        for path in paths:
-            offset = int(path.rsplit('offset=', 1)[1])
-            t0 = time.perf_counter()
-            cur = await conn.execute(
-                'SELECT l.id FROM location l WHERE TRUE ORDER BY l.id LIMIT 100 OFFSET %s', (offset,)
-            )
-            ids = [r['id'] for r in await cur.fetchall()]
-            await trees.locations(conn, ids)
-            times.append((time.perf_counter() - t0) * 1000)
-    return times
+def sql_pages(tree: Path, url: str, paths: list[str]) -> list[float]:
+    """The tree's SQL floor over the pages (bench/list_page_floor.py in a process with the tree's code)."""
+    offsets = [int(path.rsplit('offset=', 1)[1]) for path in paths]
+    env = {**os.environ, 'PYTHONPATH': str(tree)}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / 'bench' / 'list_page_floor.py'), url],
+        input=json.dumps(offsets), capture_output=True, text=True, cwd=tree, env=env, check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout)
 
 
 def main() -> None:
@@ -96,9 +92,15 @@ def main() -> None:
         total = conn.execute('SELECT count(*) FROM location').fetchone()[0]
     rng = random.Random(5)
     offsets = [rng.randrange(total // 100 - 1) * 100 for _ in range(args.pages)]
-    routes = {'v1': '/api/public/v1/locations', 'ocpi22': '/api/public/ocpi/2.2/locations'}
+    routes = {
+        'v1': '/api/public/v1/locations',
+        'ocpi22': '/api/public/ocpi/2.2/locations',
+        'ocpi221': '/ocpi/2.2.1/locations',
+    }
     load_before = os.getloadavg()
-    results: dict[str, dict[str, list[float]]] = {r: {'floor': [], 'A': [], 'B': []} for r in routes}
+    variants = ('floor A', 'A', 'floor B', 'B')
+    trees = {'A': args.main_tree, 'B': ROOT}
+    results: dict[str, dict[str, list[float]]] = {r: {v: [] for v in variants} for r in routes}
     with ExitStack() as stack:
         bases = {
             'A': stack.enter_context(api(args.main_tree, args.database_url, args.redis_url, args.port)),
@@ -108,12 +110,11 @@ def main() -> None:
             paths = [f'{prefix}?limit=100&offset={o}' for o in offsets]
             for variant in ('A', 'B'):  # warm: pools, plan caches, the total's memo
                 asyncio.run(http_pages(bases[variant], paths[:5]))
-            asyncio.run(sql_pages(args.database_url, paths[:5]))
             for r in range(args.rounds):
-                order = ('floor', 'A', 'B')[r % 3 :] + ('floor', 'A', 'B')[: r % 3]
+                order = variants[r % 4 :] + variants[: r % 4]
                 for variant in order:
-                    if variant == 'floor':
-                        times = asyncio.run(sql_pages(args.database_url, paths))
+                    if variant.startswith('floor'):
+                        times = sql_pages(trees[variant[-1]], args.database_url, paths)
                     else:
                         times = asyncio.run(http_pages(bases[variant], paths))
                     results[route][variant].append(statistics.median(times))
@@ -122,12 +123,12 @@ def main() -> None:
     median = statistics.median
     summary = {}
     print(f'\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {total} locations')
-    print('| route | SQL floor ms | A (main) ms | B (this tree) ms | A / floor | B / floor | B / A |')
-    print('|---|---|---|---|---|---|---|')
+    print('| route | floor A ms | A (main) ms | A / floor A | floor B ms | B (this tree) ms | B / floor B | B / A |')
+    print('|---|---|---|---|---|---|---|---|')
     for route, runs in results.items():
-        f, a, b = (median(runs[k]) for k in ('floor', 'A', 'B'))
-        summary[route] = {'floor_ms': f, 'a_ms': a, 'b_ms': b}
-        print(f'| {route} | {f:.2f} | {a:.2f} | {b:.2f} | {a / f:.2f} | {b / f:.2f} | {b / a:.2f} |')
+        fa, a, fb, b = (median(runs[k]) for k in variants)
+        summary[route] = {'floor_a_ms': fa, 'a_ms': a, 'floor_b_ms': fb, 'b_ms': b}
+        print(f'| {route} | {fa:.2f} | {a:.2f} | {a / fa:.2f} | {fb:.2f} | {b:.2f} | {b / fb:.2f} | {b / a:.2f} |')
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {'locations': total, 'loadavg_before': load_before, 'loadavg_after': load_after, 'rounds': args.rounds}

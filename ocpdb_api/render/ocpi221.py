@@ -118,9 +118,12 @@ def _cut(value: Any, length: int) -> str | None:
 
 def party(row: Row) -> tuple[str, str]:
     """country_code/party_id from the operator's eMobility id or an EVSE id (`DE*EBW...`), else the country."""
-    candidates = [row.get('operator_emobility_uid')]
-    candidates += [e.get('evse_id') for s in row.get('_stations', []) for e in s.get('_evses', [])]
-    for value in candidates:
+    return party_of(row, [e.get('evse_id') for s in row.get('_stations', []) for e in s.get('_evses', [])])
+
+
+def party_of(row: Row, evse_ids: list[str | None]) -> tuple[str, str]:
+    """`party` with the location's EVSE ids given (in tree order)."""
+    for value in [row.get('operator_emobility_uid'), *evse_ids]:
         match = PARTY.match(value or '')
         if match:
             return match.group(1).upper(), match.group(2).upper()
@@ -206,7 +209,7 @@ def connector(row: Row) -> Row | None:
     )
 
 
-def _display_texts(value: Any) -> list[Row] | None:
+def display_texts(value: Any) -> list[Row] | None:
     if not isinstance(value, list):
         return None
     out = [
@@ -233,7 +236,7 @@ def evse(row: Row, station: Row, image_base: str) -> Row | None:
             'floor_level': _cut(station['floor_level'], 4),
             'coordinates': geo(station['lat'], station['lon']),
             'physical_reference': _cut(row['physical_reference'] or station['physical_reference'], 16),
-            'directions': _display_texts(station['directions']),
+            'directions': display_texts(station['directions']),
             'parking_restrictions': [
                 p for p in bits(row['parking_restrictions'], ParkingRestriction) if p in PARKING_RESTRICTIONS
             ],
@@ -272,18 +275,24 @@ def _related(value: Any) -> Row | None:
         return None
     if point is None:
         return None
-    names = _display_texts([value.get('name')])
+    names = display_texts([value.get('name')])
     return {**point, 'name': names[0]} if names else point
 
 
 def location(row: Row, image_base: str) -> Row:
-    country_code, party_id = party(row)
     evses = [
         e
         for s in row.get('_stations', [])
         for e in (evse(e, s, image_base) for e in s.get('_evses', []))
         if e is not None
     ]
+    return location_fields(row, evses, party(row), ts(row['last_updated']))
+
+
+def location_fields(row: Row, evses: list[Row], parties: tuple[str, str], last_updated: str | None) -> Row:
+    """The Location object of a location row, its EVSE objects, party and own `last_updated` already made
+    (also by render/list_page.py, from rows whose values are in wire format)."""
+    country_code, party_id = parties
     related = [_related(r) for r in row['related_locations'] or [] if _related(r) is not None]
     return drop_empty(
         {
@@ -301,7 +310,7 @@ def location(row: Row, image_base: str) -> Row:
             'related_locations': related,
             'parking_type': row['parking_type'] if row['parking_type'] in PARKING_TYPES else None,
             'evses': evses,
-            'directions': _display_texts(row['directions']),
+            'directions': display_texts(row['directions']),
             'operator': business('operator', row),
             'suboperator': business('suboperator', row),
             'owner': business('owner', row),
@@ -309,6 +318,6 @@ def location(row: Row, image_base: str) -> Row:
             'opening_times': hours(row),
             'charging_when_closed': row['charging_when_closed'],
             'energy_mix': row['energy_mix'] if isinstance(row['energy_mix'], dict) else None,
-            'last_updated': newest(ts(row['last_updated']), evses),
+            'last_updated': newest(last_updated, evses),
         }
     )

@@ -20,9 +20,10 @@ from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ApiError
 from ocpdb_api.middleware import public_base_url
-from ocpdb_api.queries import pages, trees
+from ocpdb_api.queries import list_page, pages, trees
 from ocpdb_api.queries.compat import LOCATION_FROM
 from ocpdb_api.queries.filters import ocpi_location_where
+from ocpdb_api.render import list_page as fast
 from ocpdb_api.render import ocpi221 as shapes
 
 VERSION = '2.2.1'
@@ -93,9 +94,9 @@ async def locations(request: Request) -> Response:
         total = await pages.total(res, conn, LOCATION_FROM, w)
         skip = 0 if 'after' in p else offset
         ids = await pages.ids(conn, LOCATION_FROM, 'l', page, ('l.id', []), limit, skip)
-        rows = await trees.locations(conn, ids)
+        rows = await list_page.fetch(conn, ids)
     base = _image_base(request)
-    data = [shapes.location(r, base) for r in rows]
+    data = [fast.location_221(r, rows, base) for r in rows.locations]
     headers = {'X-Total-Count': str(total), 'X-Limit': str(limit)}
     if ids and offset + len(ids) < total:
         query = {k: request.query_params[k] for k in ('date_from', 'date_to') if request.query_params.get(k)}
