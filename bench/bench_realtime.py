@@ -1,6 +1,7 @@
 """Realtime apply at scale: main's writer (A) against the working tree's (B), and a hand-written UPDATE.
 
-    python -m bench.bench_realtime [--evses 80000] [--changed 4000] [--small 250] [--repeat 5] [--database-url URL]
+    python -m bench.bench_realtime [--evses 80000] [--changed 4000] [--small 250] [--repeat 5]
+        [--profile datex|bare] [--database-url URL]
 
 The databases (default `ocpdb_bench_realtime` for B, the same name + `_main` for A) are created fresh;
 80,000 EVSEs (20,000 locations with one station of four EVSEs) are written through the real static store. Each round
@@ -11,6 +12,11 @@ working tree's, the order alternating per round; then the same status change as 
 `UPDATE evse ... FROM (VALUES ...)` (and as `FROM unnest(arrays)`). A small tick (`--small`
 statuses, all changed: what a push or a 0.1 % churn tick sends) runs through A and B as well.
 Between measurements the changed EVSEs are put back and the tables are vacuumed, outside the timings.
+`--profile datex` (default) sends what a DATEX II publication carries: every status with its EVSE id and its
+two timestamps (an unchanged one its old stamp, a changed one a new one); `--profile bare` only uid and
+status, as the runs of RESULTS-realtime.md sections 1-3 did. Each tick's row updates of evse,
+charging_station and location are counted with their HOT share (the backend's own counters, read in the
+tick's transaction outside the timings).
 
 Database time = the wall time of every statement round trip, COPY and COMMIT as seen by the client
 on a localhost connection (pg_stat_statements is not loaded here). Total = the whole call including
@@ -27,11 +33,13 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from bench import realtime_baseline
 from ocpdb_pipelines.db.connection import connect, normalize_url
@@ -46,6 +54,8 @@ from ocpdb_pipelines.store.static import apply_static
 DEFAULT_URL = os.environ.get('BENCH_DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/ocpdb_bench_realtime')
 SOURCE = 'ocpi_stadtnavi'
 EVSES_PER_LOCATION = 4
+STAMP = datetime(2026, 1, 1, 12, tzinfo=UTC)  # an unchanged status's lastUpdated in the datex profile
+TABLES = ('evse', 'charging_station', 'location')
 
 
 class StatementTimer:
@@ -101,7 +111,10 @@ def generate(url: str, evses: int) -> float:
         first = number * EVSES_PER_LOCATION
         station = ChargingStationUpdate(
             uid=f'S{number}',
-            evses=[EvseUpdate(uid=evse_uid(first + k), status=EvseStatus.AVAILABLE) for k in range(EVSES_PER_LOCATION)],
+            evses=[
+                EvseUpdate(uid=evse_uid(first + k), evse_id=evse_uid(first + k), status=EvseStatus.AVAILABLE)
+                for k in range(EVSES_PER_LOCATION)
+            ],
         )
         locations.append(
             LocationUpdate(
@@ -126,14 +139,43 @@ def changed_uids(evses: int, changed: int, round_number: int) -> list[str]:
     return [evse_uid(offset + k * step) for k in range(changed)]
 
 
-def statuses(evses: int, changed: list[str]) -> list[EvseRealtimeUpdate]:
+def statuses(evses: int, changed: list[str], profile: str = 'datex') -> list[EvseRealtimeUpdate]:
     flipped = set(changed)
-    return [
-        EvseRealtimeUpdate(
-            uid=evse_uid(n), status=EvseStatus.CHARGING if evse_uid(n) in flipped else EvseStatus.AVAILABLE
-        )
-        for n in range(evses)
-    ]
+    now = datetime.now(UTC)
+    updates = []
+    for n in range(evses):
+        uid = evse_uid(n)
+        status = EvseStatus.CHARGING if uid in flipped else EvseStatus.AVAILABLE
+        if profile == 'bare':
+            updates.append(EvseRealtimeUpdate(uid=uid, status=status))
+        else:
+            stamp = now if uid in flipped else STAMP
+            updates.append(
+                EvseRealtimeUpdate(uid=uid, evse_id=uid, status=status, last_updated=stamp, status_last_updated=stamp)
+            )
+    return updates
+
+
+def flipped_only(uids: list[str], profile: str) -> list[EvseRealtimeUpdate]:
+    """A small tick: only changed statuses (a push, a churn tick)."""
+    stamp = {} if profile == 'bare' else {'last_updated': datetime.now(UTC), 'status_last_updated': datetime.now(UTC)}
+    ids = (lambda uid: {}) if profile == 'bare' else (lambda uid: {'evse_id': uid})
+    return [EvseRealtimeUpdate(uid=uid, status=EvseStatus.CHARGING, **ids(uid), **stamp) for uid in uids]
+
+
+def _row_updates(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
+    """(updated, HOT-updated) rows per table so far in this backend, outside the statement timer."""
+    with psycopg.Cursor(conn, row_factory=tuple_row) as cursor:
+        return {
+            table: tuple(
+                cursor.execute(
+                    'SELECT pg_stat_get_xact_tuples_updated(%s::regclass), '
+                    'pg_stat_get_xact_tuples_hot_updated(%s::regclass)',
+                    (table, table),
+                ).fetchone()
+            )
+            for table in TABLES
+        }
 
 
 def reset(url: str, uids: list[str]) -> None:
@@ -143,18 +185,28 @@ def reset(url: str, uids: list[str]) -> None:
         conn.execute('VACUUM ANALYZE evse_status_history')
 
 
-def run_store(url: str, updates: list[EvseRealtimeUpdate], variant: str = 'B') -> tuple[float, StatementTimer, int]:
-    """One tick through A (main's writer, on main's layout) or B (the working tree's)."""
+def run_store(
+    url: str, updates: list[EvseRealtimeUpdate], variant: str = 'B', hot: dict[str, list[int]] | None = None
+) -> tuple[float, StatementTimer, int]:
+    """One tick through A (main's writer, on main's layout) or B (the working tree's); `hot` collects the
+    tick's row updates per table as [updated, HOT]."""
     timer = StatementTimer()
     conn = timed_connection(url, timer)
     apply = realtime_baseline.load().apply_realtime if variant == 'A' else apply_realtime
     try:
-        started = time.perf_counter()
         with conn.transaction():
+            before = _row_updates(conn)
+            started = time.perf_counter()
             result = apply(conn, get_spec(SOURCE), updates)
+            applied = time.perf_counter()
+            if hot is not None:
+                for table, (updated, hot_updated) in _row_updates(conn).items():
+                    counts = hot.setdefault(table, [0, 0])
+                    counts[0] += updated - before[table][0]
+                    counts[1] += hot_updated - before[table][1]
             commit_started = time.perf_counter()
         timer.add('COMMIT', time.perf_counter() - commit_started)
-        return time.perf_counter() - started, timer, result.changed
+        return applied - started + time.perf_counter() - commit_started, timer, result.changed
     finally:
         conn.close()
 
@@ -194,6 +246,7 @@ def main() -> None:
     parser.add_argument('--changed', type=int, default=4_000)
     parser.add_argument('--small', type=int, default=250, help='statuses of the small tick, all changed')
     parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--profile', choices=('datex', 'bare'), default='datex', help='what each status carries')
     parser.add_argument('--database-url', default=DEFAULT_URL)
     args = parser.parse_args()
     url = args.database_url
@@ -210,12 +263,13 @@ def main() -> None:
     db: dict[str, list[float]] = {'A': [], 'B': [], 'A small': [], 'B small': []}
     totals: dict[str, list[float]] = {k: [] for k in db}
     breakdowns: dict[str, list[dict[str, float]]] = {k: [] for k in db}
+    hot: dict[str, dict[str, list[int]]] = {k: {} for k in db}
     hand_values, hand_unnest = [], []
     for round_number in range(args.repeat):
         uids = changed_uids(args.evses, args.changed, round_number)
-        updates = statuses(args.evses, uids)
+        updates = statuses(args.evses, uids, args.profile)
         small_uids = changed_uids(args.evses, args.small, round_number + 1)
-        small = [EvseRealtimeUpdate(uid=u, status=EvseStatus.CHARGING) for u in small_uids]
+        small = flipped_only(small_uids, args.profile)
         order = ('A', 'B') if round_number % 2 == 0 else ('B', 'A')
         line = [f'round {round_number + 1}:']
         for variant in order:
@@ -223,7 +277,7 @@ def main() -> None:
                 (variant, updates, uids, args.changed),
                 (f'{variant} small', small, small_uids, args.small),
             ):
-                total, timer, changed = run_store(urls[variant], batch, variant)
+                total, timer, changed = run_store(urls[variant], batch, variant, hot[label])
                 assert changed == expected, (label, changed)
                 db[label].append(timer.total)
                 totals[label].append(total)
@@ -242,13 +296,13 @@ def main() -> None:
         print(', '.join(line), flush=True)
 
     for variant in ('A', 'B'):  # a tick where nothing changed: still every status compared
-        total, timer, changed = run_store(urls[variant], statuses(args.evses, []), variant)
+        total, timer, changed = run_store(urls[variant], statuses(args.evses, [], args.profile), variant)
         print(f'no-change tick {variant}: total {total:.3f} s, db {timer.total:.3f} s, {changed} changed')
 
     median = statistics.median
     print()
     print(f'load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}')
-    print(f'median of {args.repeat} interleaved rounds, A = main (1a43acf), B = this tree:')
+    print(f'median of {args.repeat} interleaved rounds ({args.profile} profile), A = main (1a43acf), B = this tree:')
     for label in db:
         n = args.small if 'small' in label else args.evses
         print(f'  {label:8} {n} statuses: database {median(db[label]):.3f} s, total {median(totals[label]):.3f} s')
@@ -258,6 +312,12 @@ def main() -> None:
     )
     print(f'  hand UPDATE ... FROM (VALUES) {median(hand_values):.3f} s, FROM unnest() {median(hand_unnest):.3f} s')
     print(f'  ratio B db / hand unnest: {median(db["B"]) / median(hand_unnest):.2f}')
+    for label, counts in hot.items():
+        shares = ', '.join(
+            f'{table} {updated} ({hot_updated / updated:.2f} HOT)' if updated else f'{table} 0'
+            for table, (updated, hot_updated) in counts.items()
+        )
+        print(f'  {label} row updates over all rounds: {shares}')
     for label, runs in breakdowns.items():
         print(f'  {label} database time by statement (median):')
         labels = sorted({k for b in runs for k in b}, key=lambda k: -median([b.get(k, 0) for b in runs]))

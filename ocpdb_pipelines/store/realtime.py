@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -54,13 +54,7 @@ def apply_realtime(
     ensure_source(conn, spec)
     if not latest:
         return result
-    conn.execute(
-        'CREATE TEMPORARY TABLE stg_realtime (uid text, evse_id text, status text, last_updated timestamptz, '
-        'status_last_updated timestamptz) ON COMMIT DROP'
-    )
-    with conn.cursor() as cursor, cursor.copy('COPY stg_realtime FROM STDIN') as copy:
-        for u in latest.values():
-            copy.write_row((u.uid, u.evse_id, u.status.value, u.last_updated, u.status_last_updated))
+    stage(conn, latest.values())
     # for the rest of this transaction: the tick's join of a full publication (80,000 statuses) fits in memory
     # instead of spilling to temporary files, and no JIT compile (tens of ms) for a statement that runs once
     conn.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
@@ -74,30 +68,31 @@ def apply_realtime(
     return result
 
 
-# One statement per tick (bench/RESULTS-realtime.md, section 3): match the staged statuses to this source's
-# EVSEs, write the EVSEs whose status differs (the comparison is repeated in the UPDATE so a row a concurrent
-# writer changed meanwhile is compared as it is now), append their history, chain last_updated up to the
-# station and the location (only forwards, only for what changed), and hand back the changed locations for
-# ocpdb_record_live_change. The staging table needs neither an index nor ANALYZE: it is read once, by a
-# hash join, and the planner takes its size from the table's pages.
+# One statement per tick (bench/RESULTS-realtime.md, sections 3 and 4): match the staged statuses to this
+# source's EVSEs, write the EVSEs whose status differs (the comparison is repeated in the UPDATE so a row a
+# concurrent writer changed meanwhile is compared as it is now), append their history, chain last_updated up to
+# the station and the location (only forwards, only for what changed), and hand back the changed locations for
+# ocpdb_record_live_change. The staging table needs neither an index nor ANALYZE: it is read by hash joins, and
+# the planner takes its size from the table's pages. `target` holds one narrow row per matched EVSE (the staged
+# row's ctid, the ids, whether the status differs) instead of the staged values of all of them: the values are
+# fetched again for the few that differ, and the unknown count is a count of distinct staged rows.
 TICK = """
 WITH target AS MATERIALIZED (
-    SELECT e.id, e.charging_station_id, cs.location_id, s.uid, s.evse_id, s.status::"EvseStatus" AS status,
-           s.last_updated, s.status_last_updated, e.status <> s.status::"EvseStatus" AS differs
+    SELECT s.ctid AS row, e.id, e.charging_station_id, cs.location_id, e.status <> s.status::"EvseStatus" AS differs
     FROM stg_realtime s
     JOIN evse e ON e.uid = s.uid
     JOIN charging_station cs ON cs.id = e.charging_station_id
     JOIN location l ON l.id = cs.location_id AND l.source = %(source)s
 ), changed AS (
     UPDATE evse e SET
-        status = t.status,
-        evse_id = COALESCE(t.evse_id, e.evse_id),
-        last_updated = COALESCE(t.last_updated, now()),
-        status_last_updated = COALESCE(t.status_last_updated, t.last_updated, now()),
+        status = s.status::"EvseStatus",
+        evse_id = COALESCE(s.evse_id, e.evse_id),
+        last_updated = COALESCE(s.last_updated, now()),
+        status_last_updated = COALESCE(s.status_last_updated, s.last_updated, now()),
         status_observed_at = now(),
         modified = now()
-    FROM target t
-    WHERE t.differs AND e.id = t.id AND e.status <> t.status
+    FROM target t JOIN stg_realtime s ON s.ctid = t.row
+    WHERE t.differs AND e.id = t.id AND e.status <> s.status::"EvseStatus"
     RETURNING e.id, e.charging_station_id, t.location_id, e.last_updated, e.status, e.status_last_updated
 ), history AS (
     INSERT INTO evse_status_history (evse_id, status, source_timestamp, observed_at)
@@ -111,10 +106,35 @@ WITH target AS MATERIALIZED (
     FROM (SELECT location_id, max(last_updated) AS newest FROM changed GROUP BY location_id) m
     WHERE l.id = m.location_id AND m.newest > l.last_updated
 )
-SELECT (SELECT count(DISTINCT uid) FROM target) AS known,
+SELECT (SELECT count(DISTINCT row) FROM target) AS known,
        (SELECT count(*) FROM changed) AS changed,
        ARRAY(SELECT DISTINCT location_id FROM changed) AS locations
 """
+
+
+# Binary COPY (bench/RESULTS-realtime.md, section 4): a DATEX II publication carries two timestamps per status,
+# and their text form cost more than the rest of the tick (client formatting plus server-side timestamptz
+# parsing: 4.7 of 7.7 s for 80,000 statuses at load 11); in binary they are eight bytes each way.
+STAGE_TYPES = ('text', 'text', 'text', 'timestamptz', 'timestamptz')
+
+
+def stage(conn: psycopg.Connection, updates: Iterable[EvseRealtimeUpdate]) -> None:
+    """COPY the de-duplicated statuses into this transaction's staging table."""
+    conn.execute(
+        'CREATE TEMPORARY TABLE stg_realtime (uid text, evse_id text, status text, last_updated timestamptz, '
+        'status_last_updated timestamptz) ON COMMIT DROP'
+    )
+    zone = conn.info.timezone  # a zone-less timestamp means the session's zone, as it did in text form
+    with conn.cursor() as cursor, cursor.copy('COPY stg_realtime FROM STDIN (FORMAT BINARY)') as copy:
+        copy.set_types(list(STAGE_TYPES))
+        for u in updates:
+            copy.write_row(
+                (u.uid, u.evse_id, u.status.value, _aware(u.last_updated, zone), _aware(u.status_last_updated, zone))
+            )
+
+
+def _aware(value: datetime | None, zone: tzinfo) -> datetime | None:
+    return value.replace(tzinfo=zone) if value is not None and value.tzinfo is None else value
 
 
 def record_live_locations(conn: psycopg.Connection, location_ids: list[int]) -> None:
