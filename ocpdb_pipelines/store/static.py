@@ -104,6 +104,12 @@ _EVSE_KEPT = kept(
 _CONNECTOR_REPLACED = replaced(catalogue.connector)
 _TARIFF_REPLACED = replaced(catalogue.tariff)
 _TARIFF_KEPT = kept(catalogue.tariff)
+_ASSOCIATION_REPLACED = replaced(catalogue.tariff_association)
+# start_date_time has no column default: a new association without one starts now
+_ASSOCIATION_KEPT = kept(
+    catalogue.tariff_association,
+    start_date_time=('COALESCE(s.start_date_time, t.start_date_time)', 'COALESCE(s.start_date_time, now())'),
+)
 
 
 def _upsert(
@@ -437,27 +443,14 @@ def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict,
     )
     conn.execute(
         """
-        UPDATE tariff_association t SET
-            tariff_id = tr.id, audience = s.audience::tariffaudience,
-            start_date_time = COALESCE(s.start_date_time, t.start_date_time),
-            last_updated = COALESCE(s.last_updated, now()), modified = now()
+        CREATE TEMPORARY TABLE stg_association_resolved ON COMMIT DROP AS
+        SELECT s.*, tr.id AS tariff_id
         FROM stg_association s JOIN tariff tr ON tr.source = %(src)s::text AND tr.uid = s.tariff_uid
-        WHERE t.source = %(src)s::text AND t.uid = s.uid
-          AND ((t.tariff_id, t.audience, t.start_date_time)
-               IS DISTINCT FROM (tr.id, s.audience::tariffaudience, COALESCE(s.start_date_time, t.start_date_time))
-               OR (s.last_updated IS NOT NULL AND s.last_updated > t.last_updated))
         """,
         params,
     )
-    conn.execute(
-        """
-        INSERT INTO tariff_association (tariff_id, uid, source, audience, start_date_time, last_updated)
-        SELECT tr.id, s.uid, %(src)s::text, s.audience::tariffaudience, COALESCE(s.start_date_time, now()),
-               COALESCE(s.last_updated, now())
-        FROM stg_association s JOIN tariff tr ON tr.source = %(src)s::text AND tr.uid = s.tariff_uid
-        WHERE NOT EXISTS (SELECT 1 FROM tariff_association t WHERE t.source = %(src)s::text AND t.uid = s.uid)
-        """,
-        params,
+    _upsert_in_source(
+        conn, 'tariff_association', 'stg_association_resolved', _ASSOCIATION_REPLACED, _ASSOCIATION_KEPT, params
     )
     # an EVSE's association list is replaced by the update's list
     conn.execute(
