@@ -116,8 +116,8 @@ def _source_ref() -> Column:
     )
 
 
-def _parent(name: str, target: str) -> Column:
-    return Column(name, BigInteger, ForeignKey(target, ondelete='CASCADE'), nullable=False)
+def _parent(name: str, target: str, info: dict[str, Any] | None = None) -> Column:
+    return Column(name, BigInteger, ForeignKey(target, ondelete='CASCADE'), nullable=False, info=info or {})
 
 
 def _singleton(name: str) -> Table:
@@ -392,11 +392,11 @@ tariff_association = Table(
     'tariff_association',
     metadata,
     *_row_stamps(),
-    _parent('tariff_id', 'tariff.id'),
+    _parent('tariff_id', 'tariff.id', info=REPLACE),  # resolved from the staged tariff uid
     Column('uid', String(64), nullable=False),
     _source_ref(),
-    Column('audience', TARIFF_AUDIENCE),
-    Column('start_date_time', TZ, nullable=False),
+    Column('audience', TARIFF_AUDIENCE, info=REPLACE),
+    Column('start_date_time', TZ, nullable=False, info=KEEP),
     Column('last_updated', TZ, nullable=False),
     UniqueConstraint('source', 'uid', name='uq_tariff_association_source_uid'),
     Index('ix_tariff_association_tariff_id', 'tariff_id'),

@@ -136,6 +136,7 @@ _STATION_ROW = row_values(catalogue.charging_station, before=('location_uid',), 
 _EVSE_ROW = row_values(catalogue.evse, before=('location_uid', 'station_uid'), attributes=_KEY, after=('images_given',))
 _CONNECTOR_ROW = row_values(catalogue.connector, before=('location_uid', 'station_uid', 'evse_uid'), attributes=_KEY)
 _TARIFF_ROW = row_values(catalogue.tariff, attributes=_KEY)
+_ASSOCIATION_ROW = row_values(catalogue.tariff_association, attributes=_KEY, after=('tariff_uid',))
 
 
 # column name, staging type; order = COPY order. Keys and `last_updated` first, then the catalogue's
@@ -190,10 +191,9 @@ EVSE_IMAGE_COLUMNS = [
 TARIFF_COLUMNS = [('uid', 'text'), _LAST_UPDATED, *staging_definition(catalogue.tariff)]
 ASSOCIATION_COLUMNS = [
     ('uid', 'text'),
+    _LAST_UPDATED,
+    *staging_definition(catalogue.tariff_association),
     ('tariff_uid', 'text'),
-    ('audience', 'text'),
-    ('start_date_time', 'timestamptz'),
-    ('last_updated', 'timestamptz'),
 ]
 EVSE_TARIFF_COLUMNS = [
     ('location_uid', 'text'),
@@ -319,17 +319,7 @@ class Flattener:
     def _association(self, association: TariffAssociationUpdate) -> None:
         tariff = association.tariff
         self.rows.put('stg_tariff', tariff.uid, _TARIFF_ROW(tariff))
-        self.rows.put(
-            'stg_association',
-            association.uid,
-            (
-                association.uid,
-                tariff.uid,
-                association.audience.value if association.audience else None,
-                association.start_date_time,
-                association.last_updated,
-            ),
-        )
+        self.rows.put('stg_association', association.uid, _ASSOCIATION_ROW(association, tariff.uid))
 
 
 def create_staging_tables(conn: psycopg.Connection, tables: Iterable[str] = STAGING_TABLES) -> None:

@@ -24,6 +24,8 @@ from ocpdb_pipelines.store.sources import bump_data_version, ensure_source
 from ocpdb_pipelines.store.staging import Flattener, StagedRows, stage
 from ocpdb_pipelines.store.statistics import analyze_changed
 from ocpdb_pipelines.store.upsert_columns import (
+    ASSOCIATION_KEPT,
+    ASSOCIATION_REPLACED,
     CONNECTOR_REPLACED,
     EVSE_KEPT,
     EVSE_REPLACED,
@@ -416,27 +418,14 @@ def _apply_tariffs(conn: psycopg.Connection, result: StaticResult, params: dict,
     )
     conn.execute(
         """
-        UPDATE tariff_association t SET
-            tariff_id = tr.id, audience = s.audience::tariffaudience,
-            start_date_time = COALESCE(s.start_date_time, t.start_date_time),
-            last_updated = COALESCE(s.last_updated, now()), modified = now()
+        CREATE TEMPORARY TABLE stg_association_resolved ON COMMIT DROP AS
+        SELECT s.*, tr.id AS tariff_id
         FROM stg_association s JOIN tariff tr ON tr.source = %(src)s::text AND tr.uid = s.tariff_uid
-        WHERE t.source = %(src)s::text AND t.uid = s.uid
-          AND ((t.tariff_id, t.audience, t.start_date_time)
-               IS DISTINCT FROM (tr.id, s.audience::tariffaudience, COALESCE(s.start_date_time, t.start_date_time))
-               OR (s.last_updated IS NOT NULL AND s.last_updated > t.last_updated))
         """,
         params,
     )
-    conn.execute(
-        """
-        INSERT INTO tariff_association (tariff_id, uid, source, audience, start_date_time, last_updated)
-        SELECT tr.id, s.uid, %(src)s::text, s.audience::tariffaudience, COALESCE(s.start_date_time, now()),
-               COALESCE(s.last_updated, now())
-        FROM stg_association s JOIN tariff tr ON tr.source = %(src)s::text AND tr.uid = s.tariff_uid
-        WHERE NOT EXISTS (SELECT 1 FROM tariff_association t WHERE t.source = %(src)s::text AND t.uid = s.uid)
-        """,
-        params,
+    _upsert_in_source(
+        conn, 'tariff_association', 'stg_association_resolved', ASSOCIATION_REPLACED, ASSOCIATION_KEPT, params
     )
     # an EVSE's association list is replaced by the update's list
     conn.execute(

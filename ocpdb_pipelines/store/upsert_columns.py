@@ -38,3 +38,9 @@ EVSE_KEPT = kept(
 CONNECTOR_REPLACED = replaced(catalogue.connector)
 TARIFF_REPLACED = replaced(catalogue.tariff)
 TARIFF_KEPT = kept(catalogue.tariff)
+ASSOCIATION_REPLACED = replaced(catalogue.tariff_association)
+# start_date_time has no column default: a new association without one starts now
+ASSOCIATION_KEPT = kept(
+    catalogue.tariff_association,
+    start_date_time=('COALESCE(s.start_date_time, t.start_date_time)', 'COALESCE(s.start_date_time, now())'),
+)

@@ -173,6 +173,48 @@ def test_tariffs_are_source_scoped_and_cleaned_up(db):
     assert db.execute('SELECT count(*) AS n FROM evse_tariff_association').fetchone()['n'] == 2
 
 
+def _association_row(db) -> dict:
+    return db.execute(
+        """
+        SELECT ta.id, ta.audience::text AS audience, ta.start_date_time, ta.last_updated, ta.modified, t.uid AS tariff
+        FROM tariff_association ta JOIN tariff t ON t.id = ta.tariff_id WHERE ta.source = %s AND ta.uid = 'TA-1'
+        """,
+        (SPEC.uid,),
+    ).fetchone()
+
+
+def test_a_tariff_association_is_upserted_by_uid_with_its_tariff_resolved(db):
+    """Written only when it differs: tariff (by uid), audience replaced; a missing start keeps the stored one
+    (a new association starts now); a newer `last_updated` alone rewrites it."""
+    first = TariffAssociationUpdate(uid='TA-1', tariff=tariff('T-1'), audience='AD_HOC_PAYMENT')
+    apply(db, SPEC, [location('A', tariffs=[first])])
+    row = _association_row(db)
+    assert (row['tariff'], row['audience']) == ('T-1', 'AD_HOC_PAYMENT')
+    assert row['start_date_time'] is not None
+    assert row['last_updated'] is not None
+
+    apply(db, SPEC, [location('A', tariffs=[first])])
+    assert _association_row(db) == row  # nothing differs: not written
+
+    moved = TariffAssociationUpdate(uid='TA-1', tariff=tariff('T-2'), audience='EMSP_CONTRACT')
+    apply(db, SPEC, [location('A', tariffs=[moved])])
+    again = _association_row(db)
+    assert (again['id'], again['tariff'], again['audience']) == (row['id'], 'T-2', 'EMSP_CONTRACT')
+    assert again['start_date_time'] == row['start_date_time']  # none given: kept
+    assert again['modified'] > row['modified']
+
+    started = TariffAssociationUpdate(
+        uid='TA-1', tariff=tariff('T-2'), audience='EMSP_CONTRACT', start_date_time=T0, last_updated=FUTURE
+    )
+    apply(db, SPEC, [location('A', tariffs=[started])])
+    last = _association_row(db)
+    assert (last['start_date_time'], last['last_updated']) == (T0, FUTURE)
+    newer = started.model_copy(update={'last_updated': datetime(2032, 1, 1, tzinfo=UTC)})
+    apply(db, SPEC, [location('A', tariffs=[newer])])
+    assert _association_row(db)['last_updated'] == datetime(2032, 1, 1, tzinfo=UTC)
+    assert db.execute('SELECT count(*) AS n FROM tariff_association').fetchone()['n'] == 1
+
+
 def test_tariff_price_is_exact(db):
     association = TariffAssociationUpdate(uid='TA-1', tariff=tariff('T-1', price=0.1 + 0.2))
     apply(db, SPEC, [location('A', tariffs=[association])])
