@@ -113,6 +113,7 @@ def _import_everything() -> list[str]:
     from ocpdb_pipelines.db.migrations import ensure_database, upgrade
     from ocpdb_pipelines.defs.instance import ensure_dagster_home
     from ocpdb_pipelines.defs.sources.keys import realtime_key, run_tags, static_key
+    from ocpdb_pipelines.http.archive import new_snapshot_id
     from ocpdb_pipelines.samples.catalog import write_demo_samples
     from ocpdb_pipelines.samples.sites import samples_at
     from ocpdb_pipelines.sources.registry import get_spec
@@ -137,7 +138,11 @@ def _import_everything() -> list[str]:
         run_config = {'ops': {key.to_python_identifier(): {'config': {'replay_file': str(payload.path)}}}}
         click.echo(f'-> {payload.uid} {payload.kind} from {Path(payload.path).name}')
         asset = _source_asset(spec, payload.kind)
-        if not _materialize_assets([asset], run_config, tags={**run_tags(spec), 'ocpdb/trigger': 'demo'}):
+        # a static sample is a snapshot partition like any import (the partition bar shows it materialized,
+        # and the automation of what reads the source sees no missing partition)
+        partition = (spec, new_snapshot_id()) if payload.kind == 'static' else None
+        tags = {**run_tags(spec), 'ocpdb/trigger': 'demo'}
+        if not _materialize_assets([asset], run_config, tags=tags, partition=partition):
             failed.append(f'{payload.uid}/{payload.kind}')
     imported = sorted({p.uid for p in payloads} - {f.split('/')[0] for f in failed})
     started = start_sensors([f'{uid}_sensor' for uid in imported])
@@ -190,11 +195,19 @@ class Stopped(Exception):
 
 @contextmanager
 def stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM (docker stop, systemd, kill) stops the demo as Ctrl-C does; both exit quietly."""
+    """SIGTERM (docker stop, systemd, kill) stops the demo as Ctrl-C does; both exit quietly.
+
+    Every in-process Dagster run (the imports) maps SIGTERM to whatever SIGINT does afterwards. Started in
+    the background, the shell has SIGINT ignored: SIGTERM would then be ignored too, and so would the SIGINT
+    that stops the children (they inherit the ignored disposition). So SIGINT raises KeyboardInterrupt here
+    in any case, which the children inherit as their default."""
 
     def handler(signum: int, frame: object) -> None:
         raise Stopped
 
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
@@ -202,6 +215,7 @@ def stop_on_sigterm() -> Iterator[None]:
         click.echo('demo stopped', err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _serve_commands(dagster_port: int, api_port: int) -> list[list[str]]:
@@ -268,12 +282,20 @@ def _downstream_steps() -> list[str]:
     from ocpdb_pipelines.cli.main import _settings
     from ocpdb_pipelines.definitions import build_definitions
 
+    # every asset below the sources, so the UI shows none "Never materialized" (their automation, schedules
+    # and sensors take over from here)
     wanted = [
         'regions/vg25',
         'regions/official_region_codes',
         'matching/bnetza',
+        'matching/cross_source_duplicates',
         'exports/datex2_static',
         'exports/datex2_realtime_full',
+        'exports/datex2_realtime_diff',
+        'products/dumps',
+        'products/availability_statistics',
+        'landing/quarantine',
+        'images/download',
     ]
     present = set()
     for asset in build_definitions(_settings()).assets or []:
@@ -287,4 +309,9 @@ def _materialize_downstream(key: str) -> bool:
 
     from ocpdb_pipelines.cli.main import _materialize
 
-    return _materialize([dg.AssetKey(key.split('/'))], tags={'ocpdb/trigger': 'demo'})
+    partition = None
+    if key == 'products/availability_statistics':  # daily partitions: the last complete day
+        from ocpdb_pipelines.defs.downstream.statistics import PARTITIONS
+
+        partition = (None, PARTITIONS.get_last_partition_key())
+    return _materialize([dg.AssetKey(key.split('/'))], tags={'ocpdb/trigger': 'demo'}, partition=partition)

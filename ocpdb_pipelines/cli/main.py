@@ -127,7 +127,8 @@ def _materialize_assets(
     beside scheduled runs). A source import builds only its own asset: the whole code location (37 sources'
     assets, schedules and sensors, downstream) would cost more than the import itself.
 
-    `partition` = (source spec, snapshot id): the run materializes that snapshot partition (added first).
+    `partition` = (source spec, snapshot id): the run materializes that snapshot partition (added first);
+    (None, key): a partition of a fixed partitioning (a day of the statistics).
     """
     import dagster as dg
 
@@ -141,7 +142,8 @@ def _materialize_assets(
         from ocpdb_pipelines.defs.sources.partitions import add_partition
 
         spec, partition_key = partition
-        add_partition(instance, spec, partition_key)
+        if spec is not None:
+            add_partition(instance, spec, partition_key)
     result = dg.materialize(
         assets,
         instance=instance,

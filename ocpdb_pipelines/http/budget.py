@@ -14,6 +14,8 @@ class Budget:
         self.uid = uid
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
+        # the upstream answered within this budget (a slow or large source, not a dead one): see FetchBudgetExceeded
+        self.answered = False
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -21,5 +23,5 @@ class Budget:
     def remaining(self, detail: str = '') -> float:
         left = self.left()
         if left <= 0:
-            raise FetchBudgetExceeded(self.uid, self.seconds, detail)
+            raise FetchBudgetExceeded(self.uid, self.seconds, detail, answered=self.answered)
         return left

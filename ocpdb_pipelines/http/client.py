@@ -26,8 +26,9 @@ MAX_RETRY_AFTER = 60.0
 
 
 class _RetryableStatus(Exception):
-    def __init__(self, response: httpx.Response):
+    def __init__(self, response: httpx.Response, body: bytes):
         self.response = response
+        self.body = body
 
 
 class SourceHttpClient:
@@ -79,14 +80,16 @@ class SourceHttpClient:
         """Send with retries; raise HttpStatusError on a non-2xx answer not in `ok_status`."""
         requested_at = datetime.now(UTC)
         try:
-            response = self._send_with_retries(method, url, kwargs)
+            response, body = self._send_with_retries(method, url, kwargs)
         except _RetryableStatus as exc:  # retries used up: the last answer stands
-            response = exc.response
+            response, body = exc.response, exc.body
         except httpx.TransportError as exc:
             if self.budget is not None and self.budget.left() <= 0:
-                raise FetchBudgetExceeded(self.uid, self.budget.seconds, f'{type(exc).__name__} from {url}') from exc
+                where = 'while reading the answer of' if self.budget.answered else 'no answer from'
+                raise FetchBudgetExceeded(
+                    self.uid, self.budget.seconds, f'{type(exc).__name__} {where} {url}', answered=self.budget.answered
+                ) from exc
             raise
-        body = response.content
         if not (200 <= response.status_code < 300) and response.status_code not in ok_status:
             raise HttpStatusError(str(response.request.url), response.status_code, body[:2000])
         return Page(
@@ -105,7 +108,7 @@ class SourceHttpClient:
     def post(self, url: str, **kwargs: Any) -> Page:
         return self.request('POST', url, **kwargs)
 
-    def _send_with_retries(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Response:
+    def _send_with_retries(self, method: str, url: str, kwargs: dict[str, Any]) -> tuple[httpx.Response, bytes]:
         retrying = stamina.retry_context(
             on=self._backoff_hint,
             attempts=self.retries + 1,
@@ -120,12 +123,27 @@ class SourceHttpClient:
                     left = self.budget.remaining(f'before attempt {attempt.num} to {url}')
                     kwargs['timeout'] = httpx.Timeout(min(self.timeout, left), connect=min(30.0, left))
                 self.requests_made += 1
-                response = self._client.request(method, url, **kwargs)
+                with self._client.stream(method, url, **kwargs) as response:
+                    if self.budget is not None:
+                        self.budget.answered = True
+                    body = self._read(response, url)
                 if response.status_code in RETRY_STATUS:
-                    response.read()
-                    raise _RetryableStatus(response)
-                return response
+                    raise _RetryableStatus(response, body)
+                return response, body
         raise AssertionError('unreachable: stamina raises the last error when attempts run out')
+
+    def _read(self, response: httpx.Response, url: str) -> bytes:
+        """The body; within a budget, read piece by piece to its deadline: a read timeout bounds each
+        piece only, so an answer trickling in would otherwise hold the fetch (a sensor tick) for minutes."""
+        if self.budget is None:
+            return response.read()
+        pieces = []
+        for piece in response.iter_bytes():
+            pieces.append(piece)
+            if self.budget.left() <= 0:
+                detail = f'reading the answer of {url} ({sum(map(len, pieces))} bytes so far)'
+                raise FetchBudgetExceeded(self.uid, self.budget.seconds, detail, answered=True)
+        return b''.join(pieces)
 
     def _backoff_hint(self, exc: Exception) -> bool | float:
         """Retry transport errors and retryable statuses; wait what Retry-After asks (bounded), in the budget."""

@@ -87,6 +87,8 @@ def test_dg_dev_serves_the_code_location_with_its_assets(tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: the daemon and code server stop with it
+        # Ctrl-C as in a terminal, however pytest was started (a background job inherits SIGINT ignored)
+        preexec_fn=_default_sigint,
     )
     url = f'http://127.0.0.1:{port}/graphql'
     try:
@@ -109,6 +111,10 @@ def test_dg_dev_serves_the_code_location_with_its_assets(tmp_path):
     assert returncode in (0, -signal.SIGINT), (tmp_path / 'dg-dev.log').read_text()[-3000:]
     with pytest.raises(ProcessLookupError):  # nothing of the group is left running
         _wait_for_group_exit(process.pid)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_loaded_location(process: subprocess.Popen, url: str, log: Path) -> dict:

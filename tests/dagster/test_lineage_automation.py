@@ -133,3 +133,28 @@ def test_a_source_update_requests_matching_and_codes_once(defs):
             defs=defs, instance=instance, asset_selection=selection, cursor=result.cursor
         )
         assert _requested(result) == {MATCHING}
+
+
+def test_the_push_schedule_and_sensors_keep_their_configured_cadence(settings):
+    """Exports follow `mobilithek.*`, not the sources' updates: off by default, on with their cadence."""
+    default = build_definitions(settings).get_repository_def()
+    static_push = default.get_schedule_def('exports_datex2_static_schedule')
+    assert static_push.default_status == dg.DefaultScheduleStatus.STOPPED
+    diff_push = default.get_sensor_def('exports_datex2_realtime_diff_sensor')
+    assert diff_push.default_status == dg.DefaultSensorStatus.STOPPED
+    configured = settings.with_values(
+        mobilithek={
+            'enabled': True,
+            'static_push_hour': 5,
+            'static_push_minute': 15,
+            'realtime_full_push_seconds': 3600,
+            'realtime_diff_push_seconds': 120,
+        }
+    )
+    repository = build_definitions(configured).get_repository_def()
+    schedule = repository.get_schedule_def('exports_datex2_static_schedule')
+    assert (schedule.cron_schedule, schedule.default_status) == ('15 5 * * *', dg.DefaultScheduleStatus.RUNNING)
+    full = repository.get_sensor_def('exports_datex2_realtime_full_sensor')
+    diff = repository.get_sensor_def('exports_datex2_realtime_diff_sensor')
+    assert (full.minimum_interval_seconds, diff.minimum_interval_seconds) == (3600, 120)
+    assert full.default_status == diff.default_status == dg.DefaultSensorStatus.RUNNING

@@ -1,7 +1,8 @@
 """Realtime health is on the asset: a sensor tick whose pull fails (503, refused, hanging, unparsable)
 records a failed `realtime_pull_ok` evaluation on `source/<uid>/realtime` in that tick, with the error and
 the upstream status, and does not raise; a recovering tick records the pass. Sensors are evaluated with
-`build_sensor_context` against real HTTP servers on 127.0.0.1."""
+`build_sensor_context` against real HTTP servers on 127.0.0.1, on the project's instance (SQLite and
+dagster-postgres storage, see conftest.dagster_home)."""
 
 from __future__ import annotations
 
@@ -22,16 +23,18 @@ UID = 'chargecloud_stuttgart'
 BODY = fixture_bytes('chargecloud', 'stuttgart_public.json')
 REALTIME = dg.AssetKey(['source', UID, 'realtime'])
 PULL_CHECK = dg.AssetCheckKey(REALTIME, 'realtime_pull_ok')
+FRESH = 'realtime_fresh'
+FRESH_CHECK = dg.AssetCheckKey(REALTIME, FRESH)
 
 
 class Ticks:
     """Evaluates the source's sensor tick after tick, carrying the cursor, reporting events like the daemon."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, instance: dg.DagsterInstance):
         self.resources = resources_of(settings)
         self.repository = build_definitions(settings).get_repository_def()
         self.sensor = self.repository.get_sensor_def(f'{UID}_sensor')
-        self.instance = dg.DagsterInstance.ephemeral()
+        self.instance = instance
         self.cursor: str | None = None
 
     def tick(self) -> dg.SensorResult:
@@ -58,11 +61,11 @@ class Ticks:
 
 
 @pytest.fixture
-def source(deployed_env):
+def source(deployed_env, dagster_instance):
     def start(url: str, **overrides: str) -> Ticks:
         configured = deployed_env({UID: {'url': url}}, **overrides)
         run_static(configured, UID, replay_pages=[Page(body=BODY)])
-        return Ticks(configured)
+        return Ticks(configured, dagster_instance)
 
     return start
 
@@ -98,7 +101,9 @@ def test_503_is_a_failed_check_in_the_tick_and_recovery_passes(source, db):
         assert TickState.from_cursor(ticks.cursor).failures == 0
 
 
-def test_a_hanging_upstream_spends_the_tick_budget_and_gets_a_run_instead(source):
+def test_a_hanging_upstream_costs_one_bounded_tick_per_backoff_window_and_no_run(source):
+    """No answer at all: the tick ends at its budget with a failed check; a run would only move the hang
+    into a run slot (HTTP_TIMEOUT x retries: 8 minutes), so none is requested; the source backs off."""
     with live_upstream(BODY) as upstream:
         # the request timeout and retries alone would hold the tick for 8 minutes
         ticks = source(upstream.url, HTTP_TIMEOUT='120', HTTP_RETRIES='3', REALTIME_TICK_BUDGET_SECONDS='2')
@@ -110,10 +115,52 @@ def test_a_hanging_upstream_spends_the_tick_budget_and_gets_a_run_instead(source
         assert check.metadata['budget_seconds'].value == 2.0
         assert check.metadata['upstream_status'].value == -1
         assert 'exceeded its budget of 2 s' in check.metadata['error'].value
+        assert 'no answer' in check.metadata['error'].value
+        assert result.run_requests is None or list(result.run_requests) == []
+        assert len(upstream.requests) == 1
+        ticks.tick()  # the second hanging tick in a row: the next try is one interval away
+        assert len(upstream.requests) == 2
+        assert TickState.from_cursor(ticks.cursor).failures == 2
+        waiting = ticks.tick()
+        assert len(upstream.requests) == 2  # not asked (and no worker held) during the backoff
+        assert 'next try after' in waiting.skip_message
+        assert not ticks.latest_pull_check().passed  # the failed verdict stands on the asset
+
+
+def test_an_answer_too_slow_for_the_tick_ends_at_the_budget_and_gets_a_run_instead(source):
+    """The upstream answers but its body takes longer than the budget (a large source): the tick stops
+    reading at the budget, not when the body ends, and hands the pull to a run (no tick limit)."""
+    with live_upstream(BODY) as upstream:
+        ticks = source(upstream.url, HTTP_RETRIES='0', REALTIME_TICK_BUDGET_SECONDS='2')
+        upstream.mode = 'slow'
+        upstream.trickle_seconds = 30.0  # each piece arrives well inside the read timeout
+        result = ticks.tick()
+        [check] = ticks.pull_checks(result)
+        assert not check.passed
+        assert check.metadata['error_type'].value == 'FetchBudgetExceeded'
+        assert 'reading the answer' in check.metadata['error'].value
         [run] = result.run_requests
         assert run.asset_selection == [REALTIME]
         assert run.tags['ocpdb/trigger'] == 'tick-budget'
-        assert len(upstream.requests) == 1
+        assert run.tags['ocpdb/source'] == UID  # queued behind any other run of the source
+
+
+def test_freshness_turns_red_in_a_failing_tick_once_the_data_is_old(source, db):
+    """The tick judges realtime_fresh from the data's age whatever the pull did: a failing upstream does
+    not leave the last green verdict standing."""
+    with live_upstream(BODY) as upstream:
+        ticks = source(upstream.url, HTTP_RETRIES='0')
+        first = ticks.tick()
+        fresh = [e for e in first.asset_events if isinstance(e, dg.AssetCheckEvaluation) and e.check_name == FRESH]
+        assert [e.passed for e in fresh] == [True]
+        upstream.mode = '503'
+        db.execute("UPDATE source SET realtime_data_updated_at = now() - interval '2 hours' WHERE uid = %s", (UID,))
+        failed = ticks.tick()
+        [stale] = [e for e in failed.asset_events if isinstance(e, dg.AssetCheckEvaluation) and e.check_name == FRESH]
+        assert not stale.passed
+        assert stale.metadata['age_seconds'].value > 7000
+        history = ticks.instance.event_log_storage.get_asset_check_execution_history(FRESH_CHECK, limit=1)
+        assert not history[0].event.dagster_event.event_specific_data.passed
 
 
 def test_refused_connection_and_unparsable_payload_are_failed_checks(source):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Upstream:
     url: str
     body: bytes
-    mode: str = 'ok'  # ok | 503 | hang | garbage
+    mode: str = 'ok'  # ok | 503 | hang | garbage | slow (answers at once, then the body trickles)
+    trickle_seconds: float = 6.0
     requests: list[str] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -27,6 +29,20 @@ def live_upstream(body: bytes, path: str = '/feed') -> Iterator[Upstream]:
             state.requests.append(f'{state.mode} {self.path}')
             if state.mode == 'hang':
                 state.released.wait(60)  # holds the connection open without a byte of answer
+                return
+            if state.mode == 'slow':  # status and headers at once, the body over trickle_seconds
+                self.send_response(200)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(state.body)))
+                self.end_headers()
+                pieces = 60  # a piece every trickle_seconds / 60: each read is quick, the whole is slow
+                step = len(state.body) // pieces + 1
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
+                    for start in range(0, len(state.body), step):
+                        if state.released.wait(state.trickle_seconds / pieces):
+                            return
+                        self.wfile.write(state.body[start : start + step])
+                        self.wfile.flush()
                 return
             status, payload = {
                 'ok': (200, state.body),

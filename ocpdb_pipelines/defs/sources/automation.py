@@ -141,8 +141,11 @@ def build_sensor(
                 check = pull_check(spec, outcome, state)
                 if check is not None:
                     events.append(check)
-                if isinstance(outcome.error, FetchBudgetExceeded) and realtime_asset is not None:
-                    # too slow for a tick: a run has no tick limit (and queues behind any run of this source)
+                too_large = isinstance(outcome.error, FetchBudgetExceeded) and outcome.error.answered
+                if too_large and realtime_asset is not None:
+                    # an answer too large for a tick: a run has no tick limit (and queues behind any run of this
+                    # source). An upstream that never answered gets none: the run would only hang as long, in a
+                    # run slot of the instance's four; the tick backs off instead
                     run_requests.append(
                         dg.RunRequest(
                             run_key=f'realtime-budget-{int(time.time())}',
