@@ -44,11 +44,11 @@ FLOOR = (
 )  # fmt: skip
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+def _timed(command: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system of the child) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -107,16 +107,20 @@ def main() -> None:
         def environment(regime: str, name: str) -> dict[str, str]:
             return {**regimes[regime], **(before if name.endswith(' before') else {})}
 
+        def where(name: str) -> Path | None:
+            # `python -m` puts the working directory before PYTHONPATH: the other tree runs from its own root
+            return args.before.resolve() if name.endswith(' before') else None
+
         _timed(commands['cli'], env)  # first import: creates the instance storage and the rows (not measured)
         for name, command in commands.items():
-            _timed(command, environment('bytecode', name))  # warms the bytecode cache (not measured)
+            _timed(command, environment('bytecode', name), where(name))  # warms the bytecode cache (not measured)
         walls: dict[tuple[str, str], list[float]] = {(r, n): [] for r in regimes for n in commands}
         cpus: dict[tuple[str, str], list[float]] = {(r, n): [] for r in regimes for n in commands}
         load_before = os.getloadavg()[0]
         for _ in range(args.rounds):
             for regime in regimes:
                 for name, command in commands.items():
-                    wall, cpu = _timed(command, environment(regime, name))
+                    wall, cpu = _timed(command, environment(regime, name), where(name))
                     walls[regime, name].append(wall)
                     cpus[regime, name].append(cpu)
         runs = _recorded_runs(home)
