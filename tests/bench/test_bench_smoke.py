@@ -63,6 +63,7 @@ COVERED = {
     'bench_realtime.py': 'test_bench_realtime',
     'realtime_baseline.py': "test_bench_realtime (main's writer, A of its A/B)",
     'bench_list_page.py': 'test_bench_list_page',
+    'list_page_floor.py': "test_bench_list_page (each tree's SQL floor)",
     'bench_regions.py': 'test_bench_regions',
     'generate_bnetza.py': 'test_generate_bnetza',
     'generate_datex2.py': 'test_generate_datex2',
