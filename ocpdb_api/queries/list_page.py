@@ -128,11 +128,11 @@ async def raw(conn: AsyncConnection, ids: list[int]) -> list[list[Tuple]]:
     if not ids:
         return [[] for _ in QUERIES]
     param = (id_array(ids),)
-    set_json_loads(_loads, conn)
     cursors = []
     async with conn.pipeline():
         for query in QUERIES:
             cur = conn.cursor(row_factory=tuple_row, binary=True)
+            set_json_loads(_loads, cur)  # this cursor only: the pooled connection keeps its own loaders
             await cur.execute(query, param * query.count('%s'))
             cursors.append(cur)
     return [await cur.fetchall() for cur in cursors]
