@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument('--scale', type=float, default=1.0, help='multiplies every size')
     parser.add_argument('--work', type=Path, default=ROOT / 'bench' / 'out' / 'germany_day')
     parser.add_argument('--out', type=Path, default=ROOT / 'bench' / 'out' / 'germany_day.json')
+    parser.add_argument('--reuse-payloads', action='store_true', help="keep --work's payloads if present")
     parser.add_argument('--step', help=argparse.SUPPRESS)
     parser.add_argument('--no-analyze', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--generate-only', action='store_true', help=argparse.SUPPRESS)
@@ -174,10 +175,11 @@ def main() -> None:
     # in a child process: Linux keeps a process's peak RSS across fork + exec, so a driver that had held the
     # payloads would lend its peak to every step
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), '--generate-only', '--scale', str(args.scale),
-         '--work', str(args.work)], check=True, cwd=ROOT,
-    )  # fmt: skip
+    if not (args.reuse_payloads and (args.work / 'vg25.gpkg').exists()):
+        subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), '--generate-only', '--scale', str(args.scale),
+             '--work', str(args.work)], check=True, cwd=ROOT,
+        )  # fmt: skip
     generated = time.perf_counter() - started
     print(f'generated payloads {n} in {generated:.1f} s', flush=True)
     recreate_database(args.database_url)
