@@ -52,7 +52,7 @@ def _sql_home(path: Path) -> str | None:
     return next((home for home in SQL_HOMES if relative == home or relative.startswith(f'{home}/')), None)
 
 
-def test_the_pipelines_hold_sql_only_in_its_homes():
+def test_the_pipelines_hold_sql_only_in_their_homes():
     """A flow or protocol module (push, http, imports, sources, ...) calls the store or its domain's query
     module; it holds no statement of its own."""
     assert all((PIPELINES / home).exists() for home in SQL_HOMES), 'a listed SQL home is gone'
