@@ -53,7 +53,7 @@ def test_demo_imports_every_family_and_runs_downstream(demo_env, settings, db, t
 
     graph = build_definitions(get_settings()).resolve_asset_graph()
     never = [key.to_user_string() for key in graph.materializable_asset_keys if not _materialized(instance, key)]
-    assert never == []
+    assert never == ['exports/datex2_realtime_diff']  # it reports Mobilithek pushes: none offline
     # ... and a static sample is a snapshot partition: the partition bar shows it green, not one grey key
     # beside an unpartitioned run (which also kept the eager automation below the sources waiting)
     for uid, spec in REGISTRY.items():
