@@ -10,6 +10,7 @@ Dagster UI (webserver + daemon) and the API until Ctrl-C or SIGTERM, which stop 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import signal
@@ -234,9 +235,13 @@ def _banner(dagster_port: int, api_port: int) -> str:
 
 
 def serve_until_stopped(commands: list[list[str]], *, banner: str = '', grace_seconds: float = 20.0) -> None:
-    """Run the commands until one exits or we are stopped; then stop every child: SIGINT (what `dagster dev`
-    and uvicorn shut down cleanly on), SIGKILL after `grace_seconds`."""
-    processes = [subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ}) for command in commands]
+    """Run the commands until one exits or we are stopped; then stop every child with everything it started:
+    SIGINT to its process group (Ctrl-C: what `dagster dev` with its webserver, daemon and code server, and
+    uvicorn shut down cleanly on), SIGKILL to the group after `grace_seconds` (killing `dagster dev` alone
+    would leave its webserver and daemon running)."""
+    processes = [
+        subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ}, start_new_session=True) for command in commands
+    ]
     if banner:
         click.echo(banner)
     try:
@@ -244,15 +249,29 @@ def serve_until_stopped(commands: list[list[str]], *, banner: str = '', grace_se
             time.sleep(0.5)
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+            _signal_group(process, signal.SIGINT)
         deadline = time.monotonic() + grace_seconds
         for process in processes:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        while time.monotonic() < deadline and any(_group_alive(p) for p in processes):
+            time.sleep(0.2)  # the grandchildren finish their own shutdown
+        for process in processes:
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def _group_alive(process: subprocess.Popen) -> bool:
+    try:
+        os.killpg(process.pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _add_register_duplicates(settings, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -283,7 +302,8 @@ def _downstream_steps() -> list[str]:
     from ocpdb_pipelines.definitions import build_definitions
 
     # every asset below the sources, so the UI shows none "Never materialized" (their automation, schedules
-    # and sensors take over from here)
+    # and sensors take over from here); but exports/datex2_realtime_diff, which only reports pushes to the
+    # Mobilithek: offline there is no publication to push to
     wanted = [
         'regions/vg25',
         'regions/official_region_codes',
@@ -291,7 +311,6 @@ def _downstream_steps() -> list[str]:
         'matching/cross_source_duplicates',
         'exports/datex2_static',
         'exports/datex2_realtime_full',
-        'exports/datex2_realtime_diff',
         'products/dumps',
         'products/availability_statistics',
         'landing/quarantine',

@@ -14,7 +14,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from ocpdb_pipelines.config import PROJECT_ROOT, Settings, load_settings
 from ocpdb_pipelines.config.aliases import split_flat_keys
-from ocpdb_pipelines.defs.resources import make_resources
+from ocpdb_pipelines.defs.resources import HttpResource, make_resources
 from tests.conftest import ADMIN_URL, _database_name
 
 
@@ -53,12 +53,14 @@ def deployed_env(settings: Settings, dagster_home: Path, tmp_path: Path, monkeyp
     return configure
 
 
-def resources_of(settings: Settings) -> dict[str, object]:
-    """The code location's resources over the test services and the test config file."""
+def resources_of(settings: Settings, http: HttpResource | None = None) -> dict[str, object]:
+    """The code location's resources over the test services and the test config file (its HTTP limits
+    unless `http` swaps them)."""
     return make_resources(
         settings.database.url.get_secret_value(),
         settings.redis.url.get_secret_value(),
         config_file=os.environ['OCPDB_CONFIG'],
+        http=http,
     )
 
 

@@ -42,7 +42,7 @@ def test_dg_list_defs(tmp_path):
     assets = {asset['asset_key'] for asset in listing['assets']}
     assert {f'source/{uid}' for uid in REGISTRY} <= assets
     assert {'regions/official_region_codes', 'matching/bnetza', 'exports/datex2_realtime_full'} <= assets
-    assert {r['name'] for r in listing['resources']} == {'ocpdb', 'postgis', 'redis'}
+    assert {r['name'] for r in listing['resources']} == {'ocpdb', 'postgis', 'redis', 'http'}
     assert 'downstream_automation' in {s['name'] for s in listing['sensors']}
 
 

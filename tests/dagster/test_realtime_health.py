@@ -12,6 +12,7 @@ from dagster._core.definitions.freshness import FreshnessState
 
 from ocpdb_pipelines.db.locks import source_apply_lock
 from ocpdb_pipelines.definitions import build_definitions
+from ocpdb_pipelines.defs.resources import HttpResource
 from ocpdb_pipelines.defs.sources.realtime_pull import TickState
 from ocpdb_pipelines.imports import run_static
 from ocpdb_pipelines.sources.base import Page
@@ -30,11 +31,11 @@ FRESH_CHECK = dg.AssetCheckKey(REALTIME, FRESH)
 class Ticks:
     """Evaluates the source's sensor tick after tick, carrying the cursor, reporting events like the daemon."""
 
-    def __init__(self, settings, instance: dg.DagsterInstance):
-        self.resources = resources_of(settings)
+    def __init__(self, settings, instance: dg.DagsterInstance | None = None, http: HttpResource | None = None) -> None:
+        self.resources = resources_of(settings, http=http)
         self.repository = build_definitions(settings).get_repository_def()
         self.sensor = self.repository.get_sensor_def(f'{UID}_sensor')
-        self.instance = instance
+        self.instance = instance or dg.DagsterInstance.ephemeral()
         self.cursor: str | None = None
 
     def tick(self) -> dg.SensorResult:
@@ -62,10 +63,10 @@ class Ticks:
 
 @pytest.fixture
 def source(deployed_env, dagster_instance):
-    def start(url: str, **overrides: str) -> Ticks:
+    def start(url: str, http: HttpResource | None = None, **overrides: str) -> Ticks:
         configured = deployed_env({UID: {'url': url}}, **overrides)
         run_static(configured, UID, replay_pages=[Page(body=BODY)])
-        return Ticks(configured, dagster_instance)
+        return Ticks(configured, dagster_instance, http)
 
     return start
 
@@ -161,6 +162,17 @@ def test_freshness_turns_red_in_a_failing_tick_once_the_data_is_old(source, db):
         assert stale.metadata['age_seconds'].value > 7000
         history = ticks.instance.event_log_storage.get_asset_check_execution_history(FRESH_CHECK, limit=1)
         assert not history[0].event.dagster_event.event_specific_data.passed
+
+
+def test_the_tick_fetches_with_the_http_resource_it_is_given(source):
+    """Tests swap the HTTP resource, not the environment: the configuration's 30 s budget and 3 retries are
+    replaced by the resource's."""
+    with live_upstream(BODY) as upstream:
+        ticks = source(upstream.url, http=HttpResource(timeout=120, retries=0, realtime_tick_budget_seconds=1))
+        upstream.mode = 'hang'
+        [check] = ticks.pull_checks(ticks.tick())
+        assert check.metadata['budget_seconds'].value == 1.0
+        assert len(upstream.requests) == 1
 
 
 def test_refused_connection_and_unparsable_payload_are_failed_checks(source):

@@ -53,7 +53,7 @@ def test_demo_imports_every_family_and_runs_downstream(demo_env, settings, db, t
 
     graph = build_definitions(get_settings()).resolve_asset_graph()
     never = [key.to_user_string() for key in graph.materializable_asset_keys if not _materialized(instance, key)]
-    assert never == []
+    assert never == ['exports/datex2_realtime_diff']  # it reports Mobilithek pushes: none offline
     # ... and a static sample is a snapshot partition: the partition bar shows it green, not one grey key
     # beside an unpartitioned run (which also kept the eager automation below the sources waiting)
     for uid, spec in REGISTRY.items():
@@ -91,9 +91,23 @@ def test_the_demo_server_stops_cleanly_on_sigterm(started, tmp_path):
     """The serving part of `ocpdb demo` stops its children (Dagster, API) and exits 0 on SIGTERM, also after
     in-process Dagster runs (the imports: Dagster then maps SIGTERM to whatever SIGINT does) and when started
     in the background, where the shell ignores SIGINT for the demo and, through it, for its children."""
-    child_pid = tmp_path / 'child.pid'
-    # the child stands for `dagster dev`: it stops on SIGINT unless SIGINT is ignored
-    child = f'import os, time; open({str(child_pid)!r}, "w").write(str(os.getpid())); time.sleep(600)'
+    child_pid, grandchild_pid = tmp_path / 'child.pid', tmp_path / 'grandchild.pid'
+    # the child stands for `dagster dev`: it stops on SIGINT unless SIGINT is ignored; its own child (the
+    # webserver, the daemon) is slow to stop: it ignores SIGINT and must not outlive the demo
+    grandchild = tmp_path / 'grandchild.py'
+    grandchild.write_text(
+        'import os, signal, time\n'
+        'signal.signal(signal.SIGINT, signal.SIG_IGN)\n'
+        f'open({str(grandchild_pid)!r}, "w").write(str(os.getpid()))\n'
+        'time.sleep(600)\n'
+    )
+    child = tmp_path / 'child.py'
+    child.write_text(
+        'import os, subprocess, sys, time\n'
+        f'subprocess.Popen([sys.executable, {str(grandchild)!r}])\n'
+        f'open({str(child_pid)!r}, "w").write(str(os.getpid()))\n'
+        'time.sleep(600)\n'
+    )
     script = (
         'import signal, sys\n'
         + ('signal.signal(signal.SIGINT, signal.SIG_IGN)\n' if started == 'in the background' else '')
@@ -103,27 +117,30 @@ def test_the_demo_server_stops_cleanly_on_sigterm(started, tmp_path):
         'def sample(): return 1\n'
         'with stop_on_sigterm():\n'
         '    assert dg.materialize([sample]).success\n'  # as the demo's imports run, in process
-        f'    serve_until_stopped([[sys.executable, "-c", {child!r}]], grace_seconds=60)\n'
+        f'    serve_until_stopped([[sys.executable, {str(child)!r}]], grace_seconds=10)\n'
         'print("exited cleanly")\n'
     )
     demo = subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE, text=True)
+    pids: list[int] = []
     try:
         for _ in range(1200):
-            if child_pid.exists() and child_pid.read_text():
+            if all(p.exists() and p.read_text() for p in (child_pid, grandchild_pid)):
                 break
             time.sleep(0.1)
-        pid = int(child_pid.read_text())
+        pids = [int(p.read_text()) for p in (child_pid, grandchild_pid)]
         demo.send_signal(signal.SIGTERM)
-        out, _ = demo.communicate(timeout=40)  # inside the grace: the child stopped on SIGINT, not SIGKILL
+        out, _ = demo.communicate(timeout=120)
     finally:
         if demo.poll() is None:
             demo.kill()
-        with contextlib.suppress(ProcessLookupError, ValueError, FileNotFoundError):
-            os.kill(int(child_pid.read_text()), signal.SIGKILL)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     assert demo.returncode == 0
     assert 'exited cleanly' in out
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    for pid in pids:  # nothing the demo started is left running
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def _materialized(instance: dg.DagsterInstance, key: dg.AssetKey) -> bool:
