@@ -111,6 +111,7 @@ class BoundaryCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f'.{name}.', suffix='.tmp')
             try:
+                os.fchmod(fd, 0o644)  # mkstemp makes 0600: services of other users share the data dir
                 with os.fdopen(fd, 'wb') as out:
                     out.write(header + b'\n' + payload)
                 os.replace(tmp, self.path(name))

@@ -123,3 +123,11 @@ def test_an_unwritable_cache_builds_the_outlines(tmp_path: Path, uncached: list[
     use_cache_dir(blocked / 'boundaries')
     _fresh_process()
     assert classify(*_points()) == uncached
+
+
+def test_entries_are_readable_by_every_user_sharing_the_data_dir(tmp_path: Path):
+    """Services running as other users (compose: the Dagster daemon and the code server) read the same cache."""
+    cache = boundaries.BoundaryCache(tmp_path, 'a build')
+    cache.write('DEU', b'payload')
+    assert (tmp_path / 'DEU.wkb').stat().st_mode & 0o777 == 0o644
+    assert cache.read('DEU') == b'payload'
