@@ -58,6 +58,7 @@ COVERED = {
     'bench_export.py': 'test_bench_export',
     'bench_faults.py': 'test_bench_faults',
     'bench_live_vacuum.py': 'test_bench_live_vacuum',
+    'bench_location_stamp.py': 'test_bench_location_stamp',
     'bench_map_tiles.py': 'test_bench_map_tiles',
     'bench_matching.py': 'test_bench_matching',
     'bench_realtime.py': 'test_bench_realtime',
@@ -237,9 +238,15 @@ def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:
         assert first['skipped'] == unchanged['skipped'] == broken
         counts = first['counts']
         assert 0 < counts['locations_inserted'] == counts['incoming_locations'] <= n - broken
-        # the instrumented phases still exist and are called
-        for phase in ('parse', 'rows (screen, staging rows)', 'stage (COPY into temp tables)', 'sql apply_locations'):
+        # the instrumented phases still exist and are called: a first import takes the COPY path (store/
+        # first_import.py), the forced re-import of the same payload the set-based one
+        for phase in ('parse', 'rows (screen, staging rows)', 'copy path: parents + reserved ids'):
             assert phase in first['phases'], phase
+        assert {f'copy path: COPY {table}' for table in ('location', 'charging_station', 'evse', 'connector')} <= set(
+            first['phases']
+        )
+        for phase in ('stage (COPY into temp tables)', 'sql apply_locations'):
+            assert phase in unchanged['phases'], phase
         # an unchanged payload is recognised and not applied (forced, it is re-applied)
         assert runs[f'{layout} unchanged skipped']['outcome'] == 'unchanged'
         assert unchanged['outcome'] == 'applied'
@@ -447,7 +454,7 @@ def test_bench_realtime(bench_db: str) -> None:
         search(rf'^no-change tick {variant}: .*, 0 changed$', stdout)
     for round_number in range(1, repeat + 1):
         search(rf'^round {round_number}:, (A|B) db [\d.]+ s, ', stdout)
-    assert f'median of {repeat} interleaved rounds, A = main (1a43acf), B = this tree:' in stdout
+    assert f'median of {repeat} interleaved rounds (datex profile), A = main (1a43acf), B = this tree:' in stdout
     for label in (rf'A +{evses} statuses', rf'B small +{small} statuses', r'ratio B / A database time: full'):
         search(rf'^  {label}', stdout)
     statements = re.findall(r'^    [\d.]+ s  (.+)$', stdout, re.M)
@@ -642,6 +649,21 @@ def test_bench_germany_day(bench_db: str, tmp_path: Path) -> None:
     with psycopg.connect(bench_db) as conn:
         total = conn.execute('SELECT count(*) FROM location').fetchone()[0]
     assert total == live + register
+
+
+def test_bench_location_stamp(bench_db: str, tmp_path: Path) -> None:
+    """One round each way on a tiny register: with the triggers every location has its stamp, without none."""
+    out = tmp_path / 'stamp.json'
+    stdout = run_script(
+        str(BENCH / 'bench_location_stamp.py'), '--database-url', bench_db, '--rounds', '1', '--scale', '0.002',
+        '--work', str(tmp_path / 'work'), '--out', str(out),
+    )  # fmt: skip
+    runs = json.loads(out.read_text())['runs']
+    assert [len(runs['with']), len(runs['without'])] == [1, 1]
+    (with_,), (without,) = runs['with'], runs['without']
+    assert with_['locations'] == without['locations'] > 0
+    assert (with_['stamps'], without['stamps']) == (with_['locations'], 0)
+    assert 'median first import with triggers' in stdout
 
 
 def test_bench_live_vacuum(tmp_path: Path) -> None:
