@@ -7,7 +7,6 @@ fixtures lack (images, tariffs, integral floats, bit masks, falsy opening hours,
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, datetime
 
 import orjson
@@ -22,13 +21,9 @@ from ocpdb_api.render import compat as shapes
 from ocpdb_api.render import list_page as fast
 from ocpdb_api.render import ocpi221
 from ocpdb_api.settings import ApiSettings
-from ocpdb_pipelines.config import load_settings
-from ocpdb_pipelines.imports import run_realtime, run_static
-from ocpdb_pipelines.sources.base import Page
 from tests.api import builder as build
-from tests.api.test_ocpi221_fixtures import REALTIME, STATIC
-from tests.conftest import KEEP_TABLES, settings_on, worker_redis_url
-from tests.fixtures_dir import fixture_bytes
+from tests.api.fixture_imports import import_every_fixture
+from tests.conftest import settings_on, worker_redis_url
 
 BASE = 'http://api.example/images'
 
@@ -68,19 +63,7 @@ def _hand_made(db) -> None:
 
 @pytest.fixture(scope='module')
 def location_ids(database_url, tmp_path_factory) -> list[int]:
-    with psycopg.connect(database_url, autocommit=True) as db:
-        tables = [r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-        db.execute(
-            'TRUNCATE ' + ', '.join(f'"{t}"' for t in tables if t not in KEEP_TABLES) + ' RESTART IDENTITY CASCADE'
-        )
-    tmp = tmp_path_factory.mktemp('location-json')
-    env = {'DATABASE_URL': database_url, 'REDIS_URL': worker_redis_url()}
-    env |= {f'OCPDB_{k}_DIR': str(tmp / k.lower()) for k in ('DATA', 'RAW_ARCHIVE', 'LANDING', 'EXPORT')}
-    settings = load_settings(config_file=os.devnull, environ=env)
-    for uid, folder, *files in STATIC:
-        run_static(settings, uid, replay_pages=[Page(body=fixture_bytes(folder, name)) for name in files])
-    for uid, folder, name in REALTIME:
-        run_realtime(settings, uid, replay_pages=[Page(body=fixture_bytes(folder, name))])
+    import_every_fixture(database_url, tmp_path_factory.mktemp('location-json'))
     with psycopg.connect(database_url, autocommit=True) as db:
         _hand_made(db)
         return [r[0] for r in db.execute('SELECT id FROM location ORDER BY id')]

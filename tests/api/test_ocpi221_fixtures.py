@@ -18,37 +18,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from starlette.testclient import TestClient
 
 from ocpdb_api.app import create_app
 from ocpdb_api.settings import ApiSettings
-from ocpdb_pipelines.config import load_settings
-from ocpdb_pipelines.imports import run_realtime, run_static
-from ocpdb_pipelines.sources.base import Page
 from tests.api import ocpi_rules as rules
-from tests.conftest import KEEP_TABLES, worker_redis_url
-from tests.fixtures_dir import fixture_bytes
+from tests.api.fixture_imports import import_every_fixture
 
 VALIDATOR = Path(__file__).resolve().parents[2] / 'tools' / 'ocpi-validator'
-STATIC = [
-    ('bnetza_api', 'bnetza', 'bnetza_api_chargepoints.json'),
-    ('bnetza_excel', 'bnetza', 'ladesaeulenregister_extract.xlsx'),
-    ('chargecloud_ludwigsburg', 'chargecloud', 'ludwigsburg_afir_page.json', 'ludwigsburg_afir_last_page.json'),
-    ('chargecloud_stuttgart', 'chargecloud', 'stuttgart_public.json'),
-    ('datex2_enbw', 'datex2', 'enbw_static.json'),
-    ('datex2_giroe', 'datex2', 'giroe_static_v3_7.json'),
-    ('giroe', 'giroe', 'charge_locations_page.json'),
-    ('heilbronn_neckarbogen', 'goldbeck', 'heilbronn_neckarbogen.json'),
-    ('ochp_ladenetz', 'ochp', 'get_charge_point_list.xml'),
-    ('ocpi_stadtnavi', 'stadtnavi', 'ocpi_locations.json'),
-    ('opendata_swiss', 'opendata_swiss', 'static.json'),
-]
-REALTIME = [
-    ('datex2_enbw', 'datex2', 'enbw_realtime.json'),
-    ('opendata_swiss', 'opendata_swiss', 'realtime.json'),
-]
 
 # Rules of extrawest-ocpi that are stricter than OCPI 2.2.1, as (model, error location, message).
 # EnergyMix (mod_locations 8.4.7): only `is_green_energy` is required; `energy_sources` (`*`),
@@ -64,19 +42,7 @@ STRICTER_THAN_SPEC = {
 @pytest.fixture(scope='module')
 def served(database_url, tmp_path_factory) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Import every fixture, then collect what the OCPI 2.2.1 routes serve: {kind: [(key, object)]}."""
-    with psycopg.connect(database_url, autocommit=True) as db:
-        tables = [r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-        db.execute(
-            'TRUNCATE ' + ', '.join(f'"{t}"' for t in tables if t not in KEEP_TABLES) + ' RESTART IDENTITY CASCADE'
-        )
-    tmp = tmp_path_factory.mktemp('ocpi-fixtures')
-    env = {'DATABASE_URL': database_url, 'REDIS_URL': worker_redis_url()}
-    env |= {f'OCPDB_{k}_DIR': str(tmp / k.lower()) for k in ('DATA', 'RAW_ARCHIVE', 'LANDING', 'EXPORT')}
-    settings = load_settings(config_file=os.devnull, environ=env)
-    for uid, folder, *files in STATIC:
-        run_static(settings, uid, replay_pages=[Page(body=fixture_bytes(folder, name)) for name in files])
-    for uid, folder, name in REALTIME:
-        run_realtime(settings, uid, replay_pages=[Page(body=fixture_bytes(folder, name))])
+    settings = import_every_fixture(database_url, tmp_path_factory.mktemp('ocpi-fixtures'))
     api = ApiSettings.from_settings(settings, version_ttl_seconds=0.0, pool_min_size=1, pool_max_size=2)
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {'location': [], 'evse': [], 'connector': [], 'envelope': []}
     with TestClient(create_app(api)) as client:
