@@ -5,6 +5,8 @@
   var origin = window.location.origin;
   var query = new URLSearchParams(window.location.search);
   var status = document.getElementById('status');
+  var reloading = false; // the tile source is loading a filter change's tiles
+  var wantedTiles = null; // a filter change made meanwhile: the tile URL to load next
   var form = document.getElementById('filters');
   var attribution = document.getElementById('attribution');
   var summary = document.getElementById('summary');
@@ -60,7 +62,27 @@
     ['lat', 'lon', 'zoom', 'static'].concat(FILTER_KEYS).forEach(function (k) { url.searchParams.delete(k); });
     Object.keys(filters).sort().forEach(function (k) { url.searchParams.set(k, filters[k]); });
     window.history.replaceState(null, '', url.pathname + url.search + window.location.hash);
-    if (map && map.getSource('ocpdb')) { map.getSource('ocpdb').setTiles([tileUrl(filters)]); }
+    if (map && map.getSource('ocpdb')) {
+      // until the map is idle on the new filter's tiles, what it draws (and credits) is an older filter's:
+      // `data-pending` says so, for scripts and tests that read the status element
+      status.dataset.pending = 'filters';
+      wantedTiles = tileUrl(filters);
+      if (!reloading) { reloadTiles(); }
+    }
+  }
+  // One reload at a time: a second setTiles while the first one's tiles are still loading can leave a tile of
+  // the first filter on the map for good (MapLibre 5.24, seen with two filter changes in a row), so a change
+  // made meanwhile waits for the next idle and only the latest one is sent.
+  function reloadTiles() {
+    reloading = true;
+    var tiles = wantedTiles;
+    wantedTiles = null;
+    map.getSource('ocpdb').setTiles([tiles]);
+  }
+  function settleFilters() {
+    if (!reloading) { return; }
+    reloading = false;
+    if (wantedTiles) { reloadTiles(); } else { delete status.dataset.pending; }
   }
   function fillSelect(id, items) {
     var el = document.getElementById(id);
@@ -281,7 +303,7 @@
     map.on('data', function (e) {
       if (e.dataType === 'source' && e.tile) { tiles += 1; status.dataset.tiles = String(tiles); }
     });
-    map.on('idle', function () { publish(); renderAttribution(); renderPlaces(); });
+    map.on('idle', function () { publish(); renderAttribution(); renderPlaces(); settleFilters(); });
     map.on('error', function (e) { status.dataset.error = String((e.error && e.error.message) || e); });
     map.on('click', 'chargepoints', function (e) { openPopup(e.features[0]); });
     map.on('click', 'clusters', function (e) {

@@ -50,7 +50,8 @@ READY = """(() => {
   const o = window.ocpdb, el = document.getElementById('status');
   if (!el) return null;
   const s = el.dataset;
-  if (!o || !s.basemap || !o.map.loaded() || !o.map.areTilesLoaded() || !o.map.isStyleLoaded()) return null;
+  if (!o || !s.basemap || s.pending) return null;
+  if (!o.map.loaded() || !o.map.areTilesLoaded() || !o.map.isStyleLoaded()) return null;
   return {rendered: o.renderedCount(), tiles: Number(s.tiles), error: s.error, sources: s.sources,
           attribution: document.getElementById('attribution').textContent, url: location.search};
 })()"""
