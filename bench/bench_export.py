@@ -1,6 +1,10 @@
 """DATEX II export at Germany scale: static export of 100,000 locations, and a diff of 5,000 EVSEs.
 
     python -m bench.bench_export [--locations 100000] [--changed 5000] [--version 3.5] [--database-url URL]
+    python -m bench.bench_export --skip-generate --jit-rounds 3 --database-url URL   # a filled database
+
+`--jit-rounds N` first times the static export's query on the server (EXPLAIN ANALYZE, so no transfer)
+with PostgreSQL's JIT on and off, alternating, N rounds each (the server's setting decides for the export).
 
 Each generated location has one station with two EVSEs of two connectors and an operator. Reports time
 and peak RSS of this process (the export streams from a server-side cursor, so memory stays flat).
@@ -53,6 +57,25 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def jit_rounds(database_url: str, rounds: int) -> None:
+    """The static export's query on the server with JIT on and off, alternating (EXPLAIN ANALYZE)."""
+    from ocpdb_pipelines.exports.datex2.query import DETAIL_COLUMNS, LOCATIONS_QUERY, Selection, where_clause
+
+    query = 'EXPLAIN (ANALYZE, FORMAT JSON) ' + LOCATIONS_QUERY.format(
+        detail=DETAIL_COLUMNS, where=where_clause(Selection.LIVE)
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for round_no in range(1, rounds + 1):
+            for jit in ('on', 'off') if round_no % 2 else ('off', 'on'):
+                conn.execute(f'SET jit = {jit}')
+                plan = conn.execute(query, {'since': None}).fetchone()[0][0]  # type: ignore[index]
+                compile_ms = plan.get('JIT', {}).get('Timing', {}).get('Total', 0.0)
+                print(
+                    f'round {round_no} jit {jit}: execution {plan["Execution Time"] / 1000:.2f} s '
+                    f'(JIT compile {compile_ms / 1000:.2f} s), load {os.getloadavg()[0]:.1f}'
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--locations', type=int, default=100_000)
@@ -60,13 +83,18 @@ def main() -> None:
     parser.add_argument('--version', default='3.5', choices=['3.5', '3.7'])
     parser.add_argument('--format', default='json', choices=['json', 'xml'])
     parser.add_argument('--database-url', default=DEFAULT_URL)
+    parser.add_argument('--skip-generate', action='store_true', help='export what the database holds')
+    parser.add_argument('--jit-rounds', type=int, default=0)
     args = parser.parse_args()
     ensure_database(args.database_url)
     upgrade(args.database_url)
-    with psycopg.connect(args.database_url, autocommit=True) as conn:
-        started = time.perf_counter()
-        conn.execute(GENERATE.format(locations=args.locations))
-        print(f'generated {args.locations} locations in {time.perf_counter() - started:.1f} s')
+    if not args.skip_generate:
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+            started = time.perf_counter()
+            conn.execute(GENERATE.format(locations=args.locations))
+            print(f'generated {args.locations} locations in {time.perf_counter() - started:.1f} s')
+    if args.jit_rounds:
+        jit_rounds(args.database_url, args.jit_rounds)
 
     rss_before = _peak_rss_mib()
     with tempfile.TemporaryFile() as out, connect(args.database_url) as conn:

@@ -72,6 +72,10 @@ _WHERE = {
 }
 
 
+def where_clause(selection: Selection) -> str:
+    return _WHERE[selection]
+
+
 def iter_locations(
     conn: psycopg.Connection,
     selection: Selection,
