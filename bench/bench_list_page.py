@@ -14,7 +14,9 @@ rotating per round:
   A / B      the whole request through HTTP against the real ASGI app, response read (the total from the
              API's memo)
 Reported: median ms per variant and the ratios A / floor A, B / floor B (the target: B within 1.3x of its
-floor) and B / A.
+floor), B / floor A (this tree's page against main's floor: the data only, fetched as main fetches it) and
+B / A; and, less sensitive to the machine's load than wall time, each API process's CPU time per page
+(utime + stime from /proc, per batch of pages; 10 ms ticks, so meaningful only over many pages).
 """
 
 from __future__ import annotations
@@ -50,10 +52,16 @@ def api(tree: Path, url: str, redis_url: str, port: int):
     )
     try:
         wait_until_ready(proc, f'http://127.0.0.1:{port}/health', f'API from {tree}', 180)
-        yield f'http://127.0.0.1:{port}'
+        yield f'http://127.0.0.1:{port}', proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def cpu_ms(pid: int) -> float:
+    """utime + stime of a process so far, in ms (Linux /proc)."""
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf('SC_CLK_TCK')
 
 
 async def http_pages(base: str, paths: list[str]) -> list[float]:
@@ -101,11 +109,13 @@ def main() -> None:
     variants = ('floor A', 'A', 'floor B', 'B')
     trees = {'A': args.main_tree, 'B': ROOT}
     results: dict[str, dict[str, list[float]]] = {r: {v: [] for v in variants} for r in routes}
+    cpu: dict[str, dict[str, list[float]]] = {r: {'A': [], 'B': []} for r in routes}  # ms per page, per batch
     with ExitStack() as stack:
-        bases = {
+        servers = {
             'A': stack.enter_context(api(args.main_tree, args.database_url, args.redis_url, args.port)),
             'B': stack.enter_context(api(ROOT, args.database_url, args.redis_url, args.port + 1)),
         }
+        bases = {k: base for k, (base, _) in servers.items()}
         for route, prefix in routes.items():
             paths = [f'{prefix}?limit=100&offset={o}' for o in offsets]
             for variant in ('A', 'B'):  # warm: pools, plan caches, the total's memo
@@ -116,23 +126,32 @@ def main() -> None:
                     if variant.startswith('floor'):
                         times = sql_pages(trees[variant[-1]], args.database_url, paths)
                     else:
+                        before = cpu_ms(servers[variant][1])
                         times = asyncio.run(http_pages(bases[variant], paths))
+                        cpu[route][variant].append((cpu_ms(servers[variant][1]) - before) / len(paths))
                     results[route][variant].append(statistics.median(times))
                 print(route, r + 1, {k: round(v[-1], 2) for k, v in results[route].items()}, flush=True)
     load_after = os.getloadavg()
     median = statistics.median
     summary = {}
     print(f'\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {total} locations')
-    print('| route | floor A ms | A (main) ms | A / floor A | floor B ms | B (this tree) ms | B / floor B | B / A |')
-    print('|---|---|---|---|---|---|---|---|')
+    print('| route | floor A ms | A (main) ms | A / floor A | floor B ms | B (this tree) ms | B / floor B | B / floor A'
+          ' | B / A |')  # fmt: skip
+    print('|---|---|---|---|---|---|---|---|---|')
     for route, runs in results.items():
         fa, a, fb, b = (median(runs[k]) for k in variants)
         summary[route] = {'floor_a_ms': fa, 'a_ms': a, 'floor_b_ms': fb, 'b_ms': b}
-        print(f'| {route} | {fa:.2f} | {a:.2f} | {a / fa:.2f} | {fb:.2f} | {b:.2f} | {b / fb:.2f} | {b / a:.2f} |')
+        print(f'| {route} | {fa:.2f} | {a:.2f} | {a / fa:.2f} | {fb:.2f} | {b:.2f} | {b / fb:.2f} | {b / fa:.2f}'
+              f' | {b / a:.2f} |')  # fmt: skip
+    print('\n| route | A API CPU ms/page | B API CPU ms/page | B / A |')
+    print('|---|---|---|---|')
+    for route, runs in cpu.items():
+        a, b = (sum(runs[k]) / len(runs[k]) for k in ('A', 'B'))
+        print(f'| {route} | {a:.2f} | {b:.2f} | {b / a:.2f} |' if a else f'| {route} | {a:.2f} | {b:.2f} | - |')
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {'locations': total, 'loadavg_before': load_before, 'loadavg_after': load_after, 'rounds': args.rounds}
-    out.write_text(json.dumps({'meta': meta, 'rounds': results, 'summary': summary}, indent=2))
+    out.write_text(json.dumps({'meta': meta, 'rounds': results, 'summary': summary, 'cpu_ms_per_page': cpu}, indent=2))
 
 
 if __name__ == '__main__':
