@@ -6,21 +6,24 @@
 worker each, the same Redis, the same database: bench/api_dataset.sql as bench_churn.py makes it) on
 different ports. Per round, the same `--pages` random pages of `/api/public/v1/locations?limit=100` (and the
 same for `/api/public/ocpi/2.2/locations`, which renders the same objects, and for the OCPI 2.2.1 module's
-`/ocpi/2.2.1/locations`) are requested from A and from B, and each tree's SQL floor is run, the order
-rotating per round:
+`/ocpi/2.2.1/locations`) are requested from A and from B, and each tree's SQL floor is run for it: page by
+page, the four back to back, their order rotating from page to page (the machine is shared, its load moves
+within seconds; interleaving whole batches let one variant meet a busy stretch the other missed):
   floor A/B  what that tree's page asks PostgreSQL, executed and fetched by psycopg as that page does, on one
              connection configured like the API's pool (bench/list_page_floor.py, run with the tree's code:
              the id page, then the tree queries; the total count is memoised by both APIs, so left out)
   A / B      the whole request through HTTP against the real ASGI app, response read (the total from the
              API's memo)
-Reported: median ms per variant and the ratios A / floor A, B / floor B (the target: B within 1.3x of its
-floor) and B / A.
+Reported: median ms per variant over every page, and the medians of the per-page ratios A / floor A,
+B / floor B (the target: B within 1.3x of its floor), B / floor A (this tree's page against main's floor:
+the data only, fetched as main fetches it) and B / A; and, less sensitive to the machine's load than wall
+time, each API process's CPU time per page (utime + stime from /proc around each request, averaged; 10 ms
+ticks, so meaningful only over many pages).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -50,32 +53,53 @@ def api(tree: Path, url: str, redis_url: str, port: int):
     )
     try:
         wait_until_ready(proc, f'http://127.0.0.1:{port}/health', f'API from {tree}', 180)
-        yield f'http://127.0.0.1:{port}'
+        yield f'http://127.0.0.1:{port}', proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
-async def http_pages(base: str, paths: list[str]) -> list[float]:
-    times = []
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        for path in paths:
-            t0 = time.perf_counter()
-            r = await client.get(path)
-            r.raise_for_status()
-            times.append((time.perf_counter() - t0) * 1000)
-    return times
+def cpu_ms(pid: int) -> float:
+    """utime + stime of a process so far, in ms (Linux /proc)."""
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf('SC_CLK_TCK')
 
 
-def sql_pages(tree: Path, url: str, paths: list[str]) -> list[float]:
-    """The tree's SQL floor over the pages (bench/list_page_floor.py in a process with the tree's code)."""
-    offsets = [int(path.rsplit('offset=', 1)[1]) for path in paths]
-    env = {**os.environ, 'PYTHONPATH': str(tree)}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / 'bench' / 'list_page_floor.py'), url],
-        input=json.dumps(offsets), capture_output=True, text=True, cwd=tree, env=env, check=True,
-    )  # fmt: skip
-    return json.loads(done.stdout)
+class Floor:
+    """A tree's SQL floor as a process of its own (bench/list_page_floor.py --serve with the tree's code first on
+    the path), asked one page at a time so that it interleaves with the APIs page by page."""
+
+    def __init__(self, tree: Path, url: str) -> None:
+        env = {**os.environ, 'PYTHONPATH': str(tree)}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / 'bench' / 'list_page_floor.py'), url, '--serve'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tree, env=env,
+        )  # fmt: skip
+        assert self.proc.stdout.readline().strip() == 'ready'
+
+    def page(self, offset: int) -> float:
+        self.proc.stdin.write(f'{offset}\n')
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=20)
+
+
+RATIOS = (
+    ('a_floor_a', 'A', 'floor A'),
+    ('b_floor_b', 'B', 'floor B'),
+    ('b_floor_a', 'B', 'floor A'),
+    ('b_a', 'B', 'A'),
+)
+
+
+def http_page(client: httpx.Client, path: str) -> float:
+    t0 = time.perf_counter()
+    r = client.get(path)
+    r.raise_for_status()
+    return (time.perf_counter() - t0) * 1000
 
 
 def main() -> None:
@@ -100,39 +124,66 @@ def main() -> None:
     load_before = os.getloadavg()
     variants = ('floor A', 'A', 'floor B', 'B')
     trees = {'A': args.main_tree, 'B': ROOT}
-    results: dict[str, dict[str, list[float]]] = {r: {v: [] for v in variants} for r in routes}
+    results: dict[str, dict[str, list[float]]] = {r: {v: [] for v in variants} for r in routes}  # round medians
+    pairs: dict[str, list[dict[str, float]]] = {r: [] for r in routes}  # one sample of each variant per page
+    cpu: dict[str, dict[str, list[float]]] = {r: {'A': [], 'B': []} for r in routes}  # ms, one per page
     with ExitStack() as stack:
-        bases = {
+        servers = {
             'A': stack.enter_context(api(args.main_tree, args.database_url, args.redis_url, args.port)),
             'B': stack.enter_context(api(ROOT, args.database_url, args.redis_url, args.port + 1)),
         }
+        clients = {k: stack.enter_context(httpx.Client(base_url=base, timeout=60)) for k, (base, _) in servers.items()}
+        floors = {k: Floor(trees[k], args.database_url) for k in ('A', 'B')}
+        for floor in floors.values():
+            stack.callback(floor.close)
         for route, prefix in routes.items():
             paths = [f'{prefix}?limit=100&offset={o}' for o in offsets]
             for variant in ('A', 'B'):  # warm: pools, plan caches, the total's memo
-                asyncio.run(http_pages(bases[variant], paths[:5]))
+                for path in paths[:5]:
+                    http_page(clients[variant], path)
             for r in range(args.rounds):
-                order = variants[r % 4 :] + variants[: r % 4]
-                for variant in order:
-                    if variant.startswith('floor'):
-                        times = sql_pages(trees[variant[-1]], args.database_url, paths)
-                    else:
-                        times = asyncio.run(http_pages(bases[variant], paths))
-                    results[route][variant].append(statistics.median(times))
+                times: dict[str, list[float]] = {v: [] for v in variants}
+                for i, (offset, path) in enumerate(zip(offsets, paths, strict=True)):
+                    k = (r + i) % 4
+                    sample = {}
+                    for variant in variants[k:] + variants[:k]:
+                        tree = variant[-1]
+                        if variant.startswith('floor'):
+                            sample[variant] = floors[tree].page(offset)
+                        else:
+                            before = cpu_ms(servers[tree][1])
+                            sample[variant] = http_page(clients[tree], path)
+                            cpu[route][tree].append(cpu_ms(servers[tree][1]) - before)
+                        times[variant].append(sample[variant])
+                    pairs[route].append(sample)
+                for variant in variants:
+                    results[route][variant].append(statistics.median(times[variant]))
                 print(route, r + 1, {k: round(v[-1], 2) for k, v in results[route].items()}, flush=True)
     load_after = os.getloadavg()
     median = statistics.median
     summary = {}
     print(f'\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {total} locations')
-    print('| route | floor A ms | A (main) ms | A / floor A | floor B ms | B (this tree) ms | B / floor B | B / A |')
-    print('|---|---|---|---|---|---|---|---|')
-    for route, runs in results.items():
-        fa, a, fb, b = (median(runs[k]) for k in variants)
-        summary[route] = {'floor_a_ms': fa, 'a_ms': a, 'floor_b_ms': fb, 'b_ms': b}
-        print(f'| {route} | {fa:.2f} | {a:.2f} | {a / fa:.2f} | {fb:.2f} | {b:.2f} | {b / fb:.2f} | {b / a:.2f} |')
+    print('medians over every page of every round; ratios: the median of the per-page ratios (each page\'s four'
+          ' samples taken back to back)')  # fmt: skip
+    print('| route | floor A ms | A (main) ms | A / floor A | floor B ms | B (this tree) ms | B / floor B | B / floor A'
+          ' | B / A |')  # fmt: skip
+    print('|---|---|---|---|---|---|---|---|---|')
+    for route, samples in pairs.items():
+        fa, a, fb, b = (median([x[k] for x in samples]) for k in variants)
+        ratio = {name: median([x[top] / x[bottom] for x in samples]) for name, top, bottom in RATIOS}
+        summary[route] = {'floor_a_ms': fa, 'a_ms': a, 'floor_b_ms': fb, 'b_ms': b, **ratio}
+        r = ratio
+        print(f'| {route} | {fa:.2f} | {a:.2f} | {r["a_floor_a"]:.2f} | {fb:.2f} | {b:.2f} | {r["b_floor_b"]:.2f}'
+              f' | {r["b_floor_a"]:.2f} | {r["b_a"]:.2f} |')  # fmt: skip
+    print('\n| route | A API CPU ms/page | B API CPU ms/page | B / A |')
+    print('|---|---|---|---|')
+    for route, runs in cpu.items():
+        a, b = (sum(runs[k]) / len(runs[k]) for k in ('A', 'B'))
+        print(f'| {route} | {a:.2f} | {b:.2f} | {b / a:.2f} |' if a else f'| {route} | {a:.2f} | {b:.2f} | - |')
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {'locations': total, 'loadavg_before': load_before, 'loadavg_after': load_after, 'rounds': args.rounds}
-    out.write_text(json.dumps({'meta': meta, 'rounds': results, 'summary': summary}, indent=2))
+    out.write_text(json.dumps({'meta': meta, 'rounds': results, 'summary': summary, 'cpu_ms_per_page': cpu}, indent=2))
 
 
 if __name__ == '__main__':

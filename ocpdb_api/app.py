@@ -18,6 +18,7 @@ from ocpdb_api.settings import ApiSettings
 from ocpdb_pipelines.config import Settings, get_settings
 from ocpdb_pipelines.sources.options import check_sources
 
+GZIP_THREAD_MINIMUM = 1024 * 1024
 GZIP_EXCLUDED = ('text/event-stream', 'application/x-protobuf', 'application/vnd.mapbox-vector-tile')
 
 
@@ -55,8 +56,16 @@ def create_app(
             Middleware(ForwardedHostMiddleware, trusted=api.trusted_proxies),
             Middleware(ProxyHeadersMiddleware, trusted_hosts=api.trusted_proxies),
             Middleware(CorsMiddleware),
-            # tiles are left uncompressed: gzip costs 1.7-3.5 ms per dense tile, more than serving a cached one
-            Middleware(GZipMiddleware, minimum_size=1000, compresslevel=6, exclude_content_types=GZIP_EXCLUDED),
+            # tiles are left uncompressed: gzip costs 1.7-3.5 ms per dense tile, more than serving a cached one;
+            # bodies up to 1 MiB (a list page of 100 is ~230 kB, ~1.7 ms) are compressed inline: the worker
+            # thread hop cost more than that under load (bench/RESULTS-api.md)
+            Middleware(
+                GZipMiddleware,
+                minimum_size=1000,
+                compresslevel=6,
+                thread_minimum_size=GZIP_THREAD_MINIMUM,
+                exclude_content_types=GZIP_EXCLUDED,
+            ),
             Middleware(OcpiAliasMiddleware),
             Middleware(RequestMetricsMiddleware, metrics=request_metrics, routes=routes),
         ],

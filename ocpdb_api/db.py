@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
+import select
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as redis_async
 from psycopg import OperationalError
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
@@ -83,6 +86,24 @@ class LifoConnectionPool(AsyncConnectionPool):
             raise
 
 
+async def check_idle_connection(conn: Any) -> None:
+    """The checkout check (`check=`) without a round trip while nothing arrived on the idle connection.
+
+    psycopg_pool's `check_connection` sends an empty query on every checkout: one more round trip per
+    request (on the list page a third of its round trips, bench/RESULTS-api.md). An idle connection in
+    autocommit has nothing to read unless the server sent something: a backend that was terminated, shut
+    down for a restart, or died leaves a FATAL error and/or the end of the stream on the socket. So a
+    zero-timeout poll decides: nothing to read, hand it out; anything (or a closed connection), the full
+    check, which fails and makes the pool discard it and sweep the others (LifoConnectionPool).
+    """
+    if not conn.closed and conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE:
+        poller = select.poll()
+        poller.register(conn.pgconn.socket, select.POLLIN | select.POLLPRI)
+        if not poller.poll(0):
+            return
+    await AsyncConnectionPool.check_connection(conn)
+
+
 class Resources:
     """What handlers share: the read-only pool and an optional Redis client."""
 
@@ -99,7 +120,7 @@ class Resources:
                 # the reader role has its own default; this is the API's own, tighter budget
                 'options': f'-c statement_timeout={int(settings.statement_timeout_seconds * 1000)}',
             },
-            check=AsyncConnectionPool.check_connection,
+            check=check_idle_connection,
             # wait at most this long for a connection, then 503 (the default 30 s hangs every client)
             timeout=settings.pool_timeout_seconds,
             # give up a reconnect attempt early: the next checkout starts a new one at once, so the pool
@@ -175,9 +196,15 @@ def lifespan_for(settings: ApiSettings):
         resources = Resources(settings)
         await resources.open()
         app.state.resources = resources
+        # what is loaded by now (modules, settings, the app) lives as long as the process: kept out of the
+        # cyclic collector, a full collection no longer walks its ~130k objects, about a fifth of a list
+        # page's CPU (bench/RESULTS-api.md); collected first so no garbage is frozen with it
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await resources.close()
 
     return lifespan

@@ -483,7 +483,9 @@ def test_bench_list_page(bench_db: str, redis_url: str, tmp_path: Path) -> None:
     for route in ('v1', 'ocpi22', 'ocpi221'):
         assert all(len(report['rounds'][route][k]) == 1 for k in ('floor A', 'A', 'floor B', 'B'))
         assert all(v > 0 for v in report['summary'][route].values())
-        search(rf'^\| {route}' + r' \| [\d.]+' * 7 + r' \|$', stdout)
+        search(rf'^\| {route}' + r' \| [\d.]+' * 8 + r' \|$', stdout)
+        search(rf'^\| {route}' + r' \| [\d.]+' * 2 + r' \| ([\d.]+|-) \|$', stdout)
+        assert len(report['cpu_ms_per_page'][route]['B']) == 3  # one per page
 
 
 def test_bench_datex2_parse() -> None:
