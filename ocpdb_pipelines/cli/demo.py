@@ -299,8 +299,9 @@ def serve_until_stopped(commands: list[list[str]], *, banner: str = '', grace_se
     SIGINT to its process group (Ctrl-C: what `dagster dev` with its webserver, daemon and code server, and
     uvicorn shut down cleanly on), SIGKILL to the group after `grace_seconds` (killing `dagster dev` alone
     would leave its webserver and daemon running)."""
+    environment = serve_environment()
     processes = [
-        subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ}, start_new_session=True) for command in commands
+        subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, start_new_session=True) for command in commands
     ]
     if banner:
         click.echo(banner)
@@ -319,6 +320,14 @@ def serve_until_stopped(commands: list[list[str]], *, banner: str = '', grace_se
         for process in processes:
             _signal_group(process, signal.SIGKILL)
             process.wait()
+
+
+def serve_environment() -> dict[str, str]:
+    """The served processes' environment: this one, with Dagster's gRPC deadlines long enough for a code
+    server slowed by a loaded machine (defs/instance.py GRPC_TIMEOUTS; values already set win)."""
+    from ocpdb_pipelines.defs.instance import GRPC_TIMEOUTS
+
+    return {**GRPC_TIMEOUTS, **os.environ}
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

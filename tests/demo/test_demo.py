@@ -190,3 +190,24 @@ def _running_by_default_in_the_demo(settings, tmp_path) -> set[str]:
     sources = {uid: dict(feeds.source_config(uid, credentials)) for uid in realtime}
     repository = build_definitions(settings.with_values(sources=sources)).get_repository_def()
     return {s.name for s in repository.sensor_defs if s.default_status == dg.DefaultSensorStatus.RUNNING}
+
+
+def test_the_served_dagster_waits_for_a_code_server_slowed_by_load(demo_env):
+    """A run launched from the UI asks the code server for its execution plan over gRPC (60 s by default);
+    on a loaded machine that answered too late ("deadline exceeded"). The demo's `dagster dev` gets longer
+    gRPC deadlines (sensor ticks keep their 60 s limit) and its instance a longer code server start/reload."""
+    from ocpdb_pipelines.cli.demo import serve_environment
+    from ocpdb_pipelines.defs.instance import get_instance
+
+    probe = (
+        'from dagster._grpc import utils\n'
+        'print(utils.default_grpc_timeout(), utils.default_repository_grpc_timeout(),'
+        ' utils.default_schedule_grpc_timeout(), utils.default_sensor_grpc_timeout())'
+    )
+    seen = subprocess.run(
+        [sys.executable, '-c', probe], env=serve_environment(), capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [int(value) for value in seen] == [180, 300, 120, 60]
+    instance = get_instance()  # the instance the demo writes (DAGSTER_HOME with the project's dagster.yaml)
+    assert instance.code_server_process_startup_timeout == 300
+    assert instance.code_server_reload_timeout == 300
