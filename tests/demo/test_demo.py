@@ -18,6 +18,7 @@ from dagster._core.scheduler.instigation import InstigatorType
 from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.cli.demo import SAMPLE_AGE
 from ocpdb_pipelines.sources.registry import REGISTRY
+from tests.dagster.processes import tails_left_by_runs_of
 
 
 def test_demo_imports_every_family_and_runs_downstream(demo_env, settings, db, tmp_path):
@@ -45,6 +46,8 @@ def test_demo_imports_every_family_and_runs_downstream(demo_env, settings, db, t
     assert (tmp_path / 'exports' / 'datex2_v3.5_realtime.json').exists()
 
     instance = dg.DagsterInstance.get()
+    # its in-process runs (about 40) left no compute-log mirroring (`tail -F`) running
+    assert tails_left_by_runs_of(instance) == []
     for key in (['source', 'bnetza_api'], ['source', 'datex2_enbw', 'realtime'], ['matching', 'bnetza']):
         assert instance.get_latest_materialization_event(dg.AssetKey(key)) is not None
 
