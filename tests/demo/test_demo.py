@@ -74,6 +74,8 @@ def test_demo_imports_every_family_and_runs_downstream(demo_env, settings, db, t
     evaluation = record.event.dagster_event.event_specific_data
     assert evaluation.passed, evaluation.metadata
     assert evaluation.metadata['without_code'].value == 0
+    # ... and no check the demo evaluated is red (a red one would be a sample or demo set-up bug, not news)
+    assert _red_checks(instance, list(graph.asset_check_keys)) == {}
     # ... and a static sample is a snapshot partition: the partition bar shows it green, not one grey key
     # beside an unpartitioned run (which also kept the eager automation below the sources waiting)
     for uid, spec in REGISTRY.items():
@@ -176,6 +178,18 @@ def _still_running(pid: int, wait_seconds: float = 5.0) -> bool:
         if time.monotonic() > deadline:
             return True
         time.sleep(0.1)
+
+
+def _red_checks(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]) -> dict[str, dict]:
+    red = {}
+    for key, record in instance.event_log_storage.get_latest_asset_check_execution_by_key(keys).items():
+        event = record.event.dagster_event if record.event else None
+        if event is None or event.event_type_value != 'ASSET_CHECK_EVALUATION':
+            continue
+        evaluation = event.event_specific_data
+        if not evaluation.passed:
+            red[f'{key.asset_key.to_user_string()}:{key.name}'] = {k: v.value for k, v in evaluation.metadata.items()}
+    return red
 
 
 def _materialized(instance: dg.DagsterInstance, key: dg.AssetKey) -> bool:
