@@ -6,6 +6,8 @@ recorded data) describing a few minutes ago, imports them as Dagster materializa
 every source materialized and freshness is judged from a true age), turns on the sensors of what it
 imported (their ticks pull fresh samples from the feeds), runs the downstream assets, then serves the
 Dagster UI (webserver + daemon) and the API until Ctrl-C or SIGTERM, which stop them and the feeds.
+The DATEX II exports push to a local Mobilithek stand-in (cli/demo_mobilithek.py, mutual TLS), so the
+static, full and diff pushes really happen and their assets report them.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def require_samples() -> None:
 
 if TYPE_CHECKING:
     from ocpdb_pipelines.cli.demo_feeds import SampleFeeds
+    from ocpdb_pipelines.cli.demo_mobilithek import Receiver
 
 
 @click.command('demo')
@@ -61,8 +64,13 @@ def demo(serve: bool, dagster_port: int, api_port: int, feeds_port: int) -> None
     require_samples()
     from ocpdb_pipelines.cli.demo_feeds import serve_sample_feeds
 
-    with stop_on_sigterm(), serve_sample_feeds(port=feeds_port) as feeds, sources_pointed_at(feeds):
-        failed = _import_everything()
+    with (
+        stop_on_sigterm(),
+        serve_sample_feeds(port=feeds_port) as feeds,
+        sources_pointed_at(feeds),
+        mobilithek_stand_in() as receiver,
+    ):
+        failed = _import_everything(receiver)
         if serve:
             serve_until_stopped(_serve_commands(dagster_port, api_port), banner=_banner(dagster_port, api_port))
         elif failed:
@@ -105,11 +113,54 @@ def _point_sources_at(feeds: SampleFeeds) -> None:
     click.echo(f'sample feeds on {feeds.url}: {len(sources)} sources pull from them')
 
 
+DEMO_PUBLICATIONS = {'static_publication_id': 'ocpdb-demo-static', 'realtime_publication_id': 'ocpdb-demo-realtime'}
+
+
+@contextmanager
+def mobilithek_stand_in() -> Iterator[Receiver | None]:
+    """Serve the Mobilithek stand-in and turn `mobilithek` on pointing at it (OCPDB_MOBILITHEK__*: this
+    process and the `dagster dev` it starts, whose export schedule and sensors then run); the environment is
+    as before once the demo ends. Without `openssl`: no receiver, the push stays off (None)."""
+    from ocpdb_pipelines.cli.demo_mobilithek import serve_mobilithek
+    from ocpdb_pipelines.cli.main import _settings
+    from ocpdb_pipelines.config import get_settings
+
+    with serve_mobilithek(_settings().path(_settings().data_dir) / 'demo' / 'mobilithek-tls') as receiver:
+        if receiver is None:
+            click.echo('openssl not found: no Mobilithek stand-in, the DATEX II exports are not pushed', err=True)
+            yield None
+            return
+        values = {
+            'enabled': 'true',
+            'url': receiver.url,
+            'name': 'OCPDB demo',
+            'key_dir': str(receiver.key_dir),
+            'certificate_filename': receiver.certificate_filename,
+            'key_filename': receiver.key_filename,
+            'ca_file': str(receiver.ca_file),
+            **DEMO_PUBLICATIONS,
+        }
+        names = {f'OCPDB_MOBILITHEK__{key.upper()}': value for key, value in values.items()}
+        previous = {name: os.environ.get(name) for name in names}
+        try:
+            os.environ.update(names)
+            get_settings.cache_clear()
+            click.echo(f'Mobilithek stand-in on {receiver.url} (mutual TLS): the DATEX II exports push to it')
+            yield receiver
+        finally:
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            get_settings.cache_clear()
+
+
 # the samples describe this long ago; their realtime part a few minutes later (see samples/sites.py)
 SAMPLE_AGE = timedelta(minutes=8)
 
 
-def _import_everything() -> list[str]:
+def _import_everything(receiver: Receiver | None = None) -> list[str]:
     from ocpdb_pipelines.cli.main import _materialize_assets, _settings, _source_asset
     from ocpdb_pipelines.db.migrations import ensure_database, upgrade
     from ocpdb_pipelines.defs.instance import ensure_dagster_home
@@ -149,10 +200,19 @@ def _import_everything() -> list[str]:
     started = start_sensors([f'{uid}_sensor' for uid in imported])
     click.echo(f'turned on {started} sensors of the imported sources')
     _use_demo_regions(settings, directory)
-    for step in _downstream_steps():
+    live = [p.uid for p in payloads if p.kind == 'realtime' and f'{p.uid}/realtime' not in failed]
+    for step in _downstream_steps(pushed=receiver is not None):
+        if step == DIFF_STEP and live:
+            # a deltaPush carries what changed since the full push: one more pull from the feeds changes some
+            click.echo(f'-> {live[0]} realtime from the sample feeds (changes for the deltaPush)')
+            if not _materialize_assets([_source_asset(get_spec(live[0]), 'realtime')], tags={'ocpdb/trigger': 'demo'}):
+                failed.append(f'{live[0]}/realtime')
         click.echo(f'-> {step}')
         if not _materialize_downstream(step):
             failed.append(step)
+    if receiver is not None:
+        counts = ', '.join(f'{name} {count}' for name, count in sorted(receiver.received.items()))
+        click.echo(f'the Mobilithek stand-in received: {counts or "nothing"}')
     if failed:
         click.echo(f'demo steps that failed: {", ".join(failed)}', err=True)
     return failed
@@ -239,8 +299,9 @@ def serve_until_stopped(commands: list[list[str]], *, banner: str = '', grace_se
     SIGINT to its process group (Ctrl-C: what `dagster dev` with its webserver, daemon and code server, and
     uvicorn shut down cleanly on), SIGKILL to the group after `grace_seconds` (killing `dagster dev` alone
     would leave its webserver and daemon running)."""
+    environment = serve_environment()
     processes = [
-        subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ}, start_new_session=True) for command in commands
+        subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, start_new_session=True) for command in commands
     ]
     if banner:
         click.echo(banner)
@@ -259,6 +320,14 @@ def serve_until_stopped(commands: list[list[str]], *, banner: str = '', grace_se
         for process in processes:
             _signal_group(process, signal.SIGKILL)
             process.wait()
+
+
+def serve_environment() -> dict[str, str]:
+    """The served processes' environment: this one, with Dagster's gRPC deadlines long enough for a code
+    server slowed by a loaded machine (defs/instance.py GRPC_TIMEOUTS; values already set win)."""
+    from ocpdb_pipelines.defs.instance import GRPC_TIMEOUTS
+
+    return {**GRPC_TIMEOUTS, **os.environ}
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
@@ -296,14 +365,17 @@ def _use_demo_regions(settings, directory: Path) -> None:  # type: ignore[no-unt
     click.echo(f'generated a demo VG25 GeoPackage with {count} municipalities (the real one is not downloaded)')
 
 
-def _downstream_steps() -> list[str]:
+DIFF_STEP = 'exports/datex2_realtime_diff'
+
+
+def _downstream_steps(*, pushed: bool = True) -> list[str]:
     """Downstream asset keys present in the code location, in dependency order."""
     from ocpdb_pipelines.cli.main import _settings
     from ocpdb_pipelines.definitions import build_definitions
 
     # every asset below the sources, so the UI shows none "Never materialized" (their automation, schedules
-    # and sensors take over from here); but exports/datex2_realtime_diff, which only reports pushes to the
-    # Mobilithek: offline there is no publication to push to
+    # and sensors take over from here); exports/datex2_realtime_diff only reports a deltaPush, so only when
+    # the Mobilithek stand-in receives pushes
     wanted = [
         'regions/vg25',
         'regions/official_region_codes',
@@ -311,6 +383,7 @@ def _downstream_steps() -> list[str]:
         'matching/cross_source_duplicates',
         'exports/datex2_static',
         'exports/datex2_realtime_full',
+        *([DIFF_STEP] if pushed else []),
         'products/dumps',
         'products/availability_statistics',
         'landing/quarantine',

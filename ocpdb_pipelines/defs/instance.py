@@ -11,6 +11,18 @@ from ocpdb_pipelines.config import PROJECT_ROOT
 
 DEFAULT_HOME = PROJECT_ROOT / '.dagster_home'
 
+# gRPC deadlines of Dagster's processes (read from the environment when dagster is imported, so they are set
+# on the processes: the demo's `dagster dev`, compose, the Helm values). A launch from the UI asks the code
+# server for the run's execution plan within DAGSTER_GRPC_TIMEOUT_SECONDS (60 s by default), which a loaded
+# machine missed ("deadline exceeded"); loading the repository snapshot gets 300 s. Sensor ticks keep the 60 s
+# a realtime tick's budget is planned inside (http.realtime_tick_budget_seconds); schedules get 120 s.
+GRPC_TIMEOUTS = {
+    'DAGSTER_GRPC_TIMEOUT_SECONDS': '180',
+    'DAGSTER_REPOSITORY_GRPC_TIMEOUT_SECONDS': '300',
+    'DAGSTER_SCHEDULE_GRPC_TIMEOUT_SECONDS': '120',
+    'DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS': '60',
+}
+
 
 def ensure_dagster_home() -> Path:
     """Use $DAGSTER_HOME, or `.dagster_home/` with the project's dagster.yaml linked in."""

@@ -62,8 +62,8 @@ class SourceHttpClient:
         if transport is not None:
             kwargs['transport'] = transport
         else:
-            # httpx >= 0.28 takes client certificates through an SSL context
-            kwargs['verify'] = _ssl_context(verify, cert) if cert else verify
+            # httpx >= 0.28 takes client certificates and a CA file through an SSL context
+            kwargs['verify'] = _ssl_context(verify, cert) if cert or isinstance(verify, str) else verify
         self._client = httpx.Client(**kwargs)
         self.requests_made = 0
 
@@ -161,7 +161,7 @@ class SourceHttpClient:
         return True
 
 
-def _ssl_context(verify: Any, cert: tuple[str, str]) -> Any:
+def _ssl_context(verify: Any, cert: tuple[str, str] | None) -> Any:
     if isinstance(verify, ssl.SSLContext):
         context = verify
     elif isinstance(verify, str):
@@ -171,5 +171,6 @@ def _ssl_context(verify: Any, cert: tuple[str, str]) -> Any:
         if verify is False:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-    context.load_cert_chain(certfile=cert[0], keyfile=cert[1])
+    if cert:
+        context.load_cert_chain(certfile=cert[0], keyfile=cert[1])
     return context

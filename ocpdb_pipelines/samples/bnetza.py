@@ -17,9 +17,10 @@ import bisect
 import itertools
 import random
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from math import cos, hypot, radians
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -93,6 +94,9 @@ CITIES: tuple[tuple[str, float, float, str, str, str, float], ...] = (
 )
 # around a city: (share of installations, spread in degrees of latitude): the centre, the suburbs, the countryside
 RINGS = ((0.45, 0.03), (0.30, 0.09), (0.25, 0.35))
+# the demo's register (`places`): only around the named cities, within COMPACT_MAX_KM of the centre, so every
+# installation lies in the municipality the demo's VG25 (samples/vg25.py) draws around that city
+COMPACT_SPREAD, COMPACT_MAX_KM = 0.015, 4.0
 
 BIG_OPERATORS: tuple[tuple[str, str, float], ...] = (
     ('EnBW mobility+ AG und Co.KG', 'EnBW', 9.0),
@@ -353,9 +357,11 @@ def _small_operators(count: int) -> list[str]:
 class _Generator:
     """Draws installations site by site; every random choice comes from one seeded RNG."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, places: Collection[str] | None = None) -> None:
         self.rng = random.Random(seed)
-        self.city_weights = _cumulative([c[6] for c in CITIES])
+        self.cities = CITIES if places is None else tuple(c for c in CITIES if c[0] in places)
+        self.compact = places is not None
+        self.city_weights = _cumulative([c[6] for c in self.cities])
         self.big_weights = _cumulative([w for _, _, w in BIG_OPERATORS])
         self.small = _small_operators(SMALL_OPERATORS)
         # a long tail: the biggest small operator runs a few hundred installations, most run one or two
@@ -390,10 +396,12 @@ class _Generator:
 
     def _point(self, city: tuple) -> tuple[float, float]:
         rng = self.rng
-        spread = RINGS[_weighted(rng, _cumulative([r[0] for r in RINGS]))][1]
+        spread = COMPACT_SPREAD if self.compact else RINGS[_weighted(rng, _cumulative([r[0] for r in RINGS]))][1]
         while True:
             lat = round(city[1] + rng.gauss(0, spread), 6)
             lon = round(city[2] + rng.gauss(0, spread * 1.5), 6)
+            if self.compact and _km(city[1], city[2], lat, lon) > COMPACT_MAX_KM:
+                continue
             # inside Germany for real (the importer skips points across the border, e.g. around Aachen)
             if (lat, lon) not in self.used_points and inside_country('DEU', lat, lon):
                 self.used_points.add((lat, lon))
@@ -412,7 +420,7 @@ class _Generator:
 
     def _site(self, size: int | None) -> list[Installation]:
         rng = self.rng
-        city = CITIES[_weighted(rng, self.city_weights)]
+        city = self.cities[_weighted(rng, self.city_weights)]
         lat, lon = self._point(city)
         operator, display = self._operator(city)
         hpc = operator in HPC_OPERATORS
@@ -502,9 +510,14 @@ class _Generator:
         return evses
 
 
-def generate(n: int, seed: int = 1, broken: int = 0) -> list[Installation]:
-    """n installations (about n/1.1 locations), deterministic for a seed."""
-    return list(_Generator(seed).installations(n, broken))
+def _km(lat: float, lon: float, lat2: float, lon2: float) -> float:
+    """Distance in km, flat-earth (good enough within a city)."""
+    return hypot(lat2 - lat, (lon2 - lon) * cos(radians(lat))) * 111.2
+
+
+def generate(n: int, seed: int = 1, broken: int = 0, places: Collection[str] | None = None) -> list[Installation]:
+    """n installations (about n/1.1 locations), deterministic for a seed; `places`: only near these cities."""
+    return list(_Generator(seed, places).installations(n, broken))
 
 
 # --- the API JSON layout -------------------------------------------------------------------------
@@ -565,11 +578,13 @@ def bnetza_api_json(installations: list[Installation]) -> bytes:
     return orjson.dumps({'chargingStations': [api_record(i) for i in installations]})
 
 
-def write_bnetza_api_json(path: str | Path, n: int, seed: int = 1, broken: int = 0) -> Path:
+def write_bnetza_api_json(
+    path: str | Path, n: int, seed: int = 1, broken: int = 0, places: Collection[str] | None = None
+) -> Path:
     """Write an API payload of n installations; returns the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(bnetza_api_json(generate(n, seed, broken)))
+    target.write_bytes(bnetza_api_json(generate(n, seed, broken, places)))
     return target
 
 
@@ -616,11 +631,13 @@ def _comma(value: float) -> str:
     return repr(value).replace('.', ',')
 
 
-def write_bnetza_excel(path: str | Path, n: int, seed: int = 1, broken: int = 0) -> Path:
+def write_bnetza_excel(
+    path: str | Path, n: int, seed: int = 1, broken: int = 0, places: Collection[str] | None = None
+) -> Path:
     """Write the register as XLSX: preamble rows 1-10, headers in row 11, data from row 12."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    rows = (excel_row(i) for i in generate(n, seed, broken))
+    rows = (excel_row(i) for i in generate(n, seed, broken, places))
     _write_xlsx(target, _excel_header_rows(), rows)
     return target
 

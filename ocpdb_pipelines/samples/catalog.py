@@ -84,11 +84,15 @@ def _bnetza(directory: Path, seed: int) -> list[DemoPayload]:
     """The BNetzA samples come from their own generator; without it the demo still runs the other sources."""
     try:
         from ocpdb_pipelines.samples.bnetza import write_bnetza_api_json, write_bnetza_excel
+        from ocpdb_pipelines.samples.vg25 import MUNICIPALITIES
     except ImportError:  # pragma: no cover - only while the BNetzA generator is missing
         logger.warning('BNetzA sample generator not available: the demo imports no BNetzA data')
         return []
-    api = write_bnetza_api_json(directory / 'bnetza_api_static.json', BNETZA_API_RECORDS, seed)
-    excel = write_bnetza_excel(directory / 'bnetza_excel_static.xlsx', BNETZA_EXCEL_RECORDS, seed)
+    # only around the places the demo's VG25 knows, so every register entry gets its regional code
+    api = write_bnetza_api_json(directory / 'bnetza_api_static.json', BNETZA_API_RECORDS, seed, places=MUNICIPALITIES)
+    excel = write_bnetza_excel(
+        directory / 'bnetza_excel_static.xlsx', BNETZA_EXCEL_RECORDS, seed, places=MUNICIPALITIES
+    )
     return [DemoPayload('bnetza_api', 'static', Path(api)), DemoPayload('bnetza_excel', 'static', Path(excel))]
 
 

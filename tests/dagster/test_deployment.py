@@ -162,3 +162,20 @@ def test_on_kubernetes_only_the_owner_jobs_read_the_owner_secret():
         assert container['envFrom'] == [{'secretRef': {'name': 'ocpdb-owner'}}]
         commands[manifest['kind']] = container['command']
     assert commands == {'Job': ['ocpdb', 'db', 'upgrade'], 'CronJob': ['ocpdb', 'db', 'maintain']}
+
+
+def test_every_deployment_gives_the_code_server_time_under_load(compose):
+    """The gRPC deadlines of the demo (defs/instance.py GRPC_TIMEOUTS) hold in compose and on Kubernetes too,
+    for the webserver, the daemon and the code server."""
+    from ocpdb_pipelines.defs.instance import GRPC_TIMEOUTS
+
+    for name in ('user-code', 'dagster-webserver', 'dagster-daemon'):
+        environment = compose['services'][name]['environment']
+        assert {key: str(environment.get(key)) for key in GRPC_TIMEOUTS} == GRPC_TIMEOUTS, name
+    values = _yaml(PROJECT_ROOT / 'deploy/helm/values.yaml')
+    [deployment] = values['dagster-user-deployments']['deployments']
+    for env in (deployment['env'], values['dagsterWebserver']['env'], values['dagsterDaemon']['env']):
+        assert {item['name']: item['value'] for item in env if item['name'] in GRPC_TIMEOUTS} == GRPC_TIMEOUTS
+    for path in ('dagster.yaml', 'dagster.postgres.yaml', 'docker/dagster.yaml'):
+        assert _yaml(PROJECT_ROOT / path)['code_servers'] == {'local_startup_timeout': 300, 'reload_timeout': 300}
+    assert values['additionalInstanceConfig']['code_servers'] == _yaml(PROJECT_ROOT / 'dagster.yaml')['code_servers']

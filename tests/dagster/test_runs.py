@@ -18,6 +18,7 @@ from ocpdb_pipelines.cli import main
 from ocpdb_pipelines.config import PROJECT_ROOT
 from ocpdb_pipelines.definitions import build_definitions
 from tests.dagster.conftest import resources_of
+from tests.dagster.processes import tails_left_by_runs_of
 from tests.fixtures_dir import fixture_path
 
 BNETZA_FILE = fixture_path('bnetza', 'bnetza_api_chargepoints.json')
@@ -81,6 +82,29 @@ def test_a_cli_import_waits_while_another_run_applies_the_source(deployed_env, d
         worker.join(timeout=300)
     assert outcome['exit_code'] == 0, outcome['output']
     assert db.execute("SELECT count(*) AS n FROM location WHERE source = 'bnetza_api'").fetchone()['n'] == 721
+    # the run's compute log mirroring (`tail -F` of its stdout/stderr files) ended with it
+    assert tails_left_by_runs_of(dagster_instance) == []
+
+
+def test_a_run_leaves_no_compute_log_tail_behind(dagster_instance):
+    """While a step runs, Dagster mirrors its stdout/stderr with `tail -F` (the check sees them: it would see
+    leftovers); when the run ends they are gone."""
+    started, release = threading.Event(), threading.Event()
+
+    @dg.asset
+    def waits() -> None:
+        started.set()
+        release.wait(60)
+
+    worker = threading.Thread(target=lambda: dg.materialize([waits], instance=dagster_instance))
+    worker.start()
+    try:
+        assert started.wait(120)
+        assert tails_left_by_runs_of(dagster_instance) != []
+    finally:
+        release.set()
+        worker.join(timeout=120)
+    assert tails_left_by_runs_of(dagster_instance) == []
 
 
 def _wait_for_blocked_run(instance: dg.DagsterInstance) -> str:

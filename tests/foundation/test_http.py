@@ -90,3 +90,17 @@ def test_replay_accepts_a_relative_path(tmp_path, monkeypatch) -> None:
     pages = replay_pages_from_file('payload.json')
     assert [page.body for page in pages] == [b'{}']
     assert pages[0].url == (tmp_path / 'payload.json').as_uri()
+
+
+def test_a_ca_file_is_taken_through_an_ssl_context_without_a_deprecation(tmp_path):
+    """`mobilithek.ca_file` reaches every source client as a path (the demo sets it): httpx 0.28 deprecates
+    `verify=<str>`, so the client turns it into an SSL context, also without a client certificate."""
+    import warnings
+
+    from ocpdb_pipelines.cli.demo_mobilithek import CA, make_certificates
+
+    if not make_certificates(tmp_path):
+        pytest.skip('openssl not installed')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', DeprecationWarning)
+        SourceHttpClient('opendata_swiss', verify=str(tmp_path / f'{CA}.crt')).close()

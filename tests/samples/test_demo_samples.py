@@ -13,6 +13,7 @@ import pytest
 
 from ocpdb_pipelines.exports.datex2 import validate
 from ocpdb_pipelines.imports import replay_pages_from_file, run_realtime, run_static
+from ocpdb_pipelines.regions import assign_region_codes, load_vg25
 from ocpdb_pipelines.samples import catalog, chargecloud, datex2, lichtblick, ochp
 from ocpdb_pipelines.samples.catalog import DemoPayload, write_demo_samples
 from ocpdb_pipelines.sources.base import Page
@@ -211,3 +212,28 @@ def test_catalog_writes_into_a_fresh_directory(tmp_path):
     target = tmp_path / 'nested' / 'demo'
     payloads = catalog.write_demo_samples(target)
     assert all(Path(p.path).parent == target for p in payloads)
+
+
+def test_every_german_sample_site_gets_a_code_from_the_demo_vg25(demo, settings, db, tmp_path):
+    """The demo's VG25 GeoPackage has a municipality around every German place the samples use (live
+    feeds and the register), so `german_locations_have_codes` is green in the demo; no two overlap."""
+    from ocpdb_pipelines.regions.assign import german_code_coverage
+    from ocpdb_pipelines.samples.vg25 import write_vg25_geopackage
+
+    for payload in (p for p in demo if p.kind == 'static'):
+        run_static(settings, payload.uid, replay_pages=replay_pages_from_file(payload.path))
+    path = tmp_path / 'vg25_demo.gpkg'
+    write_vg25_geopackage(path)
+    load_vg25(db, path)
+    assign_region_codes(db)
+    missing = db.execute(
+        "SELECT source, city, lat, lon FROM location WHERE country = 'DEU' AND official_region_code IS NULL "
+        'ORDER BY source, city LIMIT 20'
+    ).fetchall()
+    assert missing == []
+    assert german_code_coverage(db)['total'] > 500
+    overlapping = db.execute(
+        'SELECT a.regional_code, b.regional_code FROM regionalschluessel a JOIN regionalschluessel b '
+        'ON a.regional_code < b.regional_code AND ST_Intersects(a.geom, b.geom)'
+    ).fetchall()
+    assert overlapping == []
