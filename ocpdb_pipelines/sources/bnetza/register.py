@@ -53,34 +53,31 @@ class _Group:
 
 
 class _RowMaker:
-    """Rows of one staging table from column values by name: a template copied, the given values placed.
+    """Rows of one staging table from column values by name: a template copied, the given values placed."""
 
-    `keys` name the key columns a row gets positionally after its values (`row(values, *keys)`).
-    """
-
-    def __init__(self, columns: list[tuple[str, str]], keys: tuple[str, ...], **defaults: Any) -> None:
+    def __init__(self, columns: list[tuple[str, str]], **defaults: Any) -> None:
         self.position = {name: i for i, (name, _) in enumerate(columns)}
         self.template = [defaults.get(name) for name, _ in columns]
-        self.keys = tuple(self.position[name] for name in keys)
         self._shared: dict[int, tuple[Values, list[Any]]] = {}
 
-    def row(self, values: Values, *keys: Any) -> tuple:
+    def row(self, values: Values, **keys: Any) -> tuple:
         row = self.template.copy()
         position = self.position
         for name, value in values.items():
             row[position[name]] = value
-        for at, value in zip(self.keys, keys, strict=False):  # none for a shared template
-            row[at] = value
+        for name, value in keys.items():
+            row[position[name]] = value
         return tuple(row)
 
-    def row_of_shared(self, values: Values, *keys: Any) -> tuple:
+    def row_of_shared(self, values: Values, **keys: Any) -> tuple:
         """As `row`, for a values dict many rows share (the template with it placed is kept)."""
         cached = self._shared.get(id(values))
         if cached is None:
             cached = self._shared[id(values)] = (values, list(self.row(values)))
         row = cached[1].copy()
-        for at, value in zip(self.keys, keys, strict=True):
-            row[at] = value
+        position = self.position
+        for name, value in keys.items():
+            row[position[name]] = value
         return tuple(row)
 
 
@@ -176,24 +173,23 @@ def _rows(final: dict[str, _Group], operators: dict[str, None]) -> StagedRows:
     tables = rows.tables
     locations, stations, evses = tables['stg_location'], tables['stg_station'], tables['stg_evse']
     connectors, businesses = tables['stg_connector'], tables['stg_business']
-    location_row = _RowMaker(LOCATION_COLUMNS, (), images_given=False).row
-    station_row = _RowMaker(STATION_COLUMNS, ('location_uid', 'uid')).row
-    evse_row = _RowMaker(EVSE_COLUMNS, ('location_uid', 'station_uid', 'uid'), images_given=False).row
-    connector_row = _RowMaker(CONNECTOR_COLUMNS, ('location_uid', 'station_uid', 'evse_uid', 'uid')).row_of_shared
+    location_row = _RowMaker(LOCATION_COLUMNS, images_given=False).row
+    station_row = _RowMaker(STATION_COLUMNS).row
+    evse_row = _RowMaker(EVSE_COLUMNS, images_given=False).row
+    connector_row = _RowMaker(CONNECTOR_COLUMNS).row_of_shared
     for uid, group in final.items():
         locations[uid] = location_row(group.location)
         for station in group.stations:
             station_uid = station.uid
-            stations[(uid, station_uid)] = station_row(station.values, uid, station_uid)
+            stations[(uid, station_uid)] = station_row(station.values, location_uid=uid, uid=station_uid)
             for evse in station.evses:
-                evse_uid = evse.uid
-                key = (uid, station_uid, evse_uid)
-                evses[key] = evse_row(evse.values, uid, station_uid, evse_uid)
+                key = (uid, station_uid, evse.uid)
+                evses[key] = evse_row(evse.values, location_uid=uid, station_uid=station_uid, uid=evse.uid)
                 for connector_uid, values in evse.connectors:
-                    connectors[(uid, station_uid, evse_uid, connector_uid)] = connector_row(
-                        values, uid, station_uid, evse_uid, connector_uid
+                    connectors[(*key, connector_uid)] = connector_row(
+                        values, location_uid=uid, station_uid=station_uid, evse_uid=evse.uid, uid=connector_uid
                     )
-    business_row = _RowMaker(BUSINESS_COLUMNS, ('name',)).row
+    business_row = _RowMaker(BUSINESS_COLUMNS).row
     for name in operators:
-        businesses[name] = business_row({}, name)
+        businesses[name] = business_row({}, name=name)
     return rows
