@@ -226,16 +226,24 @@ def fresh_database(database: str = DATABASE) -> str:
     return url
 
 
-def measure(kind: str, uid: str, path: Path | str, url: str, out_dir: Path = OUT) -> dict[str, Any]:
-    """Run one measurement in a fresh interpreter; peak RSS from the kernel's rusage of that child."""
+def measure(
+    kind: str, uid: str, path: Path | str, url: str, out_dir: Path = OUT, tree: Path | None = None
+) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; peak RSS from the kernel's rusage of that child.
+
+    `tree`: another checkout (with its own .venv) whose code the child runs, from that tree's root.
+    """
     import psutil
 
     load_before = os.getloadavg()
     busy = _busy_processes(psutil)
     out = out_dir / f'.child-{os.getpid()}.json'
     with out.open('w') as stdout:
+        python = str(tree / '.venv' / 'bin' / 'python') if tree is not None else sys.executable
         child = subprocess.Popen(
-            [sys.executable, '-m', 'bench.bench_bnetza_import', '--child', kind, uid, str(path), url], stdout=stdout
+            [python, '-m', 'bench.bench_bnetza_import', '--child', kind, uid, str(path), url],
+            stdout=stdout,
+            cwd=tree,
         )
         started = time.perf_counter()
         _, status, usage = os.wait4(child.pid, 0)
@@ -302,6 +310,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         '--trigger-cost', action='store_true', help='each round also the floor without the location_stamp trigger'
     )
+    parser.add_argument(
+        '--before',
+        type=Path,
+        help='another checkout (e.g. a worktree of main, synced): each round also its first import, order rotating',
+    )
+    parser.add_argument('--first-only', action='store_true', help='no unchanged re-imports after the rounds')
     parser.add_argument('--database', default=DATABASE, help='database name (dropped and re-created)')
     parser.add_argument('--out', type=Path, default=OUT, help='directory for the input files and the results')
     args = parser.parse_args(argv)
@@ -335,10 +349,18 @@ def main(argv: list[str] | None = None) -> None:
                 result = measure('import-set-based', uid, path, url, args.out)
                 results['runs'][f'{layout} first set-based, round {number}'] = result
                 print(_line(f'{layout} first import (set-based path), round {number}', result), flush=True)
-            url = fresh_database(args.database)
-            result = measure('import', uid, path, url, args.out)
-            results['runs'][f'{layout} first, round {number}'] = result
-            print(_line(f'{layout} first import, round {number}', result), flush=True)
+            trees: list[Path | None] = [None] if args.before is None else [args.before.resolve(), None]
+            if number % 2 == 0:
+                trees.reverse()  # rotate the order of before and after round by round
+            for tree in trees:  # this tree's import last or first: its database and result feed the floor
+                before = f'{args.database}_before'
+                tree_url = fresh_database(args.database if tree is None else before)
+                tree_result = measure('import', uid, path, tree_url, args.out, tree)
+                name = f'{layout} first{" (before)" if tree is not None else ""}, round {number}'
+                results['runs'][name] = tree_result
+                print(_line(name.replace('first', 'first import', 1), tree_result), flush=True)
+                if tree is None:
+                    url, result = tree_url, tree_result
             floors = [('floor', 'floor (binary COPY of the final rows)')]
             if args.trigger_cost:
                 floors.append(('floor-without-trigger', 'floor without location_stamp trigger'))
@@ -351,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
                     f'{floor["load_before"][0]:.2f}; import / floor {result["seconds"] / floor["seconds"]:.2f}',
                     flush=True,
                 )
-        for name, kind in (('unchanged', 'import-forced'), ('unchanged skipped', 'import')):
+        for name, kind in () if args.first_only else (('unchanged', 'import-forced'), ('unchanged skipped', 'import')):
             result = measure(kind, uid, path, url, args.out)
             results['runs'][f'{layout} {name}'] = result
             print(_line(f'{layout} {name} import', result), flush=True)
@@ -368,6 +390,8 @@ def main(argv: list[str] | None = None) -> None:
     from ocpdb_pipelines.db.migrations import drop_database
 
     drop_database(_database_url(f'{args.database}_floor'))
+    if args.before is not None:
+        drop_database(_database_url(f'{args.database}_before'))
     target = args.out / f'bnetza_results_{args.n}.json'
     target.write_text(json.dumps(results, indent=2))
     print(f'results in {target}')

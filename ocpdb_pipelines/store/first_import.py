@@ -236,17 +236,20 @@ def _with_parents(
     """The rows whose parent is written (as the set-based path's join keeps them), with ids reserved."""
     parent_ids = dict(zip(parents.keys, parents.ids, strict=True)) if parents is not None else None
     position = _LAST_UPDATED[level.staging]
-    out = _Rows([], [], [], [], [])
-    for key, row in staged.items():
-        if parent_ids is None:
-            parent = parent_key(key)
-        elif (parent := parent_ids.get(parent_key(key))) is None:
-            continue
-        out.keys.append(key)
-        out.rows.append(row)
-        out.parents.append(parent)
-        stamp = _aware(row[position], tz)
-        out.last_updated.append(now if stamp is None else stamp)
+    keys = list(staged)
+    rows = list(staged.values())
+    if parent_ids is None:
+        parent_of = [parent_key(key) for key in keys]
+    else:
+        parent_of = [parent_ids.get(parent_key(key)) for key in keys]
+        if None in parent_of:  # rows whose parent was not written are left out, as the join leaves them
+            kept = [i for i, parent in enumerate(parent_of) if parent is not None]
+            keys, rows, parent_of = [keys[i] for i in kept], [rows[i] for i in kept], [parent_of[i] for i in kept]
+    stamps = [row[position] for row in rows]
+    last_updated = [
+        now if stamp is None else stamp if stamp.tzinfo is not None else _aware(stamp, tz) for stamp in stamps
+    ]
+    out = _Rows(keys, rows, parent_of, [], last_updated)
     out.ids = _reserve(cursor, level.table.name, len(out.rows))
     return out
 

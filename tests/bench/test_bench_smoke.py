@@ -42,7 +42,8 @@ TIMEOUT = 300  # seconds: a hung script fails the test instead of blocking the s
 COVERED = {
     'bench_api.py': 'test_bench_api',
     'bench_api_tipg.py': 'test_bench_api_tipg_imports (needs a separate tipg install: --help only)',
-    'bench_bnetza_import.py': 'test_bench_bnetza_import',
+    'bench_bnetza_import.py': 'test_bench_bnetza_import, test_bench_bnetza_import_before',
+    'bench_bnetza_parse.py': 'test_bench_bnetza_parse',
     'bench_catalogue.py': 'test_bench_catalogue',
     'bench_cli_startup.py': 'test_bench_cli_startup',
     'bench_config_load.py': 'test_bench_config_load',
@@ -202,6 +203,45 @@ def test_bench_config_load() -> None:
         for name in ('old', 'new'):
             assert search(rf'^{name}: median [0-9.]+ ms, p90 [0-9.]+ ms$', stdout)
         assert search(r'^new/old median: [0-9.]+$', stdout)
+
+
+def test_bench_bnetza_import_before(bench_db: str, tmp_path: Path) -> None:
+    """`--before DIR` (here this same tree) runs a first import of that checkout beside this tree's, each round."""
+    n = 60
+    stdout = run_script(
+        '-m', 'bench.bench_bnetza_import', '--n', str(n), '--broken', '1', '--rounds', '2', '--layouts', 'api',
+        '--before', str(ROOT), '--first-only', '--database', _database_name(bench_db), '--out', str(tmp_path),
+        env={'OCPDB_BENCH_ADMIN_URL': ADMIN_URL},
+    )  # fmt: skip
+    runs = json.loads((tmp_path / f'bnetza_results_{n}.json').read_text())['runs']
+    floor_name = 'floor (binary COPY of the final rows)'
+    assert set(runs) == {
+        f'api {run}, round {number}' for run in ('first', 'first (before)', floor_name) for number in (1, 2)
+    }
+    assert runs['api first (before), round 1']['counts'] == runs['api first, round 1']['counts']
+    # the order rotates: round 1 before first, round 2 this tree first
+    assert stdout.index('api first import (before), round 1') < stdout.index('api first import, round 1')
+    assert stdout.index('api first import, round 2') < stdout.index('api first import (before), round 2')
+    with psycopg.connect(ADMIN_URL) as conn:
+        left = conn.execute(
+            'SELECT datname FROM pg_database WHERE datname = %s', (f'{_database_name(bench_db)}_before',)
+        )
+        assert left.fetchall() == [], 'the before database is dropped at the end'
+
+
+def test_bench_bnetza_parse(tmp_path: Path) -> None:
+    n = 80
+    stdout = run_script(
+        '-m', 'bench.bench_bnetza_parse', '--n', str(n), '--broken', '2', '--rounds', '2', '--before', str(ROOT),
+        '--out', str(tmp_path),
+    )  # fmt: skip
+    results = json.loads((tmp_path / f'bnetza_parse_results_{n}.json').read_text())
+    assert [(r['round'], r['tree']) for r in results] == [(1, 'before'), (1, 'after'), (2, 'after'), (2, 'before')]
+    for result in results:
+        assert result['skipped'] == 2
+        assert result['rows'] == results[0]['rows']
+        assert result['parse_cpu'] > 0
+    assert search(r'^round 1 before: parse CPU [0-9.]+ s', stdout)
 
 
 def test_bench_bnetza_import(bench_db: str, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ register has no live data) or INOPERATIVE when the installation is in maintenanc
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +49,7 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
     register = Register()
     # identical connectors (same plug and power) share their columns: a register has a few dozen among 300,000
     connectors: dict[tuple[Any, ...], Values] = {}
+    plugs: dict[tuple[Any, ...], Values | str | None] = {}  # (plug name, power) -> columns, skip reason or None
     operators: dict[str, str | ValidationError] = {}
     for body in bodies:
         records: list[Any] = load(body)
@@ -56,21 +57,74 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
             records[index] = None  # drop each raw record once mapped
             reference = record.get('id') if isinstance(record, dict) else None
             try:
-                checked = _check(record)
+                checked = record if _plain(record) else _check(record)
                 if checked['operator']['companyName'] in ignored:
                     continue
-                station = _station(checked, skipped, connectors)
+                station = _station(checked, skipped, connectors, plugs)
             except (RecordError, ValidationError, KeyError, TypeError, ValueError) as exc:
                 skipped.append(skip(f'installation {reference}', skip_reason(exc)))
                 continue
-            register.add(
-                (checked['coordinates']['latitude'], checked['coordinates']['longitude']),
-                functools.partial(_location, _location_fields(checked), operators),
-                functools.partial(_invalid_location, checked['id']),
-                station,
-            )
+            coordinates = checked['coordinates']
+            key = (coordinates['latitude'], coordinates['longitude'])
+            if not register.append(key, station):
+                register.add(
+                    key,
+                    functools.partial(_location, _location_fields(checked), operators),
+                    functools.partial(_invalid_location, checked['id']),
+                    station,
+                )
         del records
     return StaticBatch(locations=[], skipped=skipped, tabular=register)
+
+
+def _plain(record: Any) -> bool:
+    """True when `_check` would pass `record`: the common case tested with a few exact type checks.
+
+    False means only "not shown valid here": `_check` then runs and raises the exact reason (or passes).
+    """
+    if type(record) is not dict:
+        return False
+    get = record.get
+    coordinates, operator, status = get('coordinates'), get('operator'), get('status')
+    if not (
+        type(get('id')) is int
+        and type(get('district_independent_city')) is str
+        and type(get('postal_code')) is str
+        and type(get('city')) is str
+        and type(get('state')) is str
+        and type(coordinates) is dict
+        and type(get('evses')) is list
+        and type(get('opening_days')) is list
+        and type(get('payment_systems')) is list
+        and type(operator) is dict
+        and type(status) is dict
+    ):
+        return False
+    lat, lon, name = coordinates.get('latitude'), coordinates.get('longitude'), operator.get('companyName')
+    return (
+        type(lat) is float
+        and type(lon) is float
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+        and type(get('opening_hours_specification')) is str
+        and get('opening_hours_specification') in OPENING_SPECS
+        and type(name) is str
+        and bool(name.strip())
+        and type(status.get('operational')) is str
+        and status['operational'] in OPERATIONAL
+        and type(get('type')) is str
+        and get('type') in INSTALLATION_TYPES
+        and type(get('go_live_date')) is str
+        and _known_day(get('go_live_date'))
+    )
+
+
+def _known_day(text: str) -> bool:
+    try:
+        _day(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _invalid_location(installation_id: int, exc: Exception) -> SkippedRecord:
@@ -127,26 +181,61 @@ def _day(text: str) -> date:
     return datetime.strptime(text, '%d.%m.%Y').date()
 
 
-def _station(
-    record: dict[str, Any], skipped: list[SkippedRecord], shared: dict[tuple[Any, ...], Values]
-) -> StationRows:
-    installation_id = record['id']
-    capabilities, unknown_payments = vocabulary.capabilities(record['payment_systems'])
-    for name in unknown_payments:
-        skipped.append(skip(f'installation {installation_id}', f'unknown payment system {name!r} ignored'))
-    status = OPERATIONAL[record['status']['operational']].value
-    evses = []
-    for k, evse in enumerate(record['evses'], start=1):
-        built = _evse(installation_id, k, evse, status, skipped, shared)
-        if built is not None:
-            evses.append(built)
+_STATUS_VALUES = {name: status.value for name, status in OPERATIONAL.items()}
+_KW = ChargingRateUnit.KW.value
+
+
+def _capabilities(payment_systems: list[Any]) -> tuple[int, Sequence[str]]:
+    """The capability bit mask and the unknown payment names, kept per distinct list (a register has few).
+
+    Only lists of strings are kept: a tuple equal to one of them holds the same strings (JSON has no other
+    str-like values), where 1 and True, say, are equal keys with different reprs in the skip reason.
+    """
+    key = tuple(payment_systems)
+    try:
+        known = _PAYMENTS.get(key)
+    except TypeError:  # an unhashable entry: as it comes (`vocabulary.capabilities` says what that means)
+        mask, unknown = _mask(payment_systems)
+        return mask, unknown
+    if known is None:
+        mask, unknown = _mask(payment_systems)
+        known = (mask, tuple(unknown))
+        if all(type(name) is str for name in key) and len(_PAYMENTS) < 4096:
+            _PAYMENTS[key] = known
+    return known
+
+
+_PAYMENTS: dict[tuple[Any, ...], tuple[int, tuple[str, ...]]] = {}
+
+
+def _mask(payment_systems: list[Any]) -> tuple[int, list[str]]:
+    capabilities, unknown = vocabulary.capabilities(payment_systems)
     mask = 0
     for capability in capabilities:
         mask |= int(capability)
+    return mask, unknown
+
+
+def _station(
+    record: dict[str, Any],
+    skipped: list[SkippedRecord],
+    shared: dict[tuple[Any, ...], Values],
+    plugs: dict[tuple[Any, ...], Values | str | None],
+) -> StationRows:
+    installation_id = record['id']
+    mask, unknown_payments = _capabilities(record['payment_systems'])
+    for name in unknown_payments:
+        skipped.append(skip(f'installation {installation_id}', f'unknown payment system {name!r} ignored'))
+    status = _STATUS_VALUES[record['status']['operational']]
+    evses = []
+    for k, evse in enumerate(record['evses'], start=1):
+        built = _evse(installation_id, k, evse, status, skipped, shared, plugs)
+        if built is not None:
+            evses.append(built)
     values: Values = {'capabilities': mask, 'go_live_date': _go_live(record)}
     station_power = record.get('max_electric_power_station')
     if isinstance(station_power, int | float):
-        values['max_power_unit'] = ChargingRateUnit.KW.value
+        values['max_power_unit'] = _KW
         values['max_power_value'] = float(station_power)
     return StationRows(uid=str(installation_id), values=values, evses=evses)
 
@@ -158,6 +247,7 @@ def _evse(
     status: str,
     skipped: list[SkippedRecord],
     shared: dict[tuple[Any, ...], Values],
+    plugs: dict[tuple[Any, ...], Values | str | None],
 ) -> EvseRows | None:
     uid = f'BNETZA*{installation_id}*{k}'
     if not isinstance(evse, dict) or not isinstance(evse.get('connectors', []), list):
@@ -165,7 +255,7 @@ def _evse(
         return None
     connectors = []
     for j, connector in enumerate(evse.get('connectors') or []):
-        built = _connector(uid, j, connector, skipped, shared)
+        built = _connector(uid, j, connector, skipped, shared, plugs)
         if built is not None:
             connectors.append((str(j + 1), built))
     if not connectors:
@@ -176,28 +266,48 @@ def _evse(
     return EvseRows(uid=uid, values={'evse_id': evse_id, 'status': status}, connectors=connectors)
 
 
+_KILOWATT_TYPES = (float, int, type(None))
+
+
 def _connector(
     evse_uid: str,
     j: int,
     connector: Any,
     skipped: list[SkippedRecord],
     shared: dict[tuple[Any, ...], Values],
+    plugs: dict[tuple[Any, ...], Values | str | None],
 ) -> Values | None:
+    """The connector's columns; its outcome is kept per (plug name, power), computed once by `_mapped`."""
     if not isinstance(connector, dict):
         skipped.append(skip(f'{evse_uid} connector {j + 1}', 'connector is not an object'))
         return None
     name = connector.get('connector_type')
+    kilowatt = connector.get('max_electric_power_connector')
+    if type(name) is str and type(kilowatt) in _KILOWATT_TYPES:
+        key = (name, type(kilowatt), kilowatt)  # the type too: 22 and 22.0 are one key but not one repr
+        outcome = plugs.get(key, plugs)
+        if outcome is plugs:
+            outcome = _mapped(name, kilowatt, shared)
+            plugs[key] = outcome  # a ValidationError is raised before this and computed again next time
+    else:
+        outcome = _mapped(name, kilowatt, shared)
+    if type(outcome) is str:
+        skipped.append(skip(f'{evse_uid} connector {j + 1}', outcome))
+        return None
+    return outcome
+
+
+def _mapped(name: Any, kilowatt: Any, shared: dict[tuple[Any, ...], Values]) -> Values | str | None:
+    """A connector's columns, None when it is left out silently, or the reason it is skipped."""
     if not name:
         return None
     try:
         mapped = vocabulary.plug(str(name))
     except KeyError:
-        skipped.append(skip(f'{evse_uid} connector {j + 1}', f'unknown connector type {name!r}'))
-        return None
+        return f'unknown connector type {name!r}'
     if mapped is None:
         return None
     standard, connector_format = mapped
-    kilowatt = connector.get('max_electric_power_connector')
     kilowatt = float(kilowatt) if isinstance(kilowatt, int | float) and not isinstance(kilowatt, bool) else None
     return vocabulary.connector_values(
         shared,

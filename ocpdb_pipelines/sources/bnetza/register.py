@@ -107,6 +107,14 @@ class Register:
             self.groups[key] = group
         group.stations.append(station)
 
+    def append(self, key: Any, station: StationRows) -> bool:
+        """Add one installation to the group already at `key`; False (nothing added) when the key is new."""
+        group = self.groups.get(key)
+        if group is None:
+            return False
+        group.stations.append(station)
+        return True
+
     def staged(self, screen: CoordinateScreen, skipped: list[SkippedRecord]) -> StagedRows:
         groups, self.groups = self.groups, {}
         located = []
