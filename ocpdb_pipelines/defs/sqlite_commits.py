@@ -22,37 +22,42 @@ import threading
 from pathlib import Path
 from typing import Any
 
-_installed: set[str] = set()
+_prefixes: list[str] = []  # directories whose SQLite files are configured (their paths with a final /)
 _keepers: dict[str, sqlite3.Connection] = {}  # database file -> the idle connection that keeps its WAL
 _lock = threading.Lock()
 
 
 def configure_sqlite_commits(dagster_home: Path) -> None:
-    """Install the listener for SQLite files under `dagster_home` (once per home and process)."""
-    home = str(dagster_home.resolve())
-    if home in _installed:
+    """Configure the SQLite connections SQLAlchemy opens to files under `dagster_home` from now on."""
+    prefix = str(dagster_home.resolve()).rstrip('/') + '/'
+    with _lock:
+        if any(prefix.startswith(known) for known in _prefixes):
+            return
+        if not _prefixes:
+            from sqlalchemy import event
+            from sqlalchemy.engine import Engine
+
+            event.listen(Engine, 'connect', _on_connect)
+        _prefixes.append(prefix)
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    prefix = home.rstrip('/') + '/'
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        if not isinstance(dbapi_connection, sqlite3.Connection):
-            return
-        files = [row[2] for row in dbapi_connection.execute('PRAGMA database_list') if row[1] == 'main']
-        if not files or not files[0] or not str(Path(files[0]).resolve()).startswith(prefix):
-            return
-        dbapi_connection.execute('PRAGMA journal_mode=WAL')
-        dbapi_connection.execute('PRAGMA synchronous=NORMAL')
-        with _lock:
-            if files[0] not in _keepers:
-                keeper = sqlite3.connect(files[0], check_same_thread=False)
-                keeper.execute('PRAGMA synchronous=NORMAL')
-                _keepers[files[0]] = keeper
-
-    event.listen(Engine, 'connect', on_connect)
-    _installed.add(home)
+    files = [row[2] for row in dbapi_connection.execute('PRAGMA database_list') if row[1] == 'main']
+    if not files or not files[0]:
+        return  # in memory
+    path = files[0]
+    resolved = str(Path(path).resolve())
+    if not any(resolved.startswith(prefix) for prefix in _prefixes):
+        return
+    dbapi_connection.execute('PRAGMA journal_mode=WAL')
+    dbapi_connection.execute('PRAGMA synchronous=NORMAL')
+    with _lock:
+        if path not in _keepers:
+            keeper = sqlite3.connect(path, check_same_thread=False)
+            keeper.execute('PRAGMA synchronous=NORMAL')
+            _keepers[path] = keeper
 
 
 def close_kept_connections() -> None:

@@ -5,6 +5,8 @@ the first one (a run's new event shard too), and SQLite files elsewhere keep SQL
 from __future__ import annotations
 
 import sqlite3
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +30,20 @@ def tiny() -> int:
 
 
 @pytest.fixture
-def sqlite_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / 'dagster_home'
+def sqlite_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Outside pytest's temporary directory, whose SQLite files the suite configures itself (conftest.py)."""
+    with tempfile.TemporaryDirectory(prefix='ocpdb-sqlite-commits-') as directory:
+        yield from _home(Path(directory), monkeypatch)
+
+
+def _home(directory: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = directory / 'dagster_home'
     home.mkdir()
     (home / 'dagster.yaml').symlink_to(PROJECT_ROOT / 'dagster.yaml')
     monkeypatch.setenv('DAGSTER_HOME', str(home))
     monkeypatch.delenv('DAGSTER_PG_URL', raising=False)
-    return home
+    yield home
+    close_kept_connections()
 
 
 def test_the_cli_instance_stores_a_run_without_an_fsync_per_commit(sqlite_home: Path) -> None:
@@ -69,9 +78,9 @@ def test_the_cli_instance_stores_a_run_without_an_fsync_per_commit(sqlite_home: 
         assert conn.execute('SELECT count(*) FROM event_logs').fetchone()[0] == stored
 
 
-def test_sqlite_files_outside_dagster_home_keep_the_defaults(sqlite_home: Path, tmp_path: Path) -> None:
+def test_sqlite_files_outside_dagster_home_keep_the_defaults(sqlite_home: Path) -> None:
     get_instance().dispose()
-    engine = sa.create_engine(f'sqlite:///{tmp_path / "other.db"}', poolclass=NullPool)
+    engine = sa.create_engine(f'sqlite:///{sqlite_home.parent / "other.db"}', poolclass=NullPool)
     with engine.connect() as conn:
         assert conn.exec_driver_sql('PRAGMA journal_mode').scalar() == 'delete'
         assert conn.exec_driver_sql('PRAGMA synchronous').scalar() == 2  # FULL, SQLite's default
