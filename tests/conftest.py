@@ -17,6 +17,24 @@ from ocpdb_pipelines.defs.sqlite_commits import configure_sqlite_commits
 ADMIN_URL = os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
 KEEP_TABLES = {'schema_migrations', 'spatial_ref_sys', 'data_version'}
 
+# The modules of the suite's longest tests (a minute or more each under load), longest first. pytest-xdist
+# hands tests out in collection order, so one of them collected late keeps a worker busy for minutes after
+# the other has run out of tests; collected first, the other worker runs the short tests meanwhile.
+LONG_FIRST = (
+    'tests/demo/test_demo.py',
+    'tests/bench/test_bench_smoke.py',
+    'tests/dagster/test_dg.py',
+    'tests/docs/test_examples.py',
+    'tests/faults/test_writer_role.py',
+    'tests/dagster/test_lineage_automation.py',
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the LONG_FIRST modules to the front (in that order); everything else keeps its order."""
+    rank = {path: index for index, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition('::')[0], len(LONG_FIRST)))
+
 
 def _database_name() -> str:
     base = os.environ.get('OCPDB_TEST_DB', 'ocpdb_test')
