@@ -12,7 +12,7 @@ import redis as redis_lib
 
 from ocpdb_pipelines.config import Settings, load_settings
 from ocpdb_pipelines.db.migrations import recreate_database
-from ocpdb_pipelines.defs.sqlite_commits import configure_sqlite_commits
+from ocpdb_pipelines.db.sqlite_commits import configure_sqlite_commits
 
 ADMIN_URL = os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
 KEEP_TABLES = {'schema_migrations', 'spatial_ref_sys', 'data_version'}
@@ -45,7 +45,7 @@ def _database_name() -> str:
 @pytest.fixture(scope='session', autouse=True)
 def _sqlite_commits_without_fsync(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The tests' Dagster instances live under pytest's temporary directory: their SQLite storages commit
-    without an fsync each, as the CLI's do (defs/sqlite_commits.py; ~300 fsyncs per in-process run)."""
+    without an fsync each, as the CLI's do (db/sqlite_commits.py; ~300 fsyncs per in-process run)."""
     configure_sqlite_commits(tmp_path_factory.getbasetemp())
 
 

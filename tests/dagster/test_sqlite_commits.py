@@ -1,4 +1,4 @@
-"""The CLI's SQLite instance commits without an fsync per event (defs/sqlite_commits.py), and still
+"""The CLI's SQLite instance commits without an fsync per event (db/sqlite_commits.py), and still
 records the run: every connection Dagster opens under DAGSTER_HOME is WAL with synchronous=NORMAL, from
 the first one (a run's new event shard too), and SQLite files elsewhere keep SQLite's defaults."""
 
@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from ocpdb_pipelines.config import PROJECT_ROOT
+from ocpdb_pipelines.db.sqlite_commits import close_kept_connections
 from ocpdb_pipelines.defs.instance import get_instance
-from ocpdb_pipelines.defs.sqlite_commits import close_kept_connections
 
 SYNCHRONOUS_NORMAL = 1
 
