@@ -16,6 +16,8 @@ Per round, each as a fresh process (what a user or cron pays):
                                         source tree (`git archive main | tar -x -C DIR`) put first on
                                         PYTHONPATH: before and after side by side in the same rounds
 Reports the median wall time of each and cli / floor. The database is dropped and recreated.
+`--no-warmup` skips the unmeasured runs (the first import, which creates the instance storage, and one
+run per command that fills the bytecode cache): for the smoke test only, the figures then include both.
 
 Each command runs in two regimes, interleaved: `source` compiles every module from source in each
 process (what this machine does: PYTHONDONTWRITEBYTECODE=1 is set), `bytecode` reads compiled
@@ -64,6 +66,7 @@ def main() -> None:
     parser.add_argument('--database-url', default=os.environ.get('DATABASE_URL'), required=False)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--before', type=Path, help='a source tree whose CLI is measured beside this one')
+    parser.add_argument('--no-warmup', action='store_true', help='skip the unmeasured runs (smoke test)')
     args = parser.parse_args()
     if not args.database_url:
         raise SystemExit('--database-url (or DATABASE_URL) is required')
@@ -111,9 +114,11 @@ def main() -> None:
             # `python -m` puts the working directory before PYTHONPATH: the other tree runs from its own root
             return args.before.resolve() if name.endswith(' before') else None
 
-        _timed(commands['cli'], env)  # first import: creates the instance storage and the rows (not measured)
-        for name, command in commands.items():
-            _timed(command, environment('bytecode', name), where(name))  # warms the bytecode cache (not measured)
+        warmups = 0 if args.no_warmup else 1
+        if warmups:
+            _timed(commands['cli'], env)  # first import: creates the instance storage and the rows (not measured)
+            for name, command in commands.items():
+                _timed(command, environment('bytecode', name), where(name))  # warms the bytecode cache (not measured)
         walls: dict[tuple[str, str], list[float]] = {(r, n): [] for r in regimes for n in commands}
         cpus: dict[tuple[str, str], list[float]] = {(r, n): [] for r in regimes for n in commands}
         load_before = os.getloadavg()[0]
@@ -140,7 +145,8 @@ def main() -> None:
                 f'cpu {cpu[regime, name] / cpu[regime, "floor"]:.2f}'
             )
     clis = len([n for n in commands if n.startswith('cli')])
-    print(f'runs recorded in the instance: {runs} (imports made: {1 + clis * (len(regimes) * args.rounds + 1)})')
+    made = warmups + clis * (len(regimes) * args.rounds + warmups)
+    print(f'runs recorded in the instance: {runs} (imports made: {made})')
 
 
 def _recorded_runs(home: Path) -> int:

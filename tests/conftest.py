@@ -12,9 +12,28 @@ import redis as redis_lib
 
 from ocpdb_pipelines.config import Settings, load_settings
 from ocpdb_pipelines.db.migrations import recreate_database
+from ocpdb_pipelines.db.sqlite_commits import configure_sqlite_commits
 
 ADMIN_URL = os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
 KEEP_TABLES = {'schema_migrations', 'spatial_ref_sys', 'data_version'}
+
+# The modules of the suite's longest tests (a minute or more each under load), longest first. pytest-xdist
+# hands tests out in collection order, so one of them collected late keeps a worker busy for minutes after
+# the other has run out of tests; collected first, the other worker runs the short tests meanwhile.
+LONG_FIRST = (
+    'tests/demo/test_demo.py',
+    'tests/bench/test_bench_smoke.py',
+    'tests/dagster/test_dg.py',
+    'tests/docs/test_examples.py',
+    'tests/faults/test_writer_role.py',
+    'tests/dagster/test_lineage_automation.py',
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the LONG_FIRST modules to the front (in that order); everything else keeps its order."""
+    rank = {path: index for index, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition('::')[0], len(LONG_FIRST)))
 
 
 def _database_name() -> str:
@@ -23,10 +42,37 @@ def _database_name() -> str:
     return f'{base}_{worker}' if worker else base
 
 
+@pytest.fixture(scope='session', autouse=True)
+def _sqlite_commits_without_fsync(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests' Dagster instances live under pytest's temporary directory: their SQLite storages commit
+    without an fsync each, as the CLI's do (db/sqlite_commits.py; ~300 fsyncs per in-process run)."""
+    configure_sqlite_commits(tmp_path_factory.getbasetemp())
+
+
 @pytest.fixture(scope='session')
 def database_url() -> str:
     url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=_database_name())
     recreate_database(url)
+    return url
+
+
+def fresh_plain_database(name: str) -> str:
+    """An empty database `name` on the test server (its URL): created the first time, afterwards emptied in
+    place, its public schema dropped and made again as in a new database. Not dropped and created: DROP
+    DATABASE makes the server run an immediate checkpoint (pg_stat_bgwriter.checkpoints_req), flushing every
+    dirty buffer of every database, which waits long on a server busy with the suite's writes."""
+    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=name)
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        if conn.execute('SELECT 1 FROM pg_database WHERE datname = %s', (name,)).fetchone() is None:
+            conn.execute(psycopg.sql.SQL('CREATE DATABASE {}').format(psycopg.sql.Identifier(name)))
+            return url
+        conn.execute(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()',
+            (name,),
+        )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('DROP SCHEMA public CASCADE')
+        conn.execute('CREATE SCHEMA public')
     return url
 
 

@@ -41,5 +41,8 @@ def ensure_dagster_home() -> Path:
 
 
 def get_instance() -> dg.DagsterInstance:
-    ensure_dagster_home()
+    """The instance of $DAGSTER_HOME; its SQLite storages (if any) commit without an fsync each."""
+    from ocpdb_pipelines.db.sqlite_commits import configure_sqlite_commits
+
+    configure_sqlite_commits(ensure_dagster_home())
     return dg.DagsterInstance.get()

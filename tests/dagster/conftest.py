@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import psycopg
 import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef
@@ -15,7 +14,7 @@ from dagster._core.instance.ref import InstanceRef
 from ocpdb_pipelines.config import PROJECT_ROOT, Settings, load_settings
 from ocpdb_pipelines.config.aliases import split_flat_keys
 from ocpdb_pipelines.defs.resources import HttpResource, make_resources
-from tests.conftest import ADMIN_URL, _database_name
+from tests.conftest import ADMIN_URL, _database_name, fresh_plain_database
 
 
 @pytest.fixture
@@ -80,7 +79,7 @@ def dagster_home(request, tmp_path, monkeypatch) -> Path:
     home.mkdir(exist_ok=True)
     if request.param == 'postgres':
         name = f'{_database_name()}_dagster'
-        _recreate_plain_database(name)
+        fresh_plain_database(name)
         # dagster-postgres takes a SQLAlchemy URL; SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, on
         # which dagster-postgres's NOTIFY fails: name its driver (see dagster.postgres.yaml)
         url = ADMIN_URL.replace('postgresql://', 'postgresql+psycopg2://', 1).rsplit('/', 1)[0] + '/' + name
@@ -98,9 +97,3 @@ def dagster_home(request, tmp_path, monkeypatch) -> Path:
 def dagster_instance(dagster_home) -> Iterator[dg.DagsterInstance]:
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
         yield instance
-
-
-def _recreate_plain_database(name: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')

@@ -18,8 +18,10 @@ from tests.faults.services import ThrowawayPostgres, Unavailable, throwaway_post
 FAULT_DB = 'ocpdb_fault'
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def cluster() -> Iterator[ThrowawayPostgres]:
+    """One per test process (initdb, start and migrating cost seconds): tests that stop it leave
+    `cluster_up` to start it again, and `fault_db` empties the data tables."""
     try:
         with throwaway_postgres() as running:
             recreate_database(running.url(FAULT_DB))
