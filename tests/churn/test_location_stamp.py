@@ -38,7 +38,13 @@ def test_realtime_ticks_write_their_locations_hot(db):
                 upd, hot = _hot(db, table)
                 counts[table][0] += upd - before[table][0]
                 counts[table][1] += hot - before[table][1]
-    assert counts == {'location': [20, 20], 'evse': [20, 20]}
+    # every tick updates one location and one EVSE, all HOT but for at most one location: a HOT update needs
+    # room on the row's page, and pruning the page makes room only when no snapshot the server counts still
+    # sees the dead versions; beside a second test suite on the same server one of the 20 missed once
+    # (cause not pinned down further). Before migration 0141 (an index on last_updated): 0 of 20.
+    assert counts['evse'] == [20, 20]
+    assert counts['location'][0] == 20
+    assert counts['location'][1] >= 19, counts
     assert db.execute('SELECT count(*) AS n FROM location WHERE last_updated > now()').fetchone()['n'] == 20
     assert _mirror_differences(db) == []
 
