@@ -1,10 +1,11 @@
-"""The BNetzA register parse is exact: the staged rows and skipped records equal those of the reference parser.
+"""The BNetzA API parse is exact: the staged rows and skipped records equal those of the reference parser.
 
-`tests/foundation/bnetza_reference/` keeps the parser and register as they were before their fast paths
-(issue 13, import floor: type-exact checks with the full check as fallback, connector and payment outcomes
-kept per distinct value, key columns placed by position). It is the oracle: the fast code must produce the
-same rows, the same skipped records in the same order, for the real fixtures, the generator's output with
-broken installations, and hand-made records that take every fallback.
+`tests/foundation/bnetza_reference/api.py` keeps the API parser as it was before its fast paths (issue 13,
+import floor: type-exact checks with the full check as fallback, connector and payment outcomes kept per
+distinct value), on the project's own register (`Register`, whose rows did not change). It is the oracle:
+the fast code must produce the same rows, the same skipped records in the same order, for the real fixture,
+the generator's output with broken installations, and hand-made records that take every fallback. The
+Excel layout's parse has no fast path (tests/foundation/test_bnetza_excel.py).
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import orjson
 import pytest
 
 from ocpdb_pipelines.quality.coordinates import screen_for
-from ocpdb_pipelines.samples.bnetza import write_bnetza_api_json, write_bnetza_excel
-from ocpdb_pipelines.sources.bnetza import api, excel
+from ocpdb_pipelines.samples.bnetza import write_bnetza_api_json
+from ocpdb_pipelines.sources.bnetza import api
 from tests.fixtures_dir import fixture_bytes
 from tests.foundation.bnetza_reference import api as reference_api
-from tests.foundation.bnetza_reference import register as reference_register
-from tests.foundation.helpers import BNETZA_API, BNETZA_EXCEL
+from tests.foundation.helpers import BNETZA_API
 
 
 def _staged(batch: Any, register: Any) -> tuple[list[Any], dict[str, dict[Any, tuple]]]:
@@ -35,14 +35,6 @@ def _api_both(body: bytes, ignore: tuple[str, ...] = ()) -> tuple[Any, Any]:
     new = api.parse([body], ignore_operators=ignore)
     old = reference_api.parse([body], ignore_operators=ignore)
     return _staged(new, new.tabular), _staged(old, old.tabular)
-
-
-def _excel_both(body: bytes) -> tuple[Any, Any]:
-    """Excel's parse is shared; its register's rows are made by the new and the reference register."""
-    new = excel.parse([body], screen=screen_for('DEU'))
-    again = excel.parse([body], screen=screen_for('DEU'))
-    reference = reference_register.Register(groups=again.tabular.groups)
-    return _staged(new, new.tabular), _staged(again, reference)
 
 
 def test_real_api_fixture():
@@ -58,12 +50,6 @@ def test_real_api_fixture_with_ignored_operator():
     assert new == old
 
 
-def test_real_excel_fixture():
-    new, old = _excel_both(fixture_bytes(*BNETZA_EXCEL))
-    assert new == old
-    assert new[1]['stg_connector']
-
-
 @pytest.fixture(scope='module')
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp('bnetza')
@@ -74,13 +60,6 @@ def test_generated_api_register_with_broken_installations(generated: Path):
     new, old = _api_both(body)
     assert new == old
     assert len(new[0]) >= 40
-
-
-def test_generated_excel_register_with_broken_rows(generated: Path):
-    body = write_bnetza_excel(generated / 'register.xlsx', 1500, seed=7, broken=20).read_bytes()
-    new, old = _excel_both(body)
-    assert new == old
-    assert len(new[0]) >= 20
 
 
 def _edge_cases() -> list[Any]:

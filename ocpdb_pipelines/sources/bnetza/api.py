@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -47,9 +48,7 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
     ignored = set(ignore_operators)
     skipped: list[SkippedRecord] = []
     register = Register()
-    # identical connectors (same plug and power) share their columns: a register has a few dozen among 300,000
-    connectors: dict[tuple[Any, ...], Values] = {}
-    plugs: dict[tuple[Any, ...], Values | str | None] = {}  # (plug name, power) -> columns, skip reason or None
+    memo = _Memo()
     operators: dict[str, str | ValidationError] = {}
     for body in bodies:
         records: list[Any] = load(body)
@@ -60,7 +59,7 @@ def parse(bodies: Iterable[bytes], ignore_operators: Iterable[str] = ()) -> Stat
                 checked = record if _plain(record) else _check(record)
                 if checked['operator']['companyName'] in ignored:
                     continue
-                station = _station(checked, skipped, connectors, plugs)
+                station = _station(checked, skipped, memo)
             except (RecordError, ValidationError, KeyError, TypeError, ValueError) as exc:
                 skipped.append(skip(f'installation {reference}', skip_reason(exc)))
                 continue
@@ -185,7 +184,20 @@ _STATUS_VALUES = {name: status.value for name, status in OPERATIONAL.items()}
 _KW = ChargingRateUnit.KW.value
 
 
-def _capabilities(payment_systems: list[Any]) -> tuple[int, Sequence[str]]:
+@dataclass
+class _Memo:
+    """What one parse computes once per distinct value: a register repeats a few dozen plugs and payment
+    lists among its 300,000 connectors and 120,000 installations."""
+
+    # identical connectors (same plug and power) share their columns
+    connectors: dict[tuple[Any, ...], Values] = field(default_factory=dict)
+    # (plug name, power type, power) -> the connector's columns, the reason it is skipped, or None
+    plugs: dict[tuple[Any, ...], Values | str | None] = field(default_factory=dict)
+    # a payment list -> (capability mask, unknown names)
+    payments: dict[tuple[Any, ...], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+
+
+def _capabilities(payment_systems: list[Any], memo: _Memo) -> tuple[int, Sequence[str]]:
     """The capability bit mask and the unknown payment names, kept per distinct list (a register has few).
 
     Only lists of strings are kept: a tuple equal to one of them holds the same strings (JSON has no other
@@ -193,19 +205,16 @@ def _capabilities(payment_systems: list[Any]) -> tuple[int, Sequence[str]]:
     """
     key = tuple(payment_systems)
     try:
-        known = _PAYMENTS.get(key)
+        known = memo.payments.get(key)
     except TypeError:  # an unhashable entry: as it comes (`vocabulary.capabilities` says what that means)
         mask, unknown = _mask(payment_systems)
         return mask, unknown
     if known is None:
         mask, unknown = _mask(payment_systems)
         known = (mask, tuple(unknown))
-        if all(type(name) is str for name in key) and len(_PAYMENTS) < 4096:
-            _PAYMENTS[key] = known
+        if all(type(name) is str for name in key):
+            memo.payments[key] = known
     return known
-
-
-_PAYMENTS: dict[tuple[Any, ...], tuple[int, tuple[str, ...]]] = {}
 
 
 def _mask(payment_systems: list[Any]) -> tuple[int, list[str]]:
@@ -219,17 +228,16 @@ def _mask(payment_systems: list[Any]) -> tuple[int, list[str]]:
 def _station(
     record: dict[str, Any],
     skipped: list[SkippedRecord],
-    shared: dict[tuple[Any, ...], Values],
-    plugs: dict[tuple[Any, ...], Values | str | None],
+    memo: _Memo,
 ) -> StationRows:
     installation_id = record['id']
-    mask, unknown_payments = _capabilities(record['payment_systems'])
+    mask, unknown_payments = _capabilities(record['payment_systems'], memo)
     for name in unknown_payments:
         skipped.append(skip(f'installation {installation_id}', f'unknown payment system {name!r} ignored'))
     status = _STATUS_VALUES[record['status']['operational']]
     evses = []
     for k, evse in enumerate(record['evses'], start=1):
-        built = _evse(installation_id, k, evse, status, skipped, shared, plugs)
+        built = _evse(installation_id, k, evse, status, skipped, memo)
         if built is not None:
             evses.append(built)
     values: Values = {'capabilities': mask, 'go_live_date': _go_live(record)}
@@ -246,8 +254,7 @@ def _evse(
     evse: Any,
     status: str,
     skipped: list[SkippedRecord],
-    shared: dict[tuple[Any, ...], Values],
-    plugs: dict[tuple[Any, ...], Values | str | None],
+    memo: _Memo,
 ) -> EvseRows | None:
     uid = f'BNETZA*{installation_id}*{k}'
     if not isinstance(evse, dict) or not isinstance(evse.get('connectors', []), list):
@@ -255,7 +262,7 @@ def _evse(
         return None
     connectors = []
     for j, connector in enumerate(evse.get('connectors') or []):
-        built = _connector(uid, j, connector, skipped, shared, plugs)
+        built = _connector(uid, j, connector, skipped, memo)
         if built is not None:
             connectors.append((str(j + 1), built))
     if not connectors:
@@ -274,8 +281,7 @@ def _connector(
     j: int,
     connector: Any,
     skipped: list[SkippedRecord],
-    shared: dict[tuple[Any, ...], Values],
-    plugs: dict[tuple[Any, ...], Values | str | None],
+    memo: _Memo,
 ) -> Values | None:
     """The connector's columns; its outcome is kept per (plug name, power), computed once by `_mapped`."""
     if not isinstance(connector, dict):
@@ -285,12 +291,12 @@ def _connector(
     kilowatt = connector.get('max_electric_power_connector')
     if type(name) is str and type(kilowatt) in _KILOWATT_TYPES:
         key = (name, type(kilowatt), kilowatt)  # the type too: 22 and 22.0 are one key but not one repr
-        outcome = plugs.get(key, plugs)
-        if outcome is plugs:
-            outcome = _mapped(name, kilowatt, shared)
-            plugs[key] = outcome  # a ValidationError is raised before this and computed again next time
+        outcome = memo.plugs.get(key, memo.plugs)
+        if outcome is memo.plugs:
+            outcome = _mapped(name, kilowatt, memo.connectors)
+            memo.plugs[key] = outcome  # a ValidationError is raised before this and computed again next time
     else:
-        outcome = _mapped(name, kilowatt, shared)
+        outcome = _mapped(name, kilowatt, memo.connectors)
     if type(outcome) is str:
         skipped.append(skip(f'{evse_uid} connector {j + 1}', outcome))
         return None

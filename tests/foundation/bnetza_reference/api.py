@@ -19,8 +19,8 @@ from ocpdb_pipelines.model.enums import ChargingRateUnit, EvseStatus
 from ocpdb_pipelines.model.updates import RegularHours, SkippedRecord, quantize_coordinate
 from ocpdb_pipelines.sources.base import PayloadError, StaticBatch, skip
 from ocpdb_pipelines.sources.bnetza import vocabulary
+from ocpdb_pipelines.sources.bnetza.register import EvseRows, Register, StationRows, Values
 from ocpdb_pipelines.sources.common.values import skip_reason
-from tests.foundation.bnetza_reference.register import EvseRows, Register, StationRows, Values
 
 OPERATIONAL = {'In Betrieb': EvseStatus.STATIC, 'In Wartung': EvseStatus.INOPERATIVE}
 OPENING_SPECS = {'247', 'Eingeschränkt', 'Keine Angabe'}
