@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ocpdb_pipelines.cli.local_server import serving
+
 logger = logging.getLogger(__name__)
 
 # what a live payload describes: a moment shortly before it is served
@@ -132,17 +134,10 @@ def serve_sample_feeds(host: str = '127.0.0.1', port: int = 0) -> Iterator[Sampl
     with tempfile.TemporaryDirectory(prefix='ocpdb-demo-feeds-') as tmp:
         feeds = SampleFeeds(directory=Path(tmp))
         server = ThreadingHTTPServer((host, port), _handler(feeds))
-        server.daemon_threads = True
         feeds.host, feeds.port = server.server_address[:2]  # type: ignore[misc]
         feeds.url = f'http://{feeds.host}:{feeds.port}'
-        thread = threading.Thread(target=server.serve_forever, name='demo-feeds', daemon=True)
-        thread.start()
-        try:
+        with serving(server, 'demo-feeds'):
             yield feeds
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
 
 
 def demo_client_certificate(directory: Path) -> dict[str, str]:

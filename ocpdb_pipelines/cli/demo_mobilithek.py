@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ocpdb_pipelines.cli.local_server import serving
+
 logger = logging.getLogger(__name__)
 
 HOST = '127.0.0.1'
@@ -134,16 +136,9 @@ def serve_mobilithek(directory: Path, port: int = 0) -> Iterator[Receiver | None
     context.verify_mode = ssl.CERT_REQUIRED  # mutual TLS: no client certificate of our CA, no handshake
     receiver = Receiver('', directory / f'{CA}.crt', directory)
     server = ThreadingHTTPServer((HOST, port), _handler(receiver))
-    server.daemon_threads = True
     # the handshake runs in accept(): a failed one (no or a foreign certificate) is an OSError there, which
     # the server drops with the connection
     server.socket = context.wrap_socket(server.socket, server_side=True)
     receiver.url = f'https://{HOST}:{server.server_address[1]}{API_PATH}'
-    thread = threading.Thread(target=server.serve_forever, name='demo-mobilithek', daemon=True)
-    thread.start()
-    try:
+    with serving(server, 'demo-mobilithek'):
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
