@@ -84,6 +84,8 @@ class ApiSettings:
     # bounded staleness of tiles (ocpdb_api/tilecache.py)
     tile_max_stale_seconds: int = 30
     tile_exact_from_zoom: int = 14
+    # rendered list-page locations in Redis (ocpdb_api/itemcache.py); 0: off
+    list_item_cache_seconds: int = 3600
     # proxies whose X-Forwarded-Proto/-Host/-For are believed (TRUSTED_PROXIES; uvicorn's default)
     trusted_proxies: str = '127.0.0.1'
 
@@ -112,6 +114,7 @@ class ApiSettings:
             'tile_cache_seconds': settings.tiles.cache_seconds,
             'tile_max_stale_seconds': settings.tiles.max_stale_seconds,
             'tile_exact_from_zoom': settings.tiles.exact_from_zoom,
+            'list_item_cache_seconds': settings.api.list_item_cache_seconds,
             'show_map': settings.map.show,
             'evse_status_metrics': settings.api.evse_status_metrics,
             'mobilithek_name': settings.mobilithek.name,

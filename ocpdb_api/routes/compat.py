@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,7 +15,7 @@ from ocpdb_api.db import Resources
 from ocpdb_api.errors import NotFound
 from ocpdb_api.middleware import public_base_url
 from ocpdb_api.queries import compat as sql
-from ocpdb_api.queries import list_page, pages, trees
+from ocpdb_api.queries import pages, trees
 from ocpdb_api.queries.filters import (
     Where,
     association_where,
@@ -31,6 +32,7 @@ from ocpdb_api.queries.filters import (
 from ocpdb_api.render import compat as shapes
 from ocpdb_api.render import list_page as fast
 from ocpdb_api.responses import json_response, list_envelope
+from ocpdb_api.routes import list_items
 
 Row = dict[str, Any]
 Loader = Callable[[Any, list[int]], Awaitable[list[Row]]]
@@ -70,6 +72,24 @@ async def _page(
     return json_response(body, headers={'X-Total-Count': str(total)})
 
 
+async def _location_items(request: Request, p: dict[str, Any], where: Where, limit: int, ctx: shapes.Ctx) -> Response:
+    """`_page` for the location list in the OCPI 2.2 shape, its items through the item cache."""
+    offset = p['offset']
+    res = _res(request)
+    async with res.pool.connection() as conn:
+        total = await pages.total(res, conn, sql.LOCATION_FROM, where)
+        ids: list[int] = []
+        if offset < total:
+            order = location_order(request, p) or (order_by(p, 'l'), [])
+            ids = await pages.ids(conn, sql.LOCATION_FROM, 'l', where, order, limit, offset)
+        found = await list_items.lookup(res, conn, ids, f'v1|{ctx.strict}|{ctx.image_base}')
+    items = found.items(lambda row, page: fast.location_22(row, page, ctx.image_base, ctx.strict))
+    body = list_envelope(request, res.settings.base_path, items, total, offset, limit)
+    response = json_response(body, headers={'X-Total-Count': str(total)})
+    response.background = BackgroundTask(found.store)  # after the body is sent
+    return response
+
+
 async def _item(request: Request, load: Loader, message: str, render: Callable[[Row], Row]) -> Response:
     raw = request.path_params['id']
     ident = prm.path_id(raw)
@@ -93,11 +113,6 @@ def location_params(request: Request) -> tuple[dict[str, Any], Where, int]:
 def location_order(request: Request, p: dict[str, Any]) -> tuple[str, list[Any]] | None:
     """Radius searches are ordered by distance unless `sorted_by` is given."""
     return None if request.query_params.get('sorted_by') else radius_order(p)
-
-
-async def _page_rows(conn: Any, ids: list[int]) -> list[tuple[Any, list_page.Page]]:
-    page = await list_page.fetch(conn, ids)
-    return [(row, page) for row in page.locations]
 
 
 async def _locations(
@@ -126,11 +141,11 @@ def locations_list(renderer: Callable[[Row, shapes.Ctx], Row]):
 
 
 async def locations_22_list(request: Request) -> Response:
-    """`locations_list(shapes.location_22)` from tuple rows in wire format (queries/list_page.py): the same
-    bytes at about half the cost (bench/RESULTS-api.md, issue 13)."""
-    return await _locations(
-        request, _page_rows, lambda ctx: lambda r: fast.location_22(r[0], r[1], ctx.image_base, ctx.strict)
-    )
+    """`locations_list(shapes.location_22)` from tuple rows in wire format (queries/list_page.py), each item
+    rendered once per change of its rows (routes/list_items.py): the same bytes at a fraction of the cost
+    (bench/RESULTS-api.md, issue 13)."""
+    p, where, limit = location_params(request)
+    return await _location_items(request, p, where, limit, _ctx(request, p.get('strict', False)))
 
 
 def locations_item(renderer: Callable[[Row, shapes.Ctx], Row]):

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,11 +21,12 @@ from ocpdb_api import params as prm
 from ocpdb_api.db import Resources
 from ocpdb_api.errors import ApiError
 from ocpdb_api.middleware import public_base_url
-from ocpdb_api.queries import list_page, pages, trees
+from ocpdb_api.queries import pages, trees
 from ocpdb_api.queries.compat import LOCATION_FROM
 from ocpdb_api.queries.filters import ocpi_location_where
 from ocpdb_api.render import list_page as fast
 from ocpdb_api.render import ocpi221 as shapes
+from ocpdb_api.routes import list_items
 
 VERSION = '2.2.1'
 MAX_LIMIT = 1000
@@ -94,15 +96,17 @@ async def locations(request: Request) -> Response:
         total = await pages.total(res, conn, LOCATION_FROM, w)
         skip = 0 if 'after' in p else offset
         ids = await pages.ids(conn, LOCATION_FROM, 'l', page, ('l.id', []), limit, skip)
-        rows = await list_page.fetch(conn, ids)
-    base = _image_base(request)
-    data = [fast.location_221(r, rows, base) for r in rows.locations]
+        base = _image_base(request)
+        found = await list_items.lookup(res, conn, ids, f'ocpi221|{base}')
+    data = found.items(lambda row, rows: fast.location_221(row, rows, base))
     headers = {'X-Total-Count': str(total), 'X-Limit': str(limit)}
     if ids and offset + len(ids) < total:
         query = {k: request.query_params[k] for k in ('date_from', 'date_to') if request.query_params.get(k)}
         query.update({'offset': str(offset + len(ids)), 'limit': str(limit), 'after': str(ids[-1])})
         headers['Link'] = f'<{public_base_url(request)}{request.url.path}?{urlencode(query)}>; rel="next"'
-    return ocpi_response(data, headers=headers)
+    response = ocpi_response(data, headers=headers)
+    response.background = BackgroundTask(found.store)  # after the body is sent
+    return response
 
 
 def _path_int(request: Request, name: str) -> int:

@@ -71,6 +71,12 @@ class ApiConfig(Concern):
     pool_timeout: float = Field(5.0, gt=0, description='seconds a request waits for a database connection (then 503)')
     statement_timeout: float = Field(10.0, gt=0, description='seconds one API query may run before it is cancelled')
     evse_status_metrics: bool = Field(False, description='`/metrics` with one sample per EVSE')
+    list_item_cache_seconds: int = Field(
+        3600,
+        ge=0,
+        description='lifetime in Redis of a rendered location of the list pages, served only while its rows are '
+        'unchanged (~2.3 kB per location and shape); 0: render every item',
+    )
 
 
 class TilesConfig(Concern):

@@ -19,7 +19,15 @@ LOADED_BY_NAME = {
     'dagster-postgres': ('dagster.postgres.yaml', '  postgres:'),  # the instance storage Dagster loads
     'httptools': ('pyproject.toml', 'uvicorn picks these up automatically'),  # uvicorn's http="auto"
     'uvloop': ('pyproject.toml', 'uvicorn picks these up automatically'),  # uvicorn's loop="auto"
+    'hiredis': ('pyproject.toml', 'redis-py parses replies with hiredis when it is installed'),
 }
+
+
+def test_redis_replies_are_parsed_by_hiredis():
+    """The list item cache's MGET of 100 items: 0.75 ms with redis-py's own parser, 0.37 with hiredis."""
+    from redis.utils import HIREDIS_AVAILABLE
+
+    assert HIREDIS_AVAILABLE
 
 
 def _normal(name: str) -> str:
