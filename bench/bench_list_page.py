@@ -2,23 +2,27 @@
 
     .venv/bin/python bench/bench_list_page.py --database-url URL --main-tree DIR [--pages 40] [--rounds 5]
 
-`--main-tree` is an export of main (`git archive main | tar -x -C DIR`); both APIs run under uvicorn (one
-worker each, the same Redis, the same database: bench/api_dataset.sql as bench_churn.py makes it) on
-different ports. Per round, the same `--pages` random pages of `/api/public/v1/locations?limit=100` (and the
-same for `/api/public/ocpi/2.2/locations`, which renders the same objects, and for the OCPI 2.2.1 module's
-`/ocpi/2.2.1/locations`) are requested from A and from B, and each tree's SQL floor is run for it: page by
-page, the four back to back, their order rotating from page to page (the machine is shared, its load moves
+`--main-tree` is an export of main (`git archive main | tar -x -C DIR`); the APIs run under uvicorn (one
+worker each, the same database: bench/api_dataset.sql as bench_churn.py makes it) on different ports. Per
+round, the same `--pages` random pages of `/api/public/v1/locations?limit=100` (and the same for
+`/api/public/ocpi/2.2/locations`, which renders the same objects, and for the OCPI 2.2.1 module's
+`/ocpi/2.2.1/locations`) are requested from each API, and each tree's SQL floors are run for it: page by page,
+the variants back to back, their order rotating from page to page (the machine is shared, its load moves
 within seconds; interleaving whole batches let one variant meet a busy stretch the other missed):
-  floor A/B  what that tree's page asks PostgreSQL, executed and fetched by psycopg as that page does, on one
-             connection configured like the API's pool (bench/list_page_floor.py, run with the tree's code:
-             the id page, then the tree queries; the total count is memoised by both APIs, so left out)
-  A / B      the whole request through HTTP against the real ASGI app, response read (the total from the
-             API's memo)
-Reported: median ms per variant over every page, and the medians of the per-page ratios A / floor A,
-B / floor B (the target: B within 1.3x of its floor), B / floor A (this tree's page against main's floor:
-the data only, fetched as main fetches it) and B / A; and, less sensitive to the machine's load than wall
-time, each API process's CPU time per page (utime + stime from /proc around each request, averaged; 10 ms
-ticks, so meaningful only over many pages).
+  floor A    what main's page asks PostgreSQL (its id page and tree queries), executed and fetched by psycopg as
+             that page does, on one connection configured like the API's pool (bench/list_page_floor.py, run
+             with the tree's code; the total count is memoised by both APIs, so left out)
+  floor B    the same for this tree's page with its items cached: the id page and the stamps
+  data B     this tree's id page and tree queries (what a page asks when no item is cached)
+  A / B      the whole request through HTTP against the real ASGI app, response read (gzip on, as clients
+             ask), the total from the API's memo; every page was requested once before the rounds (B's
+             items are cached, as for any page asked before since its rows last changed)
+  B cold     this tree again, a third process on its own Redis database (--cold-redis-url), emptied before
+             every request: every item a miss (stamps, MGET, tree queries, render, SET)
+Reported: median ms per variant over every page, the medians of the per-page ratios (the target: B within
+1.3x of its floor; B / floor A is this page against main's SQL, the floor the issue measured) and, less
+sensitive to the machine's load than wall time, each API process's CPU time per page (utime + stime from
+/proc around each request, averaged; 10 ms ticks, so meaningful only over many pages).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,10 +82,12 @@ class Floor:
         )  # fmt: skip
         assert self.proc.stdout.readline().strip() == 'ready'
 
-    def page(self, offset: int) -> float:
+    def page(self, offset: int) -> tuple[float, float]:
+        """(data ms, page ms): the tree queries, and what the page asks with its items cached."""
         self.proc.stdin.write(f'{offset}\n')
         self.proc.stdin.flush()
-        return float(self.proc.stdout.readline())
+        data, page = self.proc.stdout.readline().split()
+        return float(data), float(page)
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -92,7 +99,10 @@ RATIOS = (
     ('b_floor_b', 'B', 'floor B'),
     ('b_floor_a', 'B', 'floor A'),
     ('b_a', 'B', 'A'),
+    ('cold_a', 'B cold', 'A'),
+    ('cold_data_b', 'B cold', 'data B'),
 )
+APIS = ('A', 'B', 'B cold')
 
 
 def http_page(client: httpx.Client, path: str) -> float:
@@ -105,7 +115,8 @@ def http_page(client: httpx.Client, path: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--database-url', required=True)
-    parser.add_argument('--redis-url', default='redis://127.0.0.1:6379/13')
+    parser.add_argument('--redis-url', default='redis://127.0.0.1:6379/13', help='of A and B')
+    parser.add_argument('--cold-redis-url', help='of B cold, emptied before each of its requests (default: db + 1)')
     parser.add_argument('--main-tree', type=Path, required=True)
     parser.add_argument('--pages', type=int, default=40)
     parser.add_argument('--rounds', type=int, default=5)
@@ -121,16 +132,21 @@ def main() -> None:
         'ocpi22': '/api/public/ocpi/2.2/locations',
         'ocpi221': '/ocpi/2.2.1/locations',
     }
+    base_redis, _, db = args.redis_url.rpartition('/')
+    cold_redis_url = args.cold_redis_url or f'{base_redis}/{int(db) + 1}'
+    cold_redis = redis.Redis.from_url(cold_redis_url)
     load_before = os.getloadavg()
-    variants = ('floor A', 'A', 'floor B', 'B')
-    trees = {'A': args.main_tree, 'B': ROOT}
-    results: dict[str, dict[str, list[float]]] = {r: {v: [] for v in variants} for r in routes}  # round medians
+    variants = ('floor A', 'A', 'floor B', 'B', 'B cold')  # one call of floor B also gives data B
+    recorded = (*variants, 'data B')
+    trees = {'A': args.main_tree, 'B': ROOT, 'B cold': ROOT}
+    redis_of = {'A': args.redis_url, 'B': args.redis_url, 'B cold': cold_redis_url}
+    results: dict[str, dict[str, list[float]]] = {r: {v: [] for v in recorded} for r in routes}  # round medians
     pairs: dict[str, list[dict[str, float]]] = {r: [] for r in routes}  # one sample of each variant per page
-    cpu: dict[str, dict[str, list[float]]] = {r: {'A': [], 'B': []} for r in routes}  # ms, one per page
+    cpu: dict[str, dict[str, list[float]]] = {r: {k: [] for k in APIS} for r in routes}  # ms, one per page
     with ExitStack() as stack:
         servers = {
-            'A': stack.enter_context(api(args.main_tree, args.database_url, args.redis_url, args.port)),
-            'B': stack.enter_context(api(ROOT, args.database_url, args.redis_url, args.port + 1)),
+            k: stack.enter_context(api(trees[k], args.database_url, redis_of[k], args.port + i))
+            for i, k in enumerate(APIS)
         }
         clients = {k: stack.enter_context(httpx.Client(base_url=base, timeout=60)) for k, (base, _) in servers.items()}
         floors = {k: Floor(trees[k], args.database_url) for k in ('A', 'B')}
@@ -138,48 +154,53 @@ def main() -> None:
             stack.callback(floor.close)
         for route, prefix in routes.items():
             paths = [f'{prefix}?limit=100&offset={o}' for o in offsets]
-            for variant in ('A', 'B'):  # warm: pools, plan caches, the total's memo
-                for path in paths[:5]:
+            for variant in APIS:  # warm: pools, plan caches, the total's memo; A's and B's every page once
+                for path in paths if variant != 'B cold' else paths[:5]:
                     http_page(clients[variant], path)
             for r in range(args.rounds):
-                times: dict[str, list[float]] = {v: [] for v in variants}
+                times: dict[str, list[float]] = {v: [] for v in recorded}
                 for i, (offset, path) in enumerate(zip(offsets, paths, strict=True)):
-                    k = (r + i) % 4
+                    k = (r + i) % len(variants)
                     sample = {}
                     for variant in variants[k:] + variants[:k]:
                         tree = variant[-1]
                         if variant.startswith('floor'):
-                            sample[variant] = floors[tree].page(offset)
+                            data, cached = floors[tree].page(offset)
+                            sample[variant] = data if tree == 'A' else cached
+                            if tree == 'B':
+                                sample['data B'] = data
                         else:
-                            before = cpu_ms(servers[tree][1])
-                            sample[variant] = http_page(clients[tree], path)
-                            cpu[route][tree].append(cpu_ms(servers[tree][1]) - before)
-                        times[variant].append(sample[variant])
+                            if variant == 'B cold':
+                                cold_redis.flushdb()
+                            before = cpu_ms(servers[variant][1])
+                            sample[variant] = http_page(clients[variant], path)
+                            cpu[route][variant].append(cpu_ms(servers[variant][1]) - before)
+                    for variant, ms in sample.items():
+                        times[variant].append(ms)
                     pairs[route].append(sample)
-                for variant in variants:
+                for variant in recorded:
                     results[route][variant].append(statistics.median(times[variant]))
                 print(route, r + 1, {k: round(v[-1], 2) for k, v in results[route].items()}, flush=True)
     load_after = os.getloadavg()
     median = statistics.median
     summary = {}
     print(f'\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {total} locations')
-    print('medians over every page of every round; ratios: the median of the per-page ratios (each page\'s four'
+    print('medians over every page of every round; ratios: the median of the per-page ratios (each page\'s'
           ' samples taken back to back)')  # fmt: skip
-    print('| route | floor A ms | A (main) ms | A / floor A | floor B ms | B (this tree) ms | B / floor B | B / floor A'
-          ' | B / A |')  # fmt: skip
-    print('|---|---|---|---|---|---|---|---|---|')
+    print('| route | floor A | A (main) | floor B (cached) | data B | B (this tree) | B cold | A / floor A |'
+          ' B / floor B | B / floor A | B / A | B cold / A | B cold / data B |')  # fmt: skip
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for route, samples in pairs.items():
-        fa, a, fb, b = (median([x[k] for x in samples]) for k in variants)
+        ms = {k: median([x[k] for x in samples]) for k in recorded}
         ratio = {name: median([x[top] / x[bottom] for x in samples]) for name, top, bottom in RATIOS}
-        summary[route] = {'floor_a_ms': fa, 'a_ms': a, 'floor_b_ms': fb, 'b_ms': b, **ratio}
-        r = ratio
-        print(f'| {route} | {fa:.2f} | {a:.2f} | {r["a_floor_a"]:.2f} | {fb:.2f} | {b:.2f} | {r["b_floor_b"]:.2f}'
-              f' | {r["b_floor_a"]:.2f} | {r["b_a"]:.2f} |')  # fmt: skip
-    print('\n| route | A API CPU ms/page | B API CPU ms/page | B / A |')
-    print('|---|---|---|---|')
+        summary[route] = {**{f'{k} ms': v for k, v in ms.items()}, **ratio}
+        cells = [ms[k] for k in ('floor A', 'A', 'floor B', 'data B', 'B', 'B cold')] + [ratio[n] for n, _, _ in RATIOS]
+        print(f'| {route} | ' + ' | '.join(f'{c:.2f}' for c in cells) + ' |')
+    print('\n| route | A API CPU ms/page | B API CPU ms/page | B cold API CPU ms/page | B / A |')
+    print('|---|---|---|---|---|')
     for route, runs in cpu.items():
-        a, b = (sum(runs[k]) / len(runs[k]) for k in ('A', 'B'))
-        print(f'| {route} | {a:.2f} | {b:.2f} | {b / a:.2f} |' if a else f'| {route} | {a:.2f} | {b:.2f} | - |')
+        a, b, c = (sum(runs[k]) / len(runs[k]) for k in APIS)
+        print(f'| {route} | {a:.2f} | {b:.2f} | {c:.2f} | ' + (f'{b / a:.2f} |' if a else '- |'))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {'locations': total, 'loadavg_before': load_before, 'loadavg_after': load_after, 'rounds': args.rounds}

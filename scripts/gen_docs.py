@@ -78,6 +78,7 @@ API_FIELD_DOCS: dict[str, str] = {
     'health_timeout_seconds': '`/health` answers within this long',
     'tile_max_stale_seconds': '`tiles.max_stale_seconds`',
     'tile_exact_from_zoom': '`tiles.exact_from_zoom`',
+    'list_item_cache_seconds': '`api.list_item_cache_seconds`',
     'trusted_proxies': '`api.trusted_proxies`: proxies whose `X-Forwarded-Proto/-Host/-For` are believed',
 }
 
