@@ -1,5 +1,5 @@
 """Prometheus `/metrics` through prometheus_client: the predecessor's source/EVSE gauges (names, HELP texts and
-order of §9.3) followed by the request metrics of `ocpdb_api.instrumentation`."""
+order of §9.3) followed by the request metrics of `ocpdb_api.instrumentation` and the list item cache's counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from starlette.requests import Request
@@ -16,7 +16,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ocpdb_api.db import Resources
+from ocpdb_api.itemcache import ItemCache
 from ocpdb_api.queries import metrics as metrics_sql
+from ocpdb_api.routes.list_items import item_cache_of
 
 Row = dict[str, Any]
 INACTIVE = ('DISABLED', 'PROVISIONED')
@@ -84,20 +86,46 @@ class SourceCollector(Collector):
             yield family
 
 
+class ItemCacheCollector(Collector):
+    """`ocpdb_list_items_total{result}`: list-page items this process served from the item cache (hit) or had
+    to render (miss: not cached, or its rows changed since)."""
+
+    def __init__(self, cache: ItemCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            'ocpdb_list_items', 'Location list-page items served from the item cache or rendered', labels=['result']
+        )
+        family.add_metric(['hit'], self.cache.hits)
+        family.add_metric(['miss'], self.cache.misses)
+        yield family
+
+
 def render(
-    sources: list[Row], evses: list[Row] | None, now: datetime, requests: CollectorRegistry | None = None
+    sources: list[Row],
+    evses: list[Row] | None,
+    now: datetime,
+    requests: CollectorRegistry | None = None,
+    items: ItemCache | None = None,
 ) -> bytes:
     scrape = CollectorRegistry(auto_describe=False)
     scrape.register(SourceCollector(sources, evses, now))
     body = generate_latest(scrape)
-    return body + generate_latest(requests) if requests is not None else body
+    if requests is not None:
+        body += generate_latest(requests)
+    if items is not None:
+        cache = CollectorRegistry(auto_describe=False)
+        cache.register(ItemCacheCollector(items))
+        body += generate_latest(cache)
+    return body
 
 
 async def metrics(request: Request) -> Response:
     res: Resources = request.app.state.resources
     sources = await metrics_sql.sources(res)
     evses = await metrics_sql.live_evses(res) if res.settings.evse_status_metrics else None
-    body = render(sources, evses, datetime.now(UTC), request.app.state.request_metrics.registry)
+    body = render(sources, evses, datetime.now(UTC), request.app.state.request_metrics.registry, item_cache_of(res))
     # text format 0.0.4, as the predecessor announced: every Prometheus version scrapes it
     return Response(body, headers={'Content-Type': CONTENT_TYPE_PLAIN_0_0_4})
 

@@ -184,3 +184,12 @@ def test_items_of_different_shapes_and_hosts_never_mix(db, api_settings):
         assert b'other.example' not in client.get(V1).content
         assert {path: b''.join(_items(client, path, key)) for path, key, _ in PATHS} == pages
     assert len(set(pages.values())) == 3
+
+
+def test_metrics_count_hits_and_misses(db, client):
+    _dataset(db)
+    _items(client, V1, 'items')
+    _items(client, V1, 'items')
+    body = client.get('/metrics').text
+    assert 'ocpdb_list_items_total{result="hit"} 3.0' in body
+    assert 'ocpdb_list_items_total{result="miss"} 3.0' in body
