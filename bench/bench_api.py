@@ -88,9 +88,9 @@ def wait_until_ready(proc: subprocess.Popen, url: str, what: str, seconds: float
 
 
 @contextmanager
-def api_server(url: str, redis_url: str, port: int, workers: int, ready_seconds: float = 30):
+def api_server(url: str, redis_url: str, port: int, workers: int, ready_seconds: float = 30, **environ: str):
     env = {**os.environ, 'DATABASE_URL': url, 'REDIS_URL': redis_url, 'OCPDB_CONFIG': os.devnull,
-           'OCPDB_API__PROJECT_URL': f'http://127.0.0.1:{port}'}  # fmt: skip
+           'OCPDB_API__PROJECT_URL': f'http://127.0.0.1:{port}', **environ}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, '-m', 'ocpdb_api', '--port', str(port), '--workers', str(workers)], cwd=ROOT, env=env
     )

@@ -26,7 +26,8 @@ Each layout is rewritten (VACUUM FULL), vacuumed, its list page measured, then `
 applied back to back (450 = 15 min at one tick per 2 s), the list page measured again, the tables vacuumed
 and the list page measured a third time. Reported: tick time p50 (the apply's wall time on a
 localhost connection), HOT share of the updates per table (pg_stat_user_tables), list page p50 through the
-API (v1, limit 100, random offsets, the same pages each time) and its SQL alone (count + id page + the API's
+API (v1, limit 100, random offsets, the same pages each time; the API's list item cache off, so that every page
+renders its rows) and its SQL alone (count + id page + the API's
 own tree queries, ocpdb_api/queries/trees.py) after churn against vacuumed.
 
 Results: Markdown on stdout and JSON in `--out` (default bench/out/churn.json).
@@ -383,7 +384,10 @@ def main() -> None:
     tiles: dict[str, list[dict]] = {}
     layouts: list[dict] = []
     redis.Redis.from_url(args.redis_url).flushdb()
-    with api_server(args.database_url, args.redis_url, args.port, 1, ready_seconds=180) as base:
+    # the list pages are measured for what bloat does to their SQL and render: without the item cache, which
+    # would serve the vacuumed measurement's items again after VACUUM FULL (it keeps xmin) and hide both
+    no_items = {'OCPDB_API__LIST_ITEM_CACHE_SECONDS': '0'}
+    with api_server(args.database_url, args.redis_url, args.port, 1, ready_seconds=180, **no_items) as base:
         if 'tiles' not in args.skip:
             tiles = tile_phases(args, base, pool, uids)
         if 'layouts' not in args.skip:
