@@ -193,3 +193,14 @@ def test_metrics_count_hits_and_misses(db, client):
     body = client.get('/metrics').text
     assert 'ocpdb_list_items_total{result="hit"} 3.0' in body
     assert 'ocpdb_list_items_total{result="miss"} 3.0' in body
+
+
+def test_vacuum_full_and_freeze_keep_the_items(db, client):
+    """Maintenance rewrites rows but keeps their xmin (frozen rows keep it too): no re-render after it."""
+    _dataset(db)
+    first = _items(client, V1, 'items')
+    db.execute('VACUUM (FULL, FREEZE) location, charging_station, evse, connector, business')
+    cache = _cache(client)
+    hits = cache.hits
+    assert _items(client, V1, 'items') == first
+    assert cache.hits == hits + 3
