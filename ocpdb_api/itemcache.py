@@ -40,7 +40,8 @@ def code_digest(modules: Iterable[str]) -> str:
 
 
 class ItemCache:
-    """get_many / put_many of rendered items by (kind, location id), checked against the caller's stamps."""
+    """Rendered items by (kind, location id): `stored` reads them, `current` keeps those whose stamp is the
+    caller's, `put_many` writes them."""
 
     def __init__(self, redis: Any, ttl_seconds: int, code: str) -> None:
         self.redis = redis
@@ -61,24 +62,27 @@ class ItemCache:
         scope = hashlib.blake2b(f'{self.code}|{self.scope}|{kind}'.encode(), digest_size=8).hexdigest()
         return f'{CACHE_PREFIX}:{scope}:'
 
-    async def get_many(self, kind: str, stamps: dict[int, int]) -> dict[int, bytes]:
-        """The stored items whose stamp is the one given."""
-        if not stamps:
+    async def stored(self, kind: str, ids: list[int]) -> dict[int, bytes]:
+        """What is stored for these ids, stamps included (needs no stamps: it can run while they are read)."""
+        if not ids:
             return {}
         prefix = self.prefix(kind)
-        ids = list(stamps)
         try:
             values = await self.redis.mget([f'{prefix}{i}' for i in ids])
         except Exception as exc:  # a cache outage must not fail the page
             log.warning('list item cache read failed: %s', exc)
-            self.misses += len(stamps)
             return {}
+        return {ident: value for ident, value in zip(ids, values, strict=True) if value is not None}
+
+    def current(self, stored: dict[int, bytes], stamps: dict[int, int]) -> dict[int, bytes]:
+        """The stored items whose stamp is the one given, without it."""
         found = {}
-        for ident, value in zip(ids, values, strict=True):
-            if value is not None and value[:8] == stamps[ident].to_bytes(8, 'big', signed=True):
+        for ident, stamp in stamps.items():
+            value = stored.get(ident)
+            if value is not None and value[:8] == stamp.to_bytes(8, 'big', signed=True):
                 found[ident] = value[8:]
         self.hits += len(found)
-        self.misses += len(ids) - len(found)
+        self.misses += len(stamps) - len(found)
         return found
 
     async def put_many(self, kind: str, items: list[tuple[int, int, bytes]]) -> None:

@@ -4,6 +4,7 @@ from its rows where not (ocpdb_api/itemcache.py). Used by `/api/public/v1/locati
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,7 +75,9 @@ async def lookup(res: Resources, conn: Any, ids: list[int], kind: str) -> Lookup
     if cache is None or not ids:
         return Lookup(kind, ids, None, {}, {}, await list_page.fetch(conn, ids))
     await cache.open_scope(conn)
-    stamps = await list_page.stamps(conn, ids)
-    hits = await cache.get_many(kind, stamps)
+    # the MGET runs while PostgreSQL computes the stamps: an entry stored meanwhile under a newer stamp is
+    # only a miss; one that matches the stamps read is their items
+    stamps, stored = await asyncio.gather(list_page.stamps(conn, ids), cache.stored(kind, ids))
+    hits = cache.current(stored, stamps)
     missing = [i for i in ids if i in stamps and i not in hits]
     return Lookup(kind, ids, cache, stamps, hits, await list_page.fetch(conn, missing))
