@@ -19,6 +19,11 @@ within seconds; interleaving whole batches let one variant meet a busy stretch t
              items are cached, as for any page asked before since its rows last changed)
   B cold     this tree again, a third process on its own Redis database (--cold-redis-url), emptied before
              every request: every item a miss (stamps, MGET, tree queries, render, SET)
+With `--churn-ticks 30,300` (after the rounds, v1 only): that many realtime ticks through the real writer
+(bench_churn.Churn, `--churn-share` of the live EVSEs each, 0.1 % as in the churn bench, 2 s apart there),
+then the VACUUM of the live tables the realtime runs do every minute, then one pass over the pages, A and B
+alternating: what a page costs when it is asked again that long after
+(30 ticks ~ 1 min, 300 ~ 10 min), with B's share of items still cached (from its `/metrics`).
 Reported: median ms per variant over every page, the medians of the per-page ratios (the target: B within
 1.3x of its floor; B / floor A is this page against main's SQL, the floor the issue measured) and, less
 sensitive to the machine's load than wall time, each API process's CPU time per page (utime + stime from
@@ -31,6 +36,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -121,6 +127,8 @@ def main() -> None:
     parser.add_argument('--pages', type=int, default=40)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--port', type=int, default=8781)
+    parser.add_argument('--churn-ticks', default='', help='comma-separated tick counts, e.g. 30,300 (none: skip)')
+    parser.add_argument('--churn-share', type=float, default=0.001)
     parser.add_argument('--out', default=str(ROOT / 'bench' / 'out' / 'list_page.json'))
     args = parser.parse_args()
     with psycopg.connect(args.database_url) as conn:
@@ -181,6 +189,7 @@ def main() -> None:
                 for variant in recorded:
                     results[route][variant].append(statistics.median(times[variant]))
                 print(route, r + 1, {k: round(v[-1], 2) for k, v in results[route].items()}, flush=True)
+        churned = churn_phase(args, clients, [f'{routes["v1"]}?limit=100&offset={o}' for o in offsets])
     load_after = os.getloadavg()
     median = statistics.median
     summary = {}
@@ -201,10 +210,58 @@ def main() -> None:
     for route, runs in cpu.items():
         a, b, c = (sum(runs[k]) / len(runs[k]) for k in APIS)
         print(f'| {route} | {a:.2f} | {b:.2f} | {c:.2f} | ' + (f'{b / a:.2f} |' if a else '- |'))
+    if churned:
+        print('\n| ticks since the last pass | EVSEs changed | B items cached | A (main) ms | B ms | B / A |')
+        print('|---|---|---|---|---|---|')
+        for row in churned:
+            cells = (str(row['changed_evses']), f'{row["hit_share"]:.3f}', f'{row["a_ms"]:.2f}', f'{row["b_ms"]:.2f}',
+                     f'{row["b_a"]:.2f}')  # fmt: skip
+            print(f'| {row["ticks"]} | ' + ' | '.join(cells) + ' |')
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {'locations': total, 'loadavg_before': load_before, 'loadavg_after': load_after, 'rounds': args.rounds}
-    out.write_text(json.dumps({'meta': meta, 'rounds': results, 'summary': summary, 'cpu_ms_per_page': cpu}, indent=2))
+    report = {'meta': meta, 'rounds': results, 'summary': summary, 'cpu_ms_per_page': cpu, 'churn': churned}
+    out.write_text(json.dumps(report, indent=2))
+
+
+def item_counts(client: httpx.Client) -> dict[str, float]:
+    """B's `ocpdb_list_items_total` by result, from its /metrics."""
+    text = client.get('/metrics').text
+    found = re.findall(r'^ocpdb_list_items_total\{result="(hit|miss)"\} ([\d.e+]+)$', text, re.M)
+    return {result: float(value) for result, value in found}
+
+
+def churn_phase(args, clients: dict[str, httpx.Client], paths: list[str]) -> list[dict[str, float]]:
+    """Per tick count: the ticks, then one pass over the pages (A and B alternating, B's cache hits counted)."""
+    if not args.churn_ticks:
+        return []
+    from bench_churn import Churn, live_uids, maybe_vacuum_live_tables
+
+    churn = Churn(args.database_url, live_uids(args.database_url), args.churn_share, seed=7)
+    rows = []
+    try:
+        for ticks in (int(t) for t in args.churn_ticks.split(',')):
+            changed = churn.changed
+            for _ in range(ticks):
+                churn.tick()
+            # what the realtime runs do every minute (ocpdb_pipelines/store/maintenance.py): without it the
+            # id page's index-only OFFSET scan meets pages no longer all-visible and both APIs slow alike
+            maybe_vacuum_live_tables(args.database_url, 1e-6)
+            before = item_counts(clients['B'])
+            times: dict[str, list[float]] = {'A': [], 'B': []}
+            for i, path in enumerate(paths):
+                for k in ('A', 'B') if i % 2 == 0 else ('B', 'A'):
+                    times[k].append(http_page(clients[k], path))
+            after = item_counts(clients['B'])
+            hits, misses = (after[r] - before[r] for r in ('hit', 'miss'))
+            a, b = statistics.median(times['A']), statistics.median(times['B'])
+            ratio = statistics.median([y / x for x, y in zip(times['A'], times['B'], strict=True)])
+            rows.append({'ticks': ticks, 'changed_evses': churn.changed - changed, 'hit_share': hits / (hits + misses),
+                         'a_ms': a, 'b_ms': b, 'b_a': ratio})  # fmt: skip
+            print('churn', rows[-1], flush=True)
+    finally:
+        churn.close()
+    return rows
 
 
 if __name__ == '__main__':

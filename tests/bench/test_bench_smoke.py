@@ -511,6 +511,8 @@ def test_bench_list_page(bench_db: str, redis_url: str, tmp_path: Path) -> None:
     from bench_api import generate
 
     generate(bench_db, 300)
+    with psycopg.connect(bench_db, autocommit=True) as conn:  # realtime keys on uid (bench_churn.prepare)
+        conn.execute("UPDATE evse SET uid = 'EV' || id")
     tree = tmp_path / 'main'
     tree.mkdir()
     archive = subprocess.run(['git', 'archive', '1a43acf'], cwd=ROOT, check=True, capture_output=True).stdout
@@ -519,6 +521,7 @@ def test_bench_list_page(bench_db: str, redis_url: str, tmp_path: Path) -> None:
     stdout = run_script(
         str(BENCH / 'bench_list_page.py'), '--database-url', bench_db, '--redis-url', redis_url,
         '--cold-redis-url', redis_url,  # this worker's own: emptied before each cold request
+        '--churn-ticks', '2,3', '--churn-share', '0.05',
         '--main-tree', str(tree), '--pages', '3', '--rounds', '1', '--port', str(_free_port_pair(3)),
         '--out', str(out),
     )  # fmt: skip
@@ -531,6 +534,9 @@ def test_bench_list_page(bench_db: str, redis_url: str, tmp_path: Path) -> None:
         search(rf'^\| {route}' + r' \| [\d.]+' * 12 + r' \|$', stdout)
         search(rf'^\| {route}' + r' \| [\d.]+' * 3 + r' \| ([\d.]+|-) \|$', stdout)
         assert all(len(report['cpu_ms_per_page'][route][k]) == 3 for k in ('A', 'B', 'B cold'))  # one per page
+    assert [row['ticks'] for row in report['churn']] == [2, 3]
+    assert all(row['changed_evses'] > 0 and 0 <= row['hit_share'] <= 1 for row in report['churn'])
+    search(r'^\| 3 \| \d+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$', stdout)
 
 
 def test_bench_datex2_parse() -> None:
