@@ -69,8 +69,8 @@ class Lookup:
 
 
 async def lookup(res: Resources, conn: Any, ids: list[int], kind: str) -> Lookup:
-    """Stamps first, then the cache, then the rows of the misses: an item rendered from these rows is at
-    least as new as its stamp, so a change landing in between only costs a re-render next time."""
+    """The stamps (the cache is read meanwhile), then the rows of the misses: an item rendered from these rows
+    is at least as new as its stamp, so a change landing in between only costs a re-render next time."""
     cache = item_cache_of(res)
     if cache is None or not ids:
         return Lookup(kind, ids, None, {}, {}, await list_page.fetch(conn, ids))
