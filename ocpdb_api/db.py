@@ -104,6 +104,22 @@ async def check_idle_connection(conn: Any) -> None:
     await AsyncConnectionPool.check_connection(conn)
 
 
+class RedisPause:
+    """After a failed Redis call the caches leave Redis alone for `seconds`: a Redis that hangs costs one
+    request its socket timeout (2 s) per pause instead of every request, and a Redis that is back is used
+    again at the end of the pause. Redis only ever holds caches for the API, so skipping it changes no answer."""
+
+    def __init__(self, seconds: float = 5.0) -> None:
+        self.seconds = seconds
+        self.until = 0.0
+
+    def paused(self) -> bool:
+        return time.monotonic() < self.until
+
+    def failed(self) -> None:
+        self.until = time.monotonic() + self.seconds
+
+
 class Resources:
     """What handlers share: the read-only pool and an optional Redis client."""
 
@@ -133,6 +149,7 @@ class Resources:
             if settings.redis_url
             else None
         )
+        self.redis_pause = RedisPause()
         self.version_cache: tuple[float, int] | None = None
         self.count_cache: dict[tuple[str, str, int, int], int] = {}
 

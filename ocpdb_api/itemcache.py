@@ -12,7 +12,8 @@ Keys are scoped by what else decides the bytes: the shape (and `strict`), the im
 request's host), the code of the renderers and queries, and the database (its oid and its server's start
 time: a restored or different database never meets another's entries, and xids are only compared within
 one run of one server). Entries live `ttl_seconds` (Redis memory: ~2.3 kB per location and shape); a Redis
-outage costs the cache, never the page.
+outage costs the cache, never the page; after a failed call the cache leaves Redis alone for a few
+seconds (`db.RedisPause`), so a Redis that hangs does not cost every page its socket timeout.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ class ItemCache:
     """Rendered items by (kind, location id): `stored` reads them, `current` keeps those whose stamp is the
     caller's, `put_many` writes them."""
 
-    def __init__(self, redis: Any, ttl_seconds: int, code: str) -> None:
+    def __init__(self, redis: Any, ttl_seconds: int, code: str, pause: Any = None) -> None:
         self.redis = redis
+        self.pause = pause  # db.RedisPause: Redis left alone for a while after a failure
         self.ttl_seconds = ttl_seconds
         self.code = code
         self.scope: str | None = None
@@ -64,13 +66,15 @@ class ItemCache:
 
     async def stored(self, kind: str, ids: list[int]) -> dict[int, bytes]:
         """What is stored for these ids, stamps included (needs no stamps: it can run while they are read)."""
-        if not ids:
+        if not ids or (self.pause is not None and self.pause.paused()):
             return {}
         prefix = self.prefix(kind)
         try:
             values = await self.redis.mget([f'{prefix}{i}' for i in ids])
         except Exception as exc:  # a cache outage must not fail the page
             log.warning('list item cache read failed: %s', exc)
+            if self.pause is not None:
+                self.pause.failed()
             return {}
         return {ident: value for ident, value in zip(ids, values, strict=True) if value is not None}
 
@@ -87,7 +91,7 @@ class ItemCache:
 
     async def put_many(self, kind: str, items: list[tuple[int, int, bytes]]) -> None:
         """Store (id, stamp, body) entries; the stamp must be one read before the rows the body came from."""
-        if not items:
+        if not items or (self.pause is not None and self.pause.paused()):
             return
         prefix = self.prefix(kind)
         try:
@@ -97,3 +101,5 @@ class ItemCache:
                 await pipe.execute()
         except Exception as exc:
             log.warning('list item cache write failed: %s', exc)
+            if self.pause is not None:
+                self.pause.failed()

@@ -88,28 +88,33 @@ class TilePolicy:
 class TileCache:
     """Redis get/set of TileEntry (a Redis outage only costs the cache) and per-process single flight."""
 
-    def __init__(self, redis: Any, policy: TilePolicy) -> None:
+    def __init__(self, redis: Any, policy: TilePolicy, pause: Any = None) -> None:
         self.redis = redis
+        self.pause = pause  # db.RedisPause: Redis left alone for a while after a failure
         self.policy = policy
         self._inflight: dict[str, asyncio.Future[TileEntry]] = {}
 
     async def get(self, key: str) -> TileEntry | None:
-        if self.redis is None:
+        if self.redis is None or (self.pause is not None and self.pause.paused()):
             return None
         try:
             raw = await self.redis.get(key)
         except Exception as exc:  # a cache outage must not fail tiles
             log.warning('tile cache read failed: %s', exc)
+            if self.pause is not None:
+                self.pause.failed()
             return None
         return TileEntry.unpack(raw) if raw is not None else None
 
     async def put(self, key: str, entry: TileEntry) -> None:
-        if self.redis is None:
+        if self.redis is None or (self.pause is not None and self.pause.paused()):
             return
         try:
             await self.redis.set(key, entry.pack(), ex=self.policy.ttl_seconds)
         except Exception as exc:
             log.warning('tile cache write failed: %s', exc)
+            if self.pause is not None:
+                self.pause.failed()
 
     async def compute(
         self, key: str, versions: Versions, z: int, x: int, y: int, render: Callable[[], Awaitable[bytes]]
@@ -145,6 +150,6 @@ def tile_cache_of(res: Any) -> TileCache:
             exact_from_zoom=s.tile_exact_from_zoom,
             ttl_seconds=max(s.tile_cache_seconds, int(s.tile_max_stale_seconds) + 1, 60),
         )
-        found = TileCache(res.redis, policy)
+        found = TileCache(res.redis, policy, getattr(res, 'redis_pause', None))
         res._tile_cache = found
     return found

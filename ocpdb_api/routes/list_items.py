@@ -33,7 +33,9 @@ def item_cache_of(res: Resources) -> ItemCache | None:
     found = getattr(res, '_item_cache', False)
     if found is False:
         ttl = res.settings.list_item_cache_seconds
-        found = ItemCache(res.redis, ttl, code_digest(RENDER_MODULES)) if res.redis is not None and ttl > 0 else None
+        found = None
+        if res.redis is not None and ttl > 0:
+            found = ItemCache(res.redis, ttl, code_digest(RENDER_MODULES), res.redis_pause)
         res._item_cache = found  # type: ignore[attr-defined]
     return found
 

@@ -144,9 +144,20 @@ class ThrowawayRedis:
 
     def stop(self) -> None:
         if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGCONT)  # a frozen server must be able to die
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the port still accepts connections and requests, nothing answers (a hung Redis)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
 
 @contextmanager
