@@ -9,11 +9,11 @@ its stamp claims, so it is never served stale, and a change re-renders exactly t
 There is no staleness window and no writer-side invalidation.
 
 Keys are scoped by what else decides the bytes: the shape (and `strict`), the image base URL (from the
-request's host), the code of the renderers and queries, and the database (its oid and its server's start
-time: a restored or different database never meets another's entries, and xids are only compared within
-one run of one server). Entries live `ttl_seconds` (Redis memory: ~2.3 kB per location and shape); a Redis
-outage costs the cache, never the page; after a failed call the cache leaves Redis alone for a few
-seconds (`db.RedisPause`), so a Redis that hangs does not cost every page its socket timeout.
+request's host) and the code of the renderers and queries. The database is in the stamp itself (its oid and
+its server's start time): a restored or different database never matches another's entries. Entries live
+`ttl_seconds` (Redis memory: ~2.3 kB per location and shape); a Redis outage costs the cache, never the page;
+after a failed call the cache leaves Redis alone for a few seconds (`db.RedisPause`), so a Redis that hangs
+does not cost every page its socket timeout.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 CACHE_PREFIX = 'ocpdb:item'
-SCOPE_SQL = """SELECT d.oid::text || ':' || extract(epoch FROM pg_postmaster_start_time())::text
-                 FROM pg_database d WHERE d.datname = current_database()"""
 
 
 def code_digest(modules: Iterable[str]) -> str:
@@ -49,19 +47,11 @@ class ItemCache:
         self.pause = pause  # db.RedisPause: Redis left alone for a while after a failure
         self.ttl_seconds = ttl_seconds
         self.code = code
-        self.scope: str | None = None
         self.hits = 0  # items served from the cache, and items asked for but not there (or stale)
         self.misses = 0
 
-    async def open_scope(self, conn: Any) -> None:
-        """Learn the database's scope once, on the connection the caller holds."""
-        if self.scope is None:
-            cur = await conn.execute(SCOPE_SQL)
-            row = await cur.fetchone()
-            self.scope = str(next(iter(row.values())) if isinstance(row, dict) else row[0])
-
     def prefix(self, kind: str) -> str:
-        scope = hashlib.blake2b(f'{self.code}|{self.scope}|{kind}'.encode(), digest_size=8).hexdigest()
+        scope = hashlib.blake2b(f'{self.code}|{kind}'.encode(), digest_size=8).hexdigest()
         return f'{CACHE_PREFIX}:{scope}:'
 
     async def stored(self, kind: str, ids: list[int]) -> dict[int, bytes]:

@@ -150,6 +150,6 @@ def tile_cache_of(res: Any) -> TileCache:
             exact_from_zoom=s.tile_exact_from_zoom,
             ttl_seconds=max(s.tile_cache_seconds, int(s.tile_max_stale_seconds) + 1, 60),
         )
-        found = TileCache(res.redis, policy, getattr(res, 'redis_pause', None))
+        found = TileCache(res.redis, policy, res.redis_pause)
         res._tile_cache = found
     return found

@@ -157,51 +157,51 @@ async def fetch(conn: AsyncConnection, ids: list[int]) -> Page:
 # changes the set of (id, xmin) pairs and so the stamp (up to a 2^-64 chance); rows no writer touched keep
 # theirs, so a status change in one location leaves every other location's stamp as it was. No writer has to
 # know about it: xmin is written by PostgreSQL itself. Each relation seeds its hashes apart (xids are below
-# 2^32, the offsets 10^10 apart); association rows hash with their parent's id, so the same tariff under two
-# connectors counts twice rather than cancelling out. tests/api/test_list_items.py checks that every relation
-# of QUERIES is here and that a change in each of them shows.
-_XMIN = '{}.xmin::text::int8'
+# 2^32, the seeds 10^10 apart); association rows hash with their parent's id, so the same tariff under two
+# connectors counts twice rather than cancelling out. The database's oid and its server's start time go into
+# every stamp: another database, a restored one or one after point-in-time recovery (where xids repeat) never
+# matches an item stored before. tests/api/test_list_items.py checks that every relation of QUERIES is here
+# and that a change in each of them shows.
+
+
+def _h(ident: str, alias: str, seed: int) -> str:
+    return f'hashint8extended({ident}, {alias}.xmin::text::int8 + {seed}::int8)'
+
+
 _UNDER = 'charging_station cs JOIN evse e ON e.charging_station_id = cs.id'
-_TARIFF = (
-    '# hashint8extended(ta.id, ta.xmin::text::int8 + 4e10::int8)'
-    ' # hashint8extended(t.id, t.xmin::text::int8 + 5e10::int8)'
-)
-_IMAGE = (
-    'hashint8extended(x.image_id, x.xmin::text::int8 + 9e10::int8)'
-    ' # hashint8extended(i.id, i.xmin::text::int8 + 11e10::int8)'
-)
+_TARIFF = f'{_h("ta.id", "ta", 4 * 10**10)} # {_h("t.id", "t", 5 * 10**10)}'
+_DATABASE = """(SELECT hashtextextended(d.oid::text || ':' || pg_postmaster_start_time()::text, 0)
+                  FROM pg_database d WHERE d.datname = current_database())"""
 STAMPS = f"""
-SELECT lid, bit_xor(h) FROM (
-    SELECT l.id AS lid, hashint8extended(l.id, {_XMIN.format('l')}) AS h FROM location l WHERE l.id = ANY(%(ids)s)
+SELECT lid, bit_xor(h) # {_DATABASE} FROM (
+    SELECT l.id AS lid, {_h('l.id', 'l', 0)} AS h FROM location l WHERE l.id = ANY(%(ids)s)
     UNION ALL
-    SELECT l.id, hashint8extended(b.id, {_XMIN.format('b')} + 1e10::int8)
+    SELECT l.id, {_h('b.id', 'b', 10**10)}
       FROM location l JOIN business b ON b.id IN (l.operator_id, l.suboperator_id, l.owner_id)
      WHERE l.id = ANY(%(ids)s)
     UNION ALL
-    SELECT cs.location_id, hashint8extended(cs.id, {_XMIN.format('cs')} + 2e10::int8)
-      FROM charging_station cs WHERE cs.location_id = ANY(%(ids)s)
+    SELECT cs.location_id, {_h('cs.id', 'cs', 2 * 10**10)} FROM charging_station cs WHERE cs.location_id = ANY(%(ids)s)
     UNION ALL
-    SELECT cs.location_id, hashint8extended(e.id, {_XMIN.format('e')} + 3e10::int8)
-      FROM {_UNDER} WHERE cs.location_id = ANY(%(ids)s)
+    SELECT cs.location_id, {_h('e.id', 'e', 3 * 10**10)} FROM {_UNDER} WHERE cs.location_id = ANY(%(ids)s)
     UNION ALL
-    SELECT cs.location_id, hashint8extended(c.id, {_XMIN.format('c')} + 6e10::int8)
+    SELECT cs.location_id, {_h('c.id', 'c', 6 * 10**10)}
       FROM {_UNDER} JOIN connector c ON c.evse_id = e.id WHERE cs.location_id = ANY(%(ids)s)
     UNION ALL
-    SELECT cs.location_id, hashint8extended(x.connector_id,
-               hashint8extended(x.tariff_association_id, {_XMIN.format('x')} + 7e10::int8) {_TARIFF})
+    SELECT cs.location_id,
+           hashint8extended(x.connector_id, {_h('x.tariff_association_id', 'x', 7 * 10**10)} # {_TARIFF})
       FROM {_UNDER} JOIN connector c ON c.evse_id = e.id
       JOIN connector_tariff_association x ON x.connector_id = c.id
       JOIN tariff_association ta ON ta.id = x.tariff_association_id JOIN tariff t ON t.id = ta.tariff_id
      WHERE cs.location_id = ANY(%(ids)s)
     UNION ALL
-    SELECT cs.location_id, hashint8extended(x.evse_id,
-               hashint8extended(x.tariff_association_id, {_XMIN.format('x')} + 8e10::int8) {_TARIFF})
+    SELECT cs.location_id,
+           hashint8extended(x.evse_id, {_h('x.tariff_association_id', 'x', 8 * 10**10)} # {_TARIFF})
       FROM {_UNDER} JOIN evse_tariff_association x ON x.evse_id = e.id
       JOIN tariff_association ta ON ta.id = x.tariff_association_id JOIN tariff t ON t.id = ta.tariff_id
      WHERE cs.location_id = ANY(%(ids)s)
     UNION ALL
-    SELECT cs.location_id, hashint8extended(x.evse_id,
-               {_IMAGE})
+    SELECT cs.location_id,
+           hashint8extended(x.evse_id, {_h('x.image_id', 'x', 9 * 10**10)} # {_h('i.id', 'i', 11 * 10**10)})
       FROM {_UNDER} JOIN evse_image x ON x.evse_id = e.id JOIN image i ON i.id = x.image_id
      WHERE cs.location_id = ANY(%(ids)s)
 ) rows GROUP BY lid

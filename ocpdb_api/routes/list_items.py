@@ -76,7 +76,6 @@ async def lookup(res: Resources, conn: Any, ids: list[int], kind: str) -> Lookup
     cache = item_cache_of(res)
     if cache is None or not ids:
         return Lookup(kind, ids, None, {}, {}, await list_page.fetch(conn, ids))
-    await cache.open_scope(conn)
     # the MGET runs while PostgreSQL computes the stamps: an entry stored meanwhile under a newer stamp is
     # only a miss; one that matches the stamps read is their items
     stamps, stored = await asyncio.gather(list_page.stamps(conn, ids), cache.stored(kind, ids))
