@@ -47,6 +47,30 @@ def _ctx(request: Request, strict: bool) -> shapes.Ctx:
     return shapes.Ctx(strict, public_base_url(request) + s.public_image_path.rstrip('/'))
 
 
+async def _total_and_ids(
+    res: Resources,
+    conn: Any,
+    p: dict[str, Any],
+    from_sql: str,
+    alias: str,
+    where: Where,
+    limit: int,
+    order: tuple[str, list[Any]] | None,
+) -> tuple[int, list[int]]:
+    """A list page's total (memoised) and the ids of its rows."""
+    total = await pages.total(res, conn, from_sql, where)
+    if p['offset'] >= total:
+        return total, []
+    return total, await pages.ids(conn, from_sql, alias, where, order or (order_by(p, alias), []), limit, p['offset'])
+
+
+def _list_response(
+    request: Request, res: Resources, items: list[Any], total: int, p: dict[str, Any], limit: int
+) -> Response:
+    body = list_envelope(request, res.settings.base_path, items, total, p['offset'], limit)
+    return json_response(body, headers={'X-Total-Count': str(total)})
+
+
 async def _page(
     request: Request,
     *,
@@ -59,33 +83,22 @@ async def _page(
     render: Callable[[Row], Row],
     order: tuple[str, list[Any]] | None = None,
 ) -> Response:
-    offset = p['offset']
     res = _res(request)
     async with res.pool.connection() as conn:
-        total = await pages.total(res, conn, from_sql, where)
-        ids: list[int] = []
-        if offset < total:
-            ids = await pages.ids(conn, from_sql, alias, where, order or (order_by(p, alias), []), limit, offset)
+        total, ids = await _total_and_ids(res, conn, p, from_sql, alias, where, limit, order)
         rows = await load(conn, ids)
-    items = [render(r) for r in rows]
-    body = list_envelope(request, res.settings.base_path, items, total, offset, limit)
-    return json_response(body, headers={'X-Total-Count': str(total)})
+    return _list_response(request, res, [render(r) for r in rows], total, p, limit)
 
 
 async def _location_items(request: Request, p: dict[str, Any], where: Where, limit: int, ctx: shapes.Ctx) -> Response:
     """`_page` for the location list in the OCPI 2.2 shape, its items through the item cache."""
-    offset = p['offset']
     res = _res(request)
     async with res.pool.connection() as conn:
-        total = await pages.total(res, conn, sql.LOCATION_FROM, where)
-        ids: list[int] = []
-        if offset < total:
-            order = location_order(request, p) or (order_by(p, 'l'), [])
-            ids = await pages.ids(conn, sql.LOCATION_FROM, 'l', where, order, limit, offset)
+        order = location_order(request, p)
+        total, ids = await _total_and_ids(res, conn, p, sql.LOCATION_FROM, 'l', where, limit, order)
         found = await list_items.lookup(res, conn, ids, f'v1|{ctx.strict}|{ctx.image_base}')
     items = found.items(lambda row, page: fast.location_22(row, page, ctx.image_base, ctx.strict))
-    body = list_envelope(request, res.settings.base_path, items, total, offset, limit)
-    response = json_response(body, headers={'X-Total-Count': str(total)})
+    response = _list_response(request, res, items, total, p, limit)
     response.background = BackgroundTask(found.store)  # after the body is sent
     return response
 
