@@ -20,6 +20,7 @@ import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 
@@ -85,6 +86,7 @@ def main() -> None:
     parser.add_argument('--database-url', default=DEFAULT_URL)
     parser.add_argument('--skip-generate', action='store_true', help='export what the database holds')
     parser.add_argument('--jit-rounds', type=int, default=0)
+    parser.add_argument('--schema-dir', type=Path, help='DATEX II schemas for XML (default: beside the checkout)')
     args = parser.parse_args()
     ensure_database(args.database_url)
     upgrade(args.database_url)
@@ -99,7 +101,7 @@ def main() -> None:
     rss_before = _peak_rss_mib()
     with tempfile.TemporaryFile() as out, connect(args.database_url) as conn:
         started = time.perf_counter()
-        sites = write_export(conn, out, args.version, Kind.STATIC, args.format)
+        sites = write_export(conn, out, args.version, Kind.STATIC, args.format, schemas=args.schema_dir)
         elapsed = time.perf_counter() - started
         size = out.tell()
     print(

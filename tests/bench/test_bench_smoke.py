@@ -30,7 +30,7 @@ from python_calamine import CalamineWorkbook
 from bench.realtime_baseline import main_url
 from ocpdb_pipelines.db.migrations import drop_database
 from tests.conftest import ADMIN_URL
-from tests.fixtures_dir import fixture_path
+from tests.fixtures_dir import fixture_path, schemas_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / 'bench'
@@ -415,6 +415,7 @@ def test_bench_export(version: str, fmt: str, bench_db: str) -> None:
     stdout = run_script(
         '-m', 'bench.bench_export', '--locations', str(locations), '--changed', str(changed),
         '--version', version, '--format', fmt, '--database-url', bench_db,
+        '--schema-dir', str(schemas_dir() / 'datex2'),
     )  # fmt: skip
     assert f'generated {locations} locations' in stdout
     static = search(rf'^static {re.escape(version)} {fmt}: (\d+) sites, ([\d.]+) MB', stdout)

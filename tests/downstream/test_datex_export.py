@@ -14,6 +14,7 @@ from ocpdb_pipelines.exports.datex2 import Kind, Protocol, export, write_export
 from tests.downstream import rows
 from tests.downstream.datex_data import full_site, static_only_site
 from tests.downstream.datex_schemas import json_errors, xsd_37
+from tests.fixtures_dir import schemas_dir
 
 ML = lambda text: {'values': [{'lang': 'de', 'value': text}]}  # noqa: E731
 
@@ -304,7 +305,7 @@ def test_xml_37_is_valid_against_the_xsd(db, db_url) -> None:
     rows.site_with_evses(db, 'ocpi_stadtnavi', 'bare', 48.1, 9.2, 1)  # no address, no operator
     out = io.BytesIO()
     with connect(db_url) as conn:
-        assert write_export(conn, out, '3.7', Kind.STATIC, 'xml') == 3
+        assert write_export(conn, out, '3.7', Kind.STATIC, 'xml', schemas=schemas_dir() / 'datex2') == 3
     text = out.getvalue().decode()
     assert list(xsd_37().iter_errors(text)) == []
     assert 'xsi:type="fac:OrganisationSpecification"' in text
@@ -327,3 +328,20 @@ def test_export_writes_files(settings, tmp_path: Path) -> None:
     assert Path(default.path).name == 'datex2_v3.7_static.xml'
     assert list(xsd_37().iter_errors(Path(default.path).read_text())) == []
     assert [p.name for p in Path(default.path).parent.iterdir() if p.name.startswith('.')] == []
+
+
+def test_the_xml_writer_takes_its_xsd_from_the_configured_schema_dir(db, settings, tmp_path, monkeypatch):
+    """`exports.datex2_schema_dir` is where the 3.7 XML writer finds its XSD, as the asset checks do: with no
+    schemas beside the checkout, the configured directory works and its absence is a clear error (the writer
+    used to look beside the checkout only, whatever was configured)."""
+    from ocpdb_pipelines.exports.datex2 import validate
+
+    monkeypatch.setattr(validate, 'PROJECT_ROOT', tmp_path / 'nowhere')
+    full_site(db, 'L1')
+    configured = settings.with_values(exports={'datex2_schema_dir': str(schemas_dir() / 'datex2')})
+    report = export(configured, '3.7', 'static', 'xml', tmp_path / 'static.xml')
+    assert report.sites == 1
+    assert list(xsd_37().iter_errors((tmp_path / 'static.xml').read_text())) == []
+    unconfigured = settings.with_values(exports={'datex2_schema_dir': None})
+    with pytest.raises(FileNotFoundError, match=r'exports\.datex2_schema_dir'):
+        export(unconfigured, '3.7', 'static', 'xml', tmp_path / 'none.xml')

@@ -12,7 +12,7 @@ from ocpdb_pipelines.exports.datex2 import Kind, write_export
 from ocpdb_pipelines.imports import run_realtime, run_static
 from ocpdb_pipelines.sources.base import Page
 from tests.downstream.datex_schemas import json_errors, xsd_37
-from tests.fixtures_dir import fixture_bytes
+from tests.fixtures_dir import fixture_bytes, schemas_dir
 
 
 def _page(name: str, last_modified: str) -> Page:
@@ -52,5 +52,5 @@ def test_enbw_import_then_export_round_trip(settings, db) -> None:
     assert exported <= source_sites
     xml = io.BytesIO()
     with connect(settings.database.url.get_secret_value()) as conn:
-        write_export(conn, xml, '3.7', Kind.STATIC, 'xml')
+        write_export(conn, xml, '3.7', Kind.STATIC, 'xml', schemas=schemas_dir() / 'datex2')
     assert list(xsd_37().iter_errors(xml.getvalue().decode())) == []

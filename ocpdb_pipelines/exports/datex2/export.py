@@ -61,18 +61,29 @@ def write_export(
     *,
     since: datetime | None = None,
     envelope: tuple[Protocol, str | None] | None = None,
+    schemas: Path | None = None,
 ) -> int:
-    """Stream one document to `out`; return the number of sites written."""
+    """Stream one document to `out`; return the number of sites written. XML is guided by the XSD under
+    `schemas` (default: `validate.schema_root()`)."""
     items = sites(conn, version, kind, since=since)
     if fmt == 'xml':
         from ocpdb_pipelines.exports.datex2.xml import write_xml
 
         if envelope is not None:
             raise ValueError('the Mobilithek envelope is JSON only')
-        return write_xml(out, version, kind, items)
+        return write_xml(out, version, kind, items, schemas)
     if fmt != 'json':
         raise ValueError(f'unknown format {fmt!r} (json or xml)')
     return write_json(out, document(version, kind, envelope=envelope), items)
+
+
+def _xsd_root(settings: Settings, fmt: str) -> Path | None:
+    """The configured schema root for XML (imported only then: the schema libraries are slow to load)."""
+    if fmt != 'xml':
+        return None
+    from ocpdb_pipelines.exports.datex2.validate import schema_root
+
+    return schema_root(settings)
 
 
 def export(
@@ -87,7 +98,7 @@ def export(
     handle, partial = tempfile.mkstemp(prefix=f'.{target.name}.', dir=target.parent)
     try:
         with os.fdopen(handle, 'wb') as out, connect(settings.database.url.get_secret_value()) as conn:
-            count = write_export(conn, out, version, kind, fmt)
+            count = write_export(conn, out, version, kind, fmt, schemas=_xsd_root(settings, fmt))
         Path(partial).replace(target)
     except BaseException:
         Path(partial).unlink(missing_ok=True)

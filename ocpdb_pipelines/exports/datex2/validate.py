@@ -23,6 +23,7 @@ _BASE = 'https://datex2.invalid/'
 
 
 def schema_root(settings: Settings | None = None) -> Path | None:
+    """`exports.datex2_schema_dir`, else `../shared/schemas/datex2` beside the checkout; None if not there."""
     configured = settings.exports.datex2_schema_dir if settings else None
     root = Path(configured) if configured else PROJECT_ROOT.parent / 'shared' / 'schemas' / 'datex2'
     return root if (root / 'v3_5').is_dir() else None
@@ -82,5 +83,7 @@ def _errors(root: Path, document: Any, version: str, kind: str, formats: bool) -
 
 
 @cache
+@cache
 def xsd_37(root: Path) -> xmlschema.XMLSchema:
+    """The 3.7 XSD under a schema root (the XML writer's guide and the XML check's schema), loaded once."""
     return xmlschema.XMLSchema(str(root / 'v3_7' / 'xml' / 'DATEXII_3_D2Payload.xsd'))

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import xmlschema
 from lxml import etree
 
-from ocpdb_pipelines.config import PROJECT_ROOT
 from ocpdb_pipelines.exports.datex2.document import Kind, payload
+from ocpdb_pipelines.exports.datex2.validate import schema_root, xsd_37
 
 NS = {
     'd2': 'http://datex2.eu/schema/3/d2Payload',
@@ -41,21 +40,6 @@ _DROPPED = frozenset({'versionG'})
 
 class XmlMappingError(ValueError):
     """A JSON member has no place in the XSD type it is written into."""
-
-
-def xsd_location() -> Path:
-    """The 3.7 XSD entry file: env OCPDB_DATEX2_XSD or ../shared/schemas next to the project."""
-    import os
-
-    configured = os.environ.get('OCPDB_DATEX2_XSD')
-    if configured:
-        return Path(configured)
-    return PROJECT_ROOT.parent / 'shared' / 'schemas' / 'datex2' / 'v3_7' / 'xml' / 'DATEXII_3_D2Payload.xsd'
-
-
-@cache
-def load_schema(path: str | None = None) -> xmlschema.XMLSchema:
-    return xmlschema.XMLSchema(str(path or xsd_location()))
 
 
 def _qname(prefix: str, name: str) -> str:
@@ -157,11 +141,17 @@ class Encoder:
         return key[0].lower() + key[1:]
 
 
-def write_xml(out: BinaryIO, version: str, kind: Kind, sites: Iterable[dict[str, Any]]) -> int:
-    """Stream a 3.7 static payload as XML; return the number of sites."""
+def write_xml(
+    out: BinaryIO, version: str, kind: Kind, sites: Iterable[dict[str, Any]], schemas: Path | None = None
+) -> int:
+    """Stream a 3.7 static payload as XML, guided by the XSD under `schemas` (default: `validate.schema_root()`);
+    return the number of sites."""
     if version != '3.7' or kind != Kind.STATIC:
         raise ValueError('XML is available for DATEX II 3.7 static only')
-    encoder = Encoder(load_schema())
+    root = schemas or schema_root()
+    if root is None:
+        raise FileNotFoundError('the DATEX II 3.7 XSD was not found: set exports.datex2_schema_dir')
+    encoder = Encoder(xsd_37(root))
     doc = payload(version, kind, [])
     publication = doc['egiEnergyInfrastructureTablePublication']
     payload_type = encoder.type('egi', 'EnergyInfrastructureTablePublication')
