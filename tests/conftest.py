@@ -13,6 +13,7 @@ import redis as redis_lib
 from ocpdb_pipelines.config import Settings, load_settings
 from ocpdb_pipelines.db.migrations import recreate_database
 from ocpdb_pipelines.db.sqlite_commits import configure_sqlite_commits
+from tests.fixtures_dir import schemas_dir
 
 ADMIN_URL = os.environ.get('OCPDB_TEST_ADMIN_URL', 'postgresql://postgres@127.0.0.1:5432/postgres')
 KEEP_TABLES = {'schema_migrations', 'spatial_ref_sys', 'data_version'}
@@ -132,7 +133,16 @@ def settings_environment(database_url: str, redis_url: str, tmp_path: Path) -> d
         'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
         'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
         'OCPDB_IMAGES__DIR': str(tmp_path / 'images'),
+        **_schema_environment(),
     }
+
+
+def _schema_environment() -> dict[str, str]:
+    """The DATEX II schemas beside the fixtures (shared/, found through OCPDB_FIXTURES), wherever the checkout is."""
+    try:
+        return {'OCPDB_EXPORTS__DATEX2_SCHEMA_DIR': str(schemas_dir() / 'datex2')}
+    except FileNotFoundError:
+        return {}
 
 
 def process_environment(settings: Settings, tmp_path: Path, **extra: str) -> dict[str, str]:
