@@ -133,11 +133,11 @@ def settings_environment(database_url: str, redis_url: str, tmp_path: Path) -> d
         'OCPDB_LANDING__DIR': str(tmp_path / 'landing'),
         'OCPDB_EXPORTS__DIR': str(tmp_path / 'exports'),
         'OCPDB_IMAGES__DIR': str(tmp_path / 'images'),
-        **_schema_environment(),
+        **schema_environment(),
     }
 
 
-def _schema_environment() -> dict[str, str]:
+def schema_environment() -> dict[str, str]:
     """The DATEX II schemas beside the fixtures (shared/, found through OCPDB_FIXTURES), wherever the checkout is."""
     try:
         return {'OCPDB_EXPORTS__DATEX2_SCHEMA_DIR': str(schemas_dir() / 'datex2')}

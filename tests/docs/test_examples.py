@@ -30,6 +30,7 @@ from ocpdb_api.app import create_app
 from ocpdb_pipelines.config import Settings, load_settings
 from tests.api import builder
 from tests.api.live import free_port
+from tests.conftest import schema_environment
 from tests.docs import examples
 from tests.downstream.mtls_server import mtls_receiver
 
@@ -186,6 +187,7 @@ def page_run(tmp_path: Path, db_url: str, redis_url: str) -> Iterator[PageRun]:
             'OCPDB_MOBILITHEK__KEY_DIR': str(mobilithek.key_dir),
             'OCPDB_MOBILITHEK__CERTIFICATE_FILENAME': mobilithek.cert_name,
             'OCPDB_MOBILITHEK__KEY_FILENAME': mobilithek.key_name,
+            **schema_environment(),
         }
         run = PageRun(work, env)
         try:
